@@ -1,0 +1,1 @@
+"""The Scrapy project: spiders discover and fetch, middlewares archive, pipelines hash, dedupe, parse, store."""

@@ -1,0 +1,75 @@
+"""Turn a document's bytes into text that the report reader understands.
+
+Every extractor returns plain text in one layout: paragraphs one per line, and each table row
+on one line with its cells joined by `" | "` (a blank cell is an empty string between two
+separators; a merged cell is written once). The table reader also copes with the flattened
+layouts seen in the wild, but this one is exact, so extractors that know the cells use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from parsers.errors import ExtractError, ParseError
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A document's text with what extraction learnt on the way."""
+
+    text: str
+    format: str  # "text" | "html" | "pdf" | "docx" | "doc"
+    encoding: str | None = None  # the decision for text formats: declared or detected
+    hazards: frozenset[str] = field(default_factory=frozenset)  # e.g. {"needs-ocr"}
+    title: str | None = None  # a title the container declares (HTML <title>, PDF metadata)
+
+
+def sniff_format(data: bytes, name: str = "", content_type: str | None = None) -> str:
+    """Decide the format from the bytes first (a ".pdf" that is really HTML is HTML), then the name."""
+    head = data[:1024].lstrip().lower()
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2 compound file: .doc / .wps
+        return "doc"
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<div" in head:
+        return "html"
+    suffix = PurePath(name).suffix.lower()
+    by_suffix = {".htm": "html", ".html": "html", ".shtml": "html", ".jhtml": "html",
+                 ".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "doc"}
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    if content_type and "html" in content_type.lower():
+        return "html"
+    return "text"
+
+
+def extract(data: bytes, name: str = "", *, encoding: str | None = None,
+            content_type: str | None = None) -> Extracted:
+    """Extract text from a document of any supported format; raise ParseError with a reason."""
+    if not data or not data.strip():
+        raise ParseError("empty file")
+    fmt = sniff_format(data, name, content_type)
+    if fmt == "html":
+        from parsers.extract.html import extract_html
+
+        return extract_html(data, encoding=encoding)
+    if fmt == "text":
+        from parsers.extract.text import extract_plain_text
+
+        return extract_plain_text(data, encoding=encoding)
+    if fmt == "pdf":
+        from parsers.extract.pdf import extract_pdf
+
+        return extract_pdf(data)
+    if fmt == "docx":
+        from parsers.extract.docx import extract_docx
+
+        return extract_docx(data)
+    if fmt == "doc":
+        from parsers.extract.doc import extract_doc
+
+        return extract_doc(data, name)
+    raise ExtractError(f"unsupported format {fmt!r}")

@@ -1,0 +1,152 @@
+"""DOCX attachments: paragraphs and tables in document order, merged cells written once.
+
+The zip's central directory is checked before python-docx opens it, so a zip bomb is refused
+from its declared sizes (which zipfile then enforces while inflating).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+from parsers.errors import ExtractError
+from parsers.extract import Extracted
+from parsers.extract._layout import clean_cell, format_row, join_wrapped
+
+MAX_DOCX_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed / compressed, per entry; real DOCX parts stay far below
+MAX_ENTRIES = 5000
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def extract_docx(data: bytes) -> Extracted:
+    """Extract a DOCX's text in the package layout; raise ExtractError for unreadable files."""
+    _check_zip(data)
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise ExtractError(f"not a readable Word document ({type(exc).__name__})") from None
+    except Exception as exc:  # lxml syntax errors, CRC errors while inflating, ...
+        raise ExtractError(f"corrupt DOCX ({type(exc).__name__}: {str(exc)[:100]})") from None
+    lines = list(_body_lines(document.element.body))
+    title = (document.core_properties.title or "").strip() or None
+    return Extracted(text="\n".join(lines).strip(), format="docx", title=title)
+
+
+def _check_zip(data: bytes) -> None:
+    if len(data) > MAX_DOCX_BYTES:
+        raise ExtractError(f"DOCX too large ({len(data) // 2**20} MB)")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ExtractError("corrupt or truncated DOCX (not a valid zip archive)") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise ExtractError(f"DOCX has too many parts ({len(infos)})")
+        total = sum(info.file_size for info in infos)
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise ExtractError(
+                f"DOCX expands to {total // 2**20} MB (> {MAX_UNCOMPRESSED_BYTES // 2**20} MB): "
+                "refused as a possible zip bomb"
+            )
+        for info in infos:
+            if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise ExtractError(
+                    f"DOCX part {info.filename} compresses {info.file_size // max(info.compress_size, 1)}:1:"
+                    " refused as a possible zip bomb"
+                )
+        names = {info.filename for info in infos}
+        if "word/document.xml" not in names:
+            if "EncryptedPackage" in names:
+                raise ExtractError("encrypted Word document")
+            raise ExtractError("not a Word document (zip has no word/document.xml)")
+
+
+def _body_lines(body) -> Iterator[str]:  # noqa: ANN001 - lxml element
+    """Yield one line per paragraph and per table row, in document order."""
+    for child in _block_children(body):
+        if child.tag == f"{_W}p":
+            text = _paragraph_text(child).strip()
+            if text:
+                yield text
+        elif child.tag == f"{_W}tbl":
+            for row in _table_rows(child):
+                line = format_row(row)
+                if line:
+                    yield line
+
+
+def _block_children(element) -> Iterator:  # noqa: ANN001
+    """Paragraphs and tables directly in a container, looking through content controls."""
+    for child in element:
+        if child.tag in (f"{_W}p", f"{_W}tbl"):
+            yield child
+        elif child.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"):
+            yield from _block_children(child)
+
+
+def _paragraph_text(paragraph) -> str:  # noqa: ANN001
+    parts: list[str] = []
+    for node in paragraph.iter():
+        if node.tag == _MC_FALLBACK:
+            continue
+        if _inside_fallback(node, paragraph):
+            continue
+        if node.tag == f"{_W}t" and node.text:
+            parts.append(node.text)
+        elif node.tag == f"{_W}tab":
+            parts.append(" ")
+        elif node.tag in (f"{_W}br", f"{_W}cr"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _inside_fallback(node, stop) -> bool:  # noqa: ANN001
+    """Text boxes are stored twice (mc:Choice and mc:Fallback); read only the first copy."""
+    parent = node.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag == _MC_FALLBACK:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _table_rows(table) -> Iterator[list[str | None]]:  # noqa: ANN001
+    """Each row's cells; a vertically merged continuation cell is None (written once, above)."""
+    for row in table.iter(f"{_W}tr"):
+        if _owning_table(row) is not table:
+            continue  # a row of a nested table: its text is part of the enclosing cell
+        cells: list[str | None] = []
+        for cell in row.iterchildren(f"{_W}tc"):
+            props = cell.find(f"{_W}tcPr")
+            merge = props.find(f"{_W}vMerge") if props is not None else None
+            if merge is not None and merge.get(f"{_W}val", "continue") != "restart":
+                cells.append(None)
+                continue
+            cells.append(clean_cell(_cell_text(cell)))
+        yield cells
+
+
+def _owning_table(row):  # noqa: ANN001, ANN202
+    parent = row.getparent()
+    while parent is not None and parent.tag != f"{_W}tbl":
+        parent = parent.getparent()
+    return parent
+
+
+def _cell_text(cell) -> str:  # noqa: ANN001
+    parts: list[str] = []
+    for block in _block_children(cell):
+        if block.tag == f"{_W}p":
+            parts.append(_paragraph_text(block))
+        else:  # nested table: its rows, flattened into the cell
+            parts.extend(format_row(row) or "" for row in _table_rows(block))
+    return "\n".join(join_wrapped(part.splitlines()) for part in parts if part.strip())

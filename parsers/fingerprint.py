@@ -1,0 +1,47 @@
+"""Document identity: the exact-copy key (SHA-256 of the text) and a near-duplicate fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+
+import numpy as np
+
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+_BITS = np.arange(64, dtype=np.uint64)
+
+
+def text_digest(text: str) -> tuple[str, str]:
+    """Return (text_sha256, doc_id) for extracted text: SHA-256 of its NFC UTF-8 bytes."""
+    digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
+    return digest, digest[:16]
+
+
+def simhash64(text: str) -> str | None:
+    """64-bit SimHash over overlapping 6-character shingles (step 3), as 16 hex digits.
+
+    Spaces and punctuation are ignored, so a mirror that swaps a name or re-wraps lines stays
+    within a few bits of the original and near-duplicates group by Hamming distance. Returns
+    None for texts too short to say anything.
+    """
+    data = _NOISE.sub("", text).encode("utf-8")
+    if len(data) < 24:
+        return None
+    # Two CRC32s with different seeds make one 64-bit feature hash; zlib keeps it fast.
+    hashes = np.fromiter(
+        (
+            zlib.crc32(data[i : i + 18]) << 32 | zlib.crc32(data[i : i + 18], 0x9E3779B9)
+            for i in range(0, len(data) - 17, 9)
+        ),
+        dtype=np.uint64,
+    )
+    ones = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0)
+    value = int(sum(1 << int(bit) for bit in np.nonzero(ones * 2 > len(hashes))[0]))
+    return f"{value:016x}"
+
+
+def hamming(a: str, b: str) -> int:
+    """Bits that differ between two fingerprints; ≤ 3 of 64 means near-duplicate."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()

@@ -1,0 +1,43 @@
+"""Hostile copies and non-reports: SEO-spam names, and notices about annual reports."""
+
+from __future__ import annotations
+
+import re
+
+# Gambling, lottery and porn brands seen on hijacked mirrors (domain.md §2.7). A name counts
+# as spam only when such a word is followed, within a few characters, by the site-name endings
+# the hijackers use (官网, 入口, 平台, app…): "彩票" alone is a word a 民政局 report may use.
+_SPAM_WORDS = (
+    "开云|九游|华体会|乐鱼|爱游戏|米乐|必威|威廉希尔|新葡京|葡京|威尼斯人|百家乐|博彩|赌场|买球|"
+    "竞猜|菠萝视频|亚洲国产|国产精品|麻豆|欧洲杯|世界杯|彩票|棋牌|体育|娱乐|真人|电竞|kaiyun|KAIYUN"
+)
+_SPAM_ENDINGS = "官方网站|官网入口|官网|登录入口|入口|平台|网站|app下载|APP下载|app|APP|下载"
+SPAM_NAME = re.compile(
+    rf"(?:{_SPAM_WORDS})[\w·\-]{{0,12}}?(?:{_SPAM_ENDINGS})"
+    rf"(?:[·\-_]?\s?[(（](?:中国|官方|China)[)）]\s?(?:{_SPAM_ENDINGS})?)?"
+    rf"(?:[\-_·]?[\w]{{0,8}}?(?:{_SPAM_ENDINGS}))*"
+)
+
+_NOTICE_TITLE = re.compile(
+    r"(?:通知|方案|意见|要点|函|公告|提醒|说明|解读|目录|指南|索引)$|^关于|编制(?:发布)?工作|报送"
+)
+_ABOUT_REPORTS = re.compile(r"年度报告|年报")
+
+
+def find_spam(text: str) -> list[str]:
+    """Spam names standing in the text, longest first (so removal takes whole names)."""
+    return sorted(set(SPAM_NAME.findall(text)), key=len, reverse=True)
+
+
+def remove_spam(text: str, names: list[str]) -> str:
+    for name in names:
+        text = text.replace(name, "")
+    return text
+
+
+def is_notice(title: str | None, first_line: str) -> bool:
+    """A notice, plan or guide about annual reports rather than a report itself."""
+    for candidate in (title, first_line):
+        if candidate and _ABOUT_REPORTS.search(candidate) and _NOTICE_TITLE.search(candidate):
+            return True
+    return False

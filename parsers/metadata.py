@@ -1,0 +1,152 @@
+"""Report metadata: title, issuer and its kind, the year covered, the publication date."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"O": "0", "○": "0",
+                                                                   "零": "0", "o": "0", "Ｏ": "0"}
+_YEAR = r"((?:19|20)\d{2}|[〇○O零一二][〇○O零一二三四五六七八九]{3})"
+_MONTH_DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_DATE = re.compile(rf"{_YEAR}\s*[年\-/.]\s*{_MONTH_DAY}\s*[月\-/.]\s*{_MONTH_DAY}\s*日?")
+_LABELED_DATE = re.compile(
+    rf"(?:发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|印发日期|时间|日期)\s*[:：]?\s*{_DATE.pattern}"
+)
+_SIGNATURE_DATE = re.compile(rf"^\s*{_DATE.pattern}\s*$")
+_ORG_SUFFIX = (
+    r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办|行政公署|办事处|管理委员会|管委会|"
+    r"委员会|领导小组办公室|办公室|管理局|局|委|中心|厅|院|所|馆|站|队|镇|乡|街道|苏木|公司)"
+)
+_ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）·]{{2,30}}{_ORG_SUFFIX}$")
+_REPORT_WORDS = re.compile(r"报告|年报")
+
+
+def chinese_number(text: str) -> int:
+    """"二O一五" → 2015, "十三" → 13, "12" → 12."""
+    if text.isdigit():
+        return int(text)
+    if all(c in _CN_DIGITS for c in text):
+        return int("".join(_CN_DIGITS[c] for c in text))
+    tens, _, ones = text.partition("十")
+    if "十" not in text:
+        return int(_CN_DIGITS.get(text, "0"))
+    return (int(_CN_DIGITS[tens]) if tens else 1) * 10 + (int(_CN_DIGITS[ones]) if ones else 0)
+
+
+def _iso(match: re.Match[str]) -> str | None:
+    year, month, day = (chinese_number(g) for g in match.groups()[-3:])
+    if not (1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def find_title(lines: list[str], declared: str | None) -> str | None:
+    """The report's title: the page's declared title, or its first line(s) if they read as one."""
+    if declared and _REPORT_WORDS.search(declared):
+        return re.split(r"\s*[_|]\s*|\s+-\s+", declared.strip())[0] or None
+    head = [line.strip() for line in lines[:4] if line.strip()]
+    if not head:
+        return None
+    first = head[0]
+    if _REPORT_WORDS.search(first) and len(first) <= 60 and not first.startswith(("根据", "按照")):
+        return first
+    # A title printed on two lines: the issuer, then "2024 年政府信息公开工作年度报告".
+    if len(head) > 1 and _ORG_LINE.match(first) and _REPORT_WORDS.search(head[1]) \
+            and len(head[1]) <= 40:
+        return first + re.sub(r"\s+", "", head[1])
+    return None
+
+
+def report_year(title: str | None, text: str) -> int | None:
+    """The year the report covers: from the title, else from the statistics period or the
+    opening sentences. Never from the publication date alone."""
+    if title:
+        match = re.search(rf"{_YEAR}\s*年", title)
+        if match:
+            return chinese_number(match.group(1))
+    patterns = (
+        rf"(?:统计|期限|时限|时间|区间)[^。\n]{{0,12}}?{_YEAR}\s*年\s*1\s*月\s*1\s*日",
+        rf"{_YEAR}\s*年度?(?:政府信息公开|政务公开|信息公开)[^。\n]{{0,12}}?(?:年度)?(?:报告|工作)",
+        rf"(?:现将|现就|公布|发布)[^。\n]{{0,30}}?{_YEAR}\s*年",
+        rf"(?:^|\n)\s*{_YEAR}\s*年度?\s*[,，]",
+    )
+    for pattern in patterns:
+        match = re.search(pattern, text[:6000])
+        if match:
+            year = chinese_number(match.group(1))
+            if 2000 <= year <= 2100:
+                return year
+    return None
+
+
+def published_at(lines: list[str], report_year_: int | None) -> str | None:
+    """A date labelled as the publication date, else the signature date at the end."""
+    for line in lines[:15]:
+        match = _LABELED_DATE.search(line)
+        if match and (iso := _iso(match)) and _after_year(iso, report_year_):
+            return iso
+    for line in reversed(lines[-15:]):
+        match = _SIGNATURE_DATE.match(line)
+        if match and (iso := _iso(match)) and _after_year(iso, report_year_):
+            return iso
+    return None
+
+
+def _after_year(iso: str, year: int | None) -> bool:
+    return year is None or int(iso[:4]) > year or iso[5:] == "12-31"
+
+
+def find_issuer(title: str | None, text: str, lines: list[str]) -> str | None:
+    """The issuing body as printed: the title's prefix, the intro, or the signature."""
+    prefix = None
+    if title:
+        match = re.match(rf"^(.*?)\s*{_YEAR}\s*年", title)
+        prefix = match.group(1).strip(" ·") if match else None
+    if prefix:
+        if re.search(f"{_ORG_SUFFIX}$", prefix):
+            return prefix
+        # A bare place name in the title ("富源县"): the body as the text spells it out.
+        found = re.search(rf"{re.escape(prefix)}(?:人民政府办公室|人民政府)", text)
+        if found:
+            return found.group(0)
+    match = re.search(rf"(?:现向社会公布|现予公布|现公布)([\u4e00-\u9fff]{{2,30}}?{_ORG_SUFFIX})\s*{_YEAR}\s*年",
+                      text[:2000])
+    if match:
+        return match.group(1)
+    for line in reversed(lines[-8:]):
+        candidate = line.strip()
+        if _ORG_LINE.match(candidate) and len(candidate) <= 30:
+            return candidate
+    return None
+
+
+_SELF_MARKERS = {
+    "government": (r"[我本全](?:县|区|市|旗)(?!委|直)", r"(?:县|区|市|旗)委、(?:县|区|市|旗)政府"),
+    "township": (r"[我本全](?:镇|乡|街道|苏木)",),
+    "department": (r"[我本](?:局|委|单位|部门|中心|院|所|厅|馆|站|队|公司)",),
+    "government_office": (r"[我本]办(?!公)",),
+}
+
+
+def issuer_kind(issuer: str | None, text: str) -> str:
+    """government | government_office | department | township | unknown."""
+    if issuer:
+        if re.search(r"(?:镇|乡|街道|苏木)(?:人民政府)?$|街道办事处$", issuer):
+            return "township"
+        if re.search(r"政府办公[室厅]$|政府办$", issuer):
+            return "government_office"
+        if re.search(r"(?:人民政府|行政公署)$", issuer):
+            return "government"
+        return "department"
+    counts: Counter[str] = Counter()
+    for kind, patterns in _SELF_MARKERS.items():
+        for pattern in patterns:
+            for match in re.finditer(pattern, text):
+                counts[kind] += 1 if match.group(0).startswith("全") else 3
+    if not counts:
+        return "unknown"
+    kind, _ = counts.most_common(1)[0]
+    if kind == "government_office" and "政府办" not in text:
+        return "department"
+    return kind

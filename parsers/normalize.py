@@ -1,0 +1,149 @@
+"""Text normalization: one pass from extracted text to the clean simplified text the reader uses.
+
+Each rule is a small function so it can be tested alone; `normalize` applies them in order and
+reports which hazards it saw (RECORD.md tags) and the source script.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import opencc
+
+# ㈠…㈩ (U+3220–3229) and ⑴…⒇ (U+2474–2487) become the usual "(一)" / "(1)".
+_CHINESE_NUMERALS = "一二三四五六七八九十"
+_ENCLOSED = {chr(0x3220 + i): f"({n})" for i, n in enumerate(_CHINESE_NUMERALS)}
+_ENCLOSED |= {chr(0x2474 + i): f"({i + 1})" for i in range(20)}
+# Full-width ASCII (U+FF01–FF5E) to ASCII, and the ideographic space to a space. Chinese
+# sentence punctuation (。、“”《》〔〕) has no ASCII twin that parsing needs, so it stays.
+_FULLWIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
+for _char, _repl in _ENCLOSED.items():
+    _FULLWIDTH[ord(_char)] = _repl
+
+_TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_LETTERS = f"a-zü{_TONE_MARKS}"
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A gloss is a parenthesized pinyin syllable right after a Chinese character: 統(tǒng), 開(kai).
+_GLOSS = re.compile(rf"(?<=[{_CJK}])(?:\(([{_PINYIN_LETTERS}]{{1,6}}[1-5]?)\))+")
+_SYLLABLE = re.compile(
+    r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[iuüv]?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er)"
+    r"|i|u|ü|v|in|ing|un|ün|ui|iu|ie|üe|ue|uo|ia|ua|uai|iao|ian|iang|iong|uan|uang|ve)[1-5]?$"
+)
+# Mirror mojibake: "。現(xiàn)" written through a 7-bit channel became "?,F(xiàn)": the full stop
+# is lost to "?", and the character's GBK bytes lost their high bit. The gloss right after
+# proves a character stood there, so setting the high bit back recovers it.
+_MOJIBAKE = re.compile(rf"\?([\x21-\x7e])([\x40-\x7e])(?=\([{_PINYIN_LETTERS}]{{1,6}}\))")
+_MOJIBAKE_SIGNS = re.compile(r"[\ufffd]|锟斤拷|烫烫烫|屯屯屯|[脙脗][\x80-\xff]?")
+
+# Page chrome that CMS templates put around the article.
+_CHROME_LINE = re.compile(
+    r"^\s*(?:[【\[]?\s*(?:上一[条篇页]|下一[条篇页])\s*[:：】\]].*"
+    r"|(?:[【\[]\s*)?(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|收藏|返回顶部|返回)\s*[】\]]?"
+    r"(?:\s*[【\[]?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|收藏|返回顶部|返回)\s*[】\]]?)*"
+    r"|字号\s*[:：]?\s*[【\[]?\s*大.{0,8}小.*"
+    r"|(?:分享到|扫一扫|微信扫一扫|相关链接|附件下载|浏览次数|访问量|阅读次数)\s*[:：]?.{0,40}"
+    r"|当前位置\s*[:：].*"
+    r")\s*$"
+)
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    text: str
+    script: str  # "simplified" | "traditional"
+    hazards: frozenset[str]
+
+
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def fold_width(text: str) -> str:
+    """Full-width digits, letters and ASCII punctuation to ASCII; ㈠ to (一)."""
+    return text.translate(_FULLWIDTH)
+
+
+def repair_mojibake(text: str) -> tuple[str, bool]:
+    """Repair "?,F(xiàn)" to "。現(xiàn)"; return the text and whether anything was garbled."""
+    found = False
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal found
+        try:
+            char = bytes([ord(match.group(1)) | 0x80, ord(match.group(2))]).decode("gbk")
+        except UnicodeDecodeError:
+            return match.group(0)
+        if not re.match(rf"[{_CJK}]", char):
+            return match.group(0)
+        found = True
+        return "。" + char
+
+    repaired = _MOJIBAKE.sub(fix, text)
+    return repaired, found or bool(_MOJIBAKE_SIGNS.search(text))
+
+
+def strip_pinyin(text: str) -> tuple[str, bool]:
+    """Remove pinyin glosses after characters; return the text and whether any were found."""
+    found = False
+
+    def drop(match: re.Match[str]) -> str:
+        nonlocal found
+        glosses = re.findall(r"\(([^)]*)\)", match.group(0))
+        if all(any(c in _TONE_MARKS for c in g) or _SYLLABLE.match(g) for g in glosses):
+            found = True
+            return ""
+        return match.group(0)
+
+    return _GLOSS.sub(drop, text), found
+
+
+def detect_script(text: str, simplified: str) -> str:
+    """Traditional when conversion changes a real share of the Chinese characters."""
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    if not cjk:
+        return "simplified"
+    changed = sum(1 for a, b in zip(text, simplified, strict=False) if a != b)
+    return "traditional" if changed >= max(3, cjk * 0.04) else "simplified"
+
+
+def strip_chrome(text: str) -> tuple[str, bool]:
+    """Drop navigation lines ("上一条:…", 打印/关闭, 字号, share buttons) and page numbers."""
+    kept, removed = [], False
+    for line in text.split("\n"):
+        if _CHROME_LINE.match(line):
+            removed = True
+            continue
+        if _PAGE_NUMBER.match(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept), removed
+
+
+def normalize(text: str) -> Normalized:
+    hazards: set[str] = set()
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = fold_width(text)
+    text, garbled = repair_mojibake(text)
+    if garbled:
+        hazards.add("mojibake")
+    text, glossed = strip_pinyin(text)
+    if glossed:
+        hazards.add("pinyin-annotations")
+    simplified = to_simplified(text)
+    script = detect_script(text, simplified)
+    if script == "traditional":
+        hazards.add("traditional-script")
+    text, chrome = strip_chrome(simplified)
+    if chrome:
+        hazards.add("boilerplate")
+    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    return Normalized(text=text.strip("\n"), script=script, hazards=frozenset(hazards))

@@ -1,0 +1,162 @@
+"""The county-level division registry shipped with the package, and name → region resolution.
+
+Data: `parsers/data/cn_county_divisions.csv` (MCA codes via yescallop/areacodes, CC0; portal URLs
+from Laosheng.top, CC BY-NC-ND 3.0; see `parsers/data/REGISTRY_SOURCES.md`).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+REGISTRY_FILE = "cn_county_divisions.csv"
+_SUFFIXES = "县区市旗"
+# Names that are also everyday words ("城区", "郊区") or sit inside them ("和县" in "市和县").
+_WEAK = re.compile(r"^(?:.[县区市旗]|城区|郊区|矿区|新区|东区|西区|市中区)$")
+_PROVINCE_ABBREVIATIONS = {
+    "京": "北京市", "津": "天津市", "冀": "河北省", "晋": "山西省", "蒙": "内蒙古自治区",
+    "辽": "辽宁省", "吉": "吉林省", "黑": "黑龙江省", "沪": "上海市", "苏": "江苏省",
+    "浙": "浙江省", "皖": "安徽省", "闽": "福建省", "赣": "江西省", "鲁": "山东省",
+    "豫": "河南省", "鄂": "湖北省", "湘": "湖南省", "粤": "广东省", "桂": "广西壮族自治区",
+    "琼": "海南省", "渝": "重庆市", "川": "四川省", "黔": "贵州省", "滇": "云南省",
+    "藏": "西藏自治区", "陕": "陕西省", "甘": "甘肃省", "青": "青海省", "宁": "宁夏回族自治区",
+    "新": "新疆维吾尔自治区",
+}
+_PROVINCE_DOC = re.compile(r"(?<![\u4e00-\u9fff])([%s])政(?:办)?[发函]\s*[〔【\[(]" % "".join(_PROVINCE_ABBREVIATIONS))
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    prefecture: str | None
+    province: str
+    status: str
+    active_from: int | None
+    active_until: int | None
+    host: str | None
+
+    def active_in(self, year: int | None) -> bool:
+        if year is None:
+            return self.status == "在用"
+        starts = self.active_from or 0
+        return starts <= year and (self.active_until is None or year < self.active_until)
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str | None = None
+    code: str | None = None
+    prefecture: str | None = None
+    province: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "code": self.code, "prefecture": self.prefecture,
+                "province": self.province}
+
+
+def _year(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+@cache
+def divisions() -> tuple[Division, ...]:
+    """Every row of the shipped registry (in use and historic)."""
+    text = resources.files("parsers").joinpath("data", REGISTRY_FILE).read_text("utf-8-sig")
+    return tuple(
+        Division(
+            code=row["code"], name=row["name"],
+            prefecture=None if row["prefecture_name"] in ("", "直辖") else row["prefecture_name"],
+            province=row["province_name"], status=row["status"],
+            active_from=_year(row["active_from"]), active_until=_year(row["active_until"]),
+            host=row["host"] or None,
+        )
+        for row in csv.DictReader(text.splitlines())
+    )
+
+
+@cache
+def _by_name() -> dict[str, tuple[Division, ...]]:
+    index: dict[str, list[Division]] = {}
+    for division in divisions():
+        index.setdefault(division.name, []).append(division)
+    return {name: tuple(rows) for name, rows in index.items()}
+
+
+@cache
+def _prefectures() -> dict[str, str]:
+    """Prefecture name → province name."""
+    return {d.prefecture: d.province for d in divisions() if d.prefecture}
+
+
+@cache
+def _provinces() -> frozenset[str]:
+    return frozenset(d.province for d in divisions())
+
+
+def find_division_names(text: str) -> Counter[str]:
+    """Count registry names in the text (names end in 县/区/市/旗; at most 8 characters)."""
+    index = _by_name()
+    found: Counter[str] = Counter()
+    for match in re.finditer(f"[{_SUFFIXES}]", text):
+        end = match.end()
+        for length in range(8, 1, -1):
+            start = end - length
+            if start < 0:
+                continue
+            name = text[start:end]
+            if name in index:
+                if _WEAK.match(name) and not _strong_context(text, start, end):
+                    continue
+                found[name] += 1
+                break
+    return found
+
+
+def _strong_context(text: str, start: int, end: int) -> bool:
+    """A weak name counts only before 人民政府/政府, or right after its prefecture's name."""
+    after = text[end : end + 4]
+    if after.startswith(("人民政府", "政府")):
+        return start == 0 or not re.match(r"[\u4e00-\u9fff]", text[start - 1])
+    return bool(re.search(r"(?:市|州|盟|地区)$", text[max(0, start - 6) : start]))
+
+
+def resolve_region(*, title: str | None, issuer: str | None, text: str,
+                   year: int | None) -> Region:
+    """The county-level division a report belongs to, from its title, issuer and text.
+
+    Title and issuer weigh most; a name shared by several divisions is settled by the
+    prefecture or province the text mentions, then by which division existed that year.
+    Without a county name, the prefecture and province alone are returned when the text names
+    them, or the province from a provincial document number such as "辽政发〔2014〕14号".
+    """
+    counts = find_division_names(text)
+    for strong in (title, issuer):
+        for name, n in find_division_names(strong or "").items():
+            counts[name] += 10 * n
+    prefectures = [p for p in _prefectures() if p in text]
+    provinces = [p for p in _provinces() if p in text or p.rstrip("省市") + "省" in text]
+    if counts:
+        best_name = max(counts, key=lambda name: (counts[name], len(name)))
+        candidates = _by_name()[best_name]
+        chosen = max(candidates, key=lambda d: (
+            d.prefecture in prefectures, d.province in provinces, d.active_in(year),
+            d.status == "在用",
+        ))
+        return Region(chosen.name, chosen.code, chosen.prefecture, chosen.province)
+    for strong in (title, issuer):
+        named = [p for p in _prefectures() if strong and p in strong]
+        if named:
+            return Region(None, None, named[0], _prefectures()[named[0]])
+    if len(prefectures) == 1:
+        return Region(None, None, prefectures[0], _prefectures()[prefectures[0]])
+    if len(set(provinces)) == 1:
+        return Region(None, None, None, provinces[0])
+    abbreviations = {_PROVINCE_ABBREVIATIONS[m] for m in _PROVINCE_DOC.findall(text)}
+    if len(abbreviations) == 1:
+        return Region(None, None, None, abbreviations.pop())
+    return Region()

@@ -1,0 +1,89 @@
+"""The numbered sections of a report ("一、总体情况" … "六、其他需要报告的事项")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NUMERALS = "一二三四五六七八九十"
+_HEADING = re.compile(rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*(.{{2,40}}?)\s*\|?\s*$")
+# Table 三's own row labels also start "一、"…"四、"; they are rows, not headings.
+_TABLE_ROW = re.compile(r"本年新收|上年度?结转|本年度?办理结果|结转下年|办理结果")
+# What each canonical section is about, tried in this order (复议 before 申请: the section-4
+# heading "因政府信息公开申请行政复议…" also mentions 申请).
+TOPICS = (
+    (4, re.compile(r"复议|诉讼")),
+    (2, re.compile(r"主动公开")),
+    (3, re.compile(r"申请")),
+    (5, re.compile(r"问题|改进|不足|整改")),
+    (6, re.compile(r"其他需要|其他事项|需要报告|需要说明")),
+    (1, re.compile(r"总体|概述|概况|基本情况")),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    heading: str
+    text: str
+    start: int  # offset of the heading line in the normalized text
+
+
+def numeral_value(numeral: str) -> int:
+    if numeral == "十":
+        return 10
+    if numeral.startswith("十"):
+        return 10 + NUMERALS.index(numeral[1]) + 1
+    if numeral.endswith("十"):
+        return (NUMERALS.index(numeral[0]) + 1) * 10
+    if len(numeral) == 2:
+        return (NUMERALS.index(numeral[0]) + 1) * 10 + NUMERALS.index(numeral[1]) + 1
+    return NUMERALS.index(numeral) + 1
+
+
+def topic_of(heading: str) -> int | None:
+    for number, pattern in TOPICS:
+        if pattern.search(heading):
+            return number
+    return None
+
+
+def split_sections(text: str, *, canonical: bool) -> list[Section]:
+    """Find headings numbered 一、二、… in order and cut the text at them.
+
+    For post-2019 reports (`canonical`), a candidate whose wording fits its number is preferred
+    over an earlier one that does not, so an item list ("二、加强组织领导") inside a section is
+    not taken for the next heading.
+    """
+    candidates: list[tuple[int, int, str]] = []  # (number, offset, heading)
+    offset = 0
+    for line in text.split("\n"):
+        match = _HEADING.match(line)
+        if match and not _TABLE_ROW.search(match.group(2)):
+            candidates.append((numeral_value(match.group(1)), offset, match.group(2).strip()))
+        offset += len(line) + 1
+    chosen: list[tuple[int, int, str]] = []
+    last, position = 0, -1
+    while True:
+        following = [c for c in candidates if c[1] > position and last < c[0] <= last + 2]
+        if not following:
+            break
+        pick = following[0]
+        if canonical:
+            fitting = [c for c in following if c[0] == last + 1 and topic_of(c[2]) == c[0]]
+            if fitting and pick[0] == last + 1 and topic_of(pick[2]) != pick[0]:
+                pick = fitting[0]
+        chosen.append(pick)
+        last, position = pick[0], pick[1]
+    sections = []
+    for i, (number, start, heading) in enumerate(chosen):
+        end = chosen[i + 1][1] if i + 1 < len(chosen) else len(text)
+        body = text[start:end].split("\n", 1)
+        sections.append(Section(number, heading, body[1].strip() if len(body) > 1 else "", start))
+    return sections
+
+
+def mislabeled(section: Section) -> bool:
+    """A canonical section whose heading names another section's topic."""
+    topic = topic_of(section.heading)
+    return topic is not None and topic != section.number and section.number <= 6

@@ -1,0 +1,226 @@
+"""The template-driven table reader for tables 二, 三 and 四.
+
+A table region becomes a stream of cells: label text, values, and blanks. Where the text marks
+cells with "|" (HTML tables rendered by the extractors, and most pasted layouts), cells are
+exactly what lies between bars and a blank cell is a blank; otherwise cells are the
+whitespace-separated tokens of a row-per-line layout. Rows are then found by label, never by
+position: label text accumulates until values follow, the most recent row label in it names
+the row, and the row takes the next N cells.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from parsers.labels import (
+    ACTIVE_ROWS,
+    APPLICANT_COLUMNS,
+    APPLICATION_ROWS,
+    REVIEW_CELLS,
+    REVIEW_GROUPS,
+    Row,
+    squeeze,
+)
+
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_VALUE = re.compile(rf"^(?:[+\-−]|增|减)?\s*(?:{_NUMBER})\s*(?:万元|万|元|件|个|项|条)?$")
+_NOT_APPLICABLE = re.compile(r"^(?:[-—–－/／\\]{1,3}|无|空|—+)$")
+# A label with a number glued to its end, e.g. "3.危及“三安全一稳定”0".
+_GLUED = re.compile(r"^(.*[\u4e00-\u9fff”\"’)）])(\d+)$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # "label" | "value" | "blank"
+    text: str
+
+
+def cells(region: str) -> list[Cell]:
+    """Split a table region into cells, choosing the bar or the whitespace layout."""
+    if region.count("|") >= 4:
+        pieces: Iterator[str] = (re.sub(r"\s*\n\s*", "", p).strip() for p in region.split("|"))
+        bars = True
+    else:
+        pieces = iter(region.split())
+        bars = False
+    out: list[Cell] = []
+    for piece in pieces:
+        if not piece:
+            if bars:
+                out.append(Cell("blank", ""))
+            continue
+        if bars and " " in piece and all(_VALUE.match(t) for t in piece.split()):
+            out.extend(Cell("value", t) for t in piece.split())  # "0 0 0" inside one cell
+            continue
+        out.extend(_classify(piece))
+    return out
+
+
+def _classify(piece: str) -> list[Cell]:
+    if _VALUE.match(piece):
+        return [Cell("value", piece)]
+    if _NOT_APPLICABLE.match(piece):
+        return [Cell("blank", piece)]
+    glued = _GLUED.match(piece)
+    if glued and not glued.group(1).endswith(("增", "减")):
+        return [Cell("label", glued.group(1)), Cell("value", glued.group(2))]
+    return [Cell("label", piece)]
+
+
+def _best_row(label: str, rows: Sequence[Row]) -> Row | None:
+    """The row whose pattern occurs latest in the accumulated label text (longest on ties)."""
+    best: tuple[int, int, Row] | None = None
+    for row in rows:
+        for match in row.pattern.finditer(label):
+            candidate = (match.start(), match.end() - match.start(), row)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    return best[2] if best else None
+
+
+def read_rows(stream: Sequence[Cell], rows: Sequence[Row], width: int | dict[str, int]
+              ) -> dict[str, list[str | None]]:
+    """Find each row by label and take its cells; the first occurrence of a row wins."""
+    found: dict[str, list[str | None]] = {}
+    label = ""
+    current: Row | None = None
+    taken: list[str | None] = []
+
+    def finish() -> None:
+        nonlocal current, taken
+        if current is not None and any(v is not None for v in taken):
+            n = width if isinstance(width, int) else width[current.key]
+            found.setdefault(current.key, (taken + [None] * n)[:n])
+        current, taken = None, []
+
+    for cell in stream:
+        if cell.kind == "label":
+            if current is not None:
+                finish()
+            label += squeeze(cell.text)
+            continue
+        if current is None:
+            if not label:
+                continue
+            current = _best_row(label, rows)
+            label = ""
+            if current is None:
+                continue
+        taken.append(cell.text if cell.kind == "value" else None)
+        n = width if isinstance(width, int) else width[current.key]
+        if len(taken) >= n:
+            finish()
+    finish()
+    return found
+
+
+# ----- cell values --------------------------------------------------------------------------
+
+def to_int(text: str | None) -> int | None:
+    number = to_number(text)
+    if number is None:
+        return None
+    return int(number) if float(number).is_integer() else None
+
+
+def to_number(text: str | None) -> int | float | None:
+    """"增9" → 9, "减6" → -6, "1,234" → 1234, "96171.6" → 96171.6; units dropped."""
+    if text is None:
+        return None
+    match = re.search(_NUMBER, text)
+    if not match:
+        return None
+    raw = match.group(0).replace(",", "")
+    value: int | float = float(raw) if "." in raw else int(raw)
+    if text.lstrip().startswith(("减", "-", "−")):
+        value = -value
+    return value
+
+
+def money(text: str | None) -> dict[str, object] | None:
+    """Procurement amounts keep the printed text; yuan only when a unit is printed."""
+    if text is None:
+        return None
+    number = to_number(text)
+    if "万" in text and number is not None:
+        yuan: float | None = round(float(number) * 10_000, 2)
+    elif text.rstrip().endswith("元") and number is not None:
+        yuan = float(number)
+    else:
+        yuan = None
+    return {"raw": text.strip(), "yuan": yuan}
+
+
+# ----- the three tables ----------------------------------------------------------------------
+
+def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
+    """Table 三: rows × (six applicant columns + total). None when no row is found."""
+    stream = cells(region)
+    head = squeeze(region[: region.find("本年新收")] if "本年新收" in region else "")
+    # Some provinces add a "法人或其他组织小计" column before 总计; read it and drop it.
+    columns = list(APPLICANT_COLUMNS)
+    if "小计" in head:
+        columns.insert(6, "_subtotal")
+    found = read_rows(stream, APPLICATION_ROWS, len(columns))
+    if not found:
+        return None
+    order = [row.key for row in APPLICATION_ROWS]
+    return {
+        key: {col: to_int(v) for col, v in zip(columns, found[key], strict=True)
+              if not col.startswith("_")}
+        for key in sorted(found, key=order.index)
+    }
+
+
+def read_review_litigation(region: str) -> dict[str, dict[str, int | None]] | None:
+    """Table 四: one row of 15 cells after the headers; None unless all 15 are there."""
+    run: list[Cell] = []
+    for cell in [*cells(region), Cell("label", "")]:
+        if cell.kind != "label":
+            run.append(cell)
+            continue
+        while run and run[0].kind == "blank":
+            run.pop(0)
+        if sum(c.kind == "value" for c in run) >= 5 and len(run) >= 15:
+            values = [to_int(c.text) if c.kind == "value" else None for c in run[:15]]
+            return {
+                group: dict(zip(REVIEW_CELLS, values[i * 5 : i * 5 + 5], strict=True))
+                for i, group in enumerate(REVIEW_GROUPS)
+            }
+        run = []
+    return None
+
+
+def read_active_disclosure(region: str, template: str) -> dict[str, dict[str, object]] | None:
+    """Table 二 for the 2019 or 2021 template; None when no row is found."""
+    spec = ACTIVE_ROWS.get(template)
+    if not spec:
+        return None
+    rows = [row for row, _ in spec]
+    widths = {row.key: len(names) for row, names in spec}
+    found = read_rows(cells(region), rows, widths)
+    if not found:
+        return None
+    result: dict[str, dict[str, object]] = {}
+    for row, names in spec:
+        if row.key not in found:
+            continue
+        result[row.key] = {
+            name: _active_value(name, text) for name, text in zip(names, found[row.key], strict=True)
+        }
+    return result
+
+
+def _active_value(name: str, text: str | None) -> object:
+    if name == "amount":
+        return money(text)
+    if name == "amount_wan_yuan":
+        return to_number(text)
+    return to_int(text) if name != "change" else _to_change(text)
+
+
+def _to_change(text: str | None) -> int | None:
+    number = to_number(text)
+    return int(number) if number is not None and float(number).is_integer() else None

@@ -1,0 +1,49 @@
+"""The `gov-reports` console script: one thin dispatcher over small subcommand modules.
+
+Each module in `service.commands` exposes `register(subparsers)`, which adds its subcommand and
+sets `func(args) -> int` as the handler. Domain errors become one-line messages here, never
+tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Subcommand modules, in the order `--help` lists them. Add a module here to add a command.
+COMMAND_MODULES = [
+    "service.commands.parse",
+    "service.commands.demo",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gov-reports",
+        description="Crawl, archive and parse Chinese government information-disclosure "
+        "annual reports (政府信息公开工作年度报告).",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("gov-reports: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

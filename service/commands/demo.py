@@ -1,0 +1,26 @@
+"""`gov-reports demo`: the main job end to end on the embedded defaults."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+
+from parsers import parse_bytes
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("demo", help="run the main job on bundled examples")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    examples = resources.files("parsers").joinpath("data", "examples")
+    for entry in sorted(examples.iterdir(), key=lambda e: e.name):
+        record = parse_bytes(entry.read_bytes(), entry.name, source={"path": entry.name})
+        received = (record["applications"] or {}).get("new_received", {}).get("total")
+        failed = [c["rule"] for c in record["checks"] if c["status"] == "fail"]
+        region = record["region"]["name"] or record["region"]["province"] or "?"
+        print(f"{entry.name}: {region} {record['report_year']} template={record['template']} "
+              f"received={received} failed_checks={len(failed)} "
+              f"hazards={','.join(record['hazards']) or '-'}")
+    return 0

@@ -1,0 +1,1 @@
+"""SQLAlchemy models, migrations, the WARC archive and the query functions."""
