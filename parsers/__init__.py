@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from parsers.errors import ExtractError, ParseError
 from parsers.extract import Extracted, extract
-from parsers.record import PARSER_VERSION, SCHEMA, parse_bytes, parse_extracted, parse_text
 from parsers.fingerprint import simhash64, text_digest
+from parsers.record import PARSER_VERSION, SCHEMA, parse_bytes, parse_extracted, parse_text
 
 __all__ = [
     "PARSER_VERSION",

@@ -17,8 +17,13 @@ def _cell(table: Table, row: str, column: str) -> int | float | None:
     return value if isinstance(value, int | float) else None
 
 
-def _check(rule: str, left: list[int | float | None], right: list[int | float | None],
-           left_name: str, right_name: str) -> dict[str, str]:
+def _check(
+    rule: str,
+    left: list[int | float | None],
+    right: list[int | float | None],
+    left_name: str,
+    right_name: str,
+) -> dict[str, str]:
     if any(v is None for v in left + right):
         return {"rule": rule, "status": "skipped", "detail": "cells missing"}
     lhs, rhs = sum(left), sum(right)  # type: ignore[arg-type]
@@ -32,25 +37,34 @@ def application_checks(apps: Table) -> list[dict[str, str]]:
     other_rows = ("other_handling",) if "other_handling" in apps else OTHER_2021_ROWS
     outcome_rows = (*OUTCOME_ROWS, *other_rows)
     for column in APPLICANT_COLUMNS:
-        checks.append(_check(
-            f"applications.flow.{column}",
-            [_cell(apps, "new_received", column), _cell(apps, "carried_over", column)],
-            [_cell(apps, "total_processed", column), _cell(apps, "carried_forward", column)],
-            "一+二", "三(七)+四",
-        ))
-        checks.append(_check(
-            f"applications.results.{column}",
-            [_cell(apps, "total_processed", column)],
-            [_cell(apps, row, column) for row in outcome_rows],
-            "三(七)", "三(一)…三(六)",
-        ))
+        checks.append(
+            _check(
+                f"applications.flow.{column}",
+                [_cell(apps, "new_received", column), _cell(apps, "carried_over", column)],
+                [_cell(apps, "total_processed", column), _cell(apps, "carried_forward", column)],
+                "一+二",
+                "三(七)+四",
+            )
+        )
+        checks.append(
+            _check(
+                f"applications.results.{column}",
+                [_cell(apps, "total_processed", column)],
+                [_cell(apps, row, column) for row in outcome_rows],
+                "三(七)",
+                "三(一)…三(六)",
+            )
+        )
     for row in apps:
-        checks.append(_check(
-            f"applications.row_total.{row}",
-            [_cell(apps, row, "total")],
-            [_cell(apps, row, column) for column in APPLICANT_COLUMNS[:-1]],
-            "总计", "six columns",
-        ))
+        checks.append(
+            _check(
+                f"applications.row_total.{row}",
+                [_cell(apps, row, "total")],
+                [_cell(apps, row, column) for column in APPLICANT_COLUMNS[:-1]],
+                "总计",
+                "six columns",
+            )
+        )
     return checks
 
 
@@ -60,7 +74,8 @@ def review_checks(review: Table) -> list[dict[str, str]]:
             f"review_litigation.{group}",
             [_cell(review, group, "total")],
             [_cell(review, group, cell) for cell in ("upheld", "corrected", "other", "pending")],
-            "总计", "维持+纠正+其他+未审结",
+            "总计",
+            "维持+纠正+其他+未审结",
         )
         for group in REVIEW_GROUPS
         if group in review

@@ -20,21 +20,19 @@ def text_digest(text: str) -> tuple[str, str]:
 
 
 def simhash64(text: str) -> str | None:
-    """64-bit SimHash over overlapping 6-character shingles (step 3), as 16 hex digits.
+    """64-bit SimHash over the text's distinct clauses, as 16 hex digits.
 
-    Spaces and punctuation are ignored, so a mirror that swaps a name or re-wraps lines stays
-    within a few bits of the original and near-duplicates group by Hamming distance. Returns
-    None for texts too short to say anything.
+    Clauses are the runs between punctuation and spaces, so features are content-defined: a
+    mirror that swaps a name changes only the clauses holding it and stays within a few bits of
+    the original, and near-duplicates group by Hamming distance. Returns None for texts too
+    short to say anything.
     """
-    data = _NOISE.sub("", text).encode("utf-8")
-    if len(data) < 24:
+    features = {f for f in _NOISE.split(text) if len(f) > 1}
+    if len(features) < 8:
         return None
     # Two CRC32s with different seeds make one 64-bit feature hash; zlib keeps it fast.
     hashes = np.fromiter(
-        (
-            zlib.crc32(data[i : i + 18]) << 32 | zlib.crc32(data[i : i + 18], 0x9E3779B9)
-            for i in range(0, len(data) - 17, 9)
-        ),
+        (zlib.crc32(b) << 32 | zlib.crc32(b, 0x9E3779B9) for b in (f.encode() for f in features)),
         dtype=np.uint64,
     )
     ones = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0)

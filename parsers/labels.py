@@ -12,7 +12,12 @@ import re
 from dataclasses import dataclass
 
 APPLICANT_COLUMNS = (
-    "natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org",
+    "natural_person",
+    "commercial",
+    "research",
+    "social_welfare",
+    "legal_services",
+    "other_org",
     "total",
 )
 REVIEW_GROUPS = ("review", "litigation_direct", "litigation_after_review")
@@ -60,7 +65,8 @@ APPLICATION_ROWS = (
 
 # The outcome rows that add up to 三(七) 总计 (the 其他处理 rows are chosen per template).
 OUTCOME_ROWS = tuple(
-    row.key for row in APPLICATION_ROWS
+    row.key
+    for row in APPLICATION_ROWS
     if row.key.startswith(("granted", "partially", "denied", "unable", "not_processed"))
 )
 OTHER_2021_ROWS = ("other_overdue_correction", "other_overdue_fee", "other_reasons")
@@ -88,10 +94,25 @@ ACTIVE_ROWS = {
 
 # Column headers and row labels that only one template prints (domain.md §1.1–1.2).
 TEMPLATE_SIGNATURES = {
-    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额",
-             "逾期不补正", "收费通知要求"),
-    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增减",
-             "采购总金额", "第二十条第九项", "对外管理服务事项"),
+    "2021": (
+        "本年制发件数",
+        "本年废止件数",
+        "现行有效件数",
+        "本年处理决定数量",
+        "本年收费金额",
+        "逾期不补正",
+        "收费通知要求",
+    ),
+    "2019": (
+        "本年新制作数量",
+        "本年新公开数量",
+        "对外公开总数量",
+        "上一年项目数量",
+        "本年增减",
+        "采购总金额",
+        "第二十条第九项",
+        "对外管理服务事项",
+    ),
 }
 
 _SQUEEZE = re.compile(r"[^\w]|_", re.UNICODE)

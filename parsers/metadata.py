@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"O": "0", "○": "0",
-                                                                   "零": "0", "o": "0", "Ｏ": "0"}
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {
+    "O": "0",
+    "○": "0",
+    "零": "0",
+    "o": "0",
+    "Ｏ": "0",
+}
 _YEAR = r"((?:19|20)\d{2}|[〇○O零一二][〇○O零一二三四五六七八九]{3})"
 _MONTH_DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 _DATE = re.compile(rf"{_YEAR}\s*[年\-/.]\s*{_MONTH_DAY}\s*[月\-/.]\s*{_MONTH_DAY}\s*日?")
@@ -23,7 +28,7 @@ _REPORT_WORDS = re.compile(r"报告|年报")
 
 
 def chinese_number(text: str) -> int:
-    """"二O一五" → 2015, "十三" → 13, "12" → 12."""
+    """ "二O一五" → 2015, "十三" → 13, "12" → 12."""
     if text.isdigit():
         return int(text)
     if all(c in _CN_DIGITS for c in text):
@@ -41,10 +46,18 @@ def _iso(match: re.Match[str]) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+def split_page_title(declared: str) -> tuple[str, str | None]:
+    """ "XX报告_XX县人民政府" → ("XX报告", "XX县人民政府"): the document and the site's name."""
+    parts = [p for p in re.split(r"\s*[_|]\s*|\s+-\s+", declared.strip()) if p]
+    if not parts:
+        return "", None
+    return parts[0], (parts[-1] if len(parts) > 1 else None)
+
+
 def find_title(lines: list[str], declared: str | None) -> str | None:
     """The report's title: the page's declared title, or its first line(s) if they read as one."""
     if declared and _REPORT_WORDS.search(declared):
-        return re.split(r"\s*[_|]\s*|\s+-\s+", declared.strip())[0] or None
+        return split_page_title(declared)[0] or None
     head = [line.strip() for line in lines[:4] if line.strip()]
     if not head:
         return None
@@ -52,8 +65,12 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
     if _REPORT_WORDS.search(first) and len(first) <= 60 and not first.startswith(("根据", "按照")):
         return first
     # A title printed on two lines: the issuer, then "2024 年政府信息公开工作年度报告".
-    if len(head) > 1 and _ORG_LINE.match(first) and _REPORT_WORDS.search(head[1]) \
-            and len(head[1]) <= 40:
+    if (
+        len(head) > 1
+        and _ORG_LINE.match(first)
+        and _REPORT_WORDS.search(head[1])
+        and len(head[1]) <= 40
+    ):
         return first + re.sub(r"\s+", "", head[1])
     return None
 
@@ -97,8 +114,13 @@ def _after_year(iso: str, year: int | None) -> bool:
     return year is None or int(iso[:4]) > year or iso[5:] == "12-31"
 
 
-def find_issuer(title: str | None, text: str, lines: list[str]) -> str | None:
-    """The issuing body as printed: the title's prefix, the intro, or the signature."""
+def find_issuer(
+    title: str | None, text: str, lines: list[str], site_name: str | None = None
+) -> str | None:
+    """The issuing body as printed: the title's prefix, the intro, or the signature.
+
+    `site_name` is the site's own name from the page title ("…报告_平江县人民政府").
+    """
     prefix = None
     if title:
         match = re.match(rf"^(.*?)\s*{_YEAR}\s*年", title)
@@ -106,12 +128,22 @@ def find_issuer(title: str | None, text: str, lines: list[str]) -> str | None:
     if prefix:
         if re.search(f"{_ORG_SUFFIX}$", prefix):
             return prefix
-        # A bare place name in the title ("富源县"): the body as the text spells it out.
-        found = re.search(rf"{re.escape(prefix)}(?:人民政府办公室|人民政府)", text)
+        # A bare place name in the title ("富源县") names its government; take the body as the
+        # text or the site spells it out, the office that compiled the report only as a last
+        # resort.
+        place = re.escape(prefix)
+        found = re.search(rf"{place}人民政府(?!办)", text)
         if found:
             return found.group(0)
-    match = re.search(rf"(?:现向社会公布|现予公布|现公布)([\u4e00-\u9fff]{{2,30}}?{_ORG_SUFFIX})\s*{_YEAR}\s*年",
-                      text[:2000])
+        if site_name and re.fullmatch(rf"{place}人民政府", site_name):
+            return site_name
+        found = re.search(rf"{place}人民政府办公[室厅]", text)
+        if found:
+            return found.group(0)
+    match = re.search(
+        rf"(?:现向社会公布|现予公布|现公布)([\u4e00-\u9fff]{{2,30}}?{_ORG_SUFFIX})\s*{_YEAR}\s*年",
+        text[:2000],
+    )
     if match:
         return match.group(1)
     for line in reversed(lines[-8:]):

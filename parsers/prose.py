@@ -26,8 +26,10 @@ def prose_applications(text: str) -> dict[str, dict[str, int]] | None:
 
 def prose_review_litigation(text: str) -> dict[str, dict[str, int]] | None:
     if _NO_REVIEW.search(text):
-        return {group: {"total": 0} for group in
-                ("review", "litigation_direct", "litigation_after_review")}
+        return {
+            group: {"total": 0}
+            for group in ("review", "litigation_direct", "litigation_after_review")
+        }
     match = _REVIEW_COUNT.search(text)
     if match:
         return {"review": {"total": int(match.group(1))}}

@@ -22,11 +22,19 @@ PARSER_VERSION = "0.1.0"
 
 _TABLE3_START = re.compile(r"申请人情况|本年新收")
 _TABLE4_START = re.compile(r"行政复议")
-_REPORT_TITLE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,8}(?:年度)?(?:工作)?(?:报告|年报)")
+_REPORT_TITLE = re.compile(
+    r"(?:政府信息公开|政务公开|信息公开).{0,8}(?:年度)?(?:工作)?(?:报告|年报)"
+)
 
 
-def parse_bytes(data: bytes, name: str = "", *, source: dict[str, Any] | None = None,
-                encoding: str | None = None, content_type: str | None = None) -> dict[str, Any]:
+def parse_bytes(
+    data: bytes,
+    name: str = "",
+    *,
+    source: dict[str, Any] | None = None,
+    encoding: str | None = None,
+    content_type: str | None = None,
+) -> dict[str, Any]:
     """Extract and parse one document; raise ParseError with a reason on bad input."""
     extracted = extract(data, name, encoding=encoding, content_type=content_type)
     return parse_extracted(extracted, source=source)
@@ -36,8 +44,9 @@ def parse_text(text: str, *, source: dict[str, Any] | None = None) -> dict[str, 
     return parse_extracted(Extracted(text=text, format="text"), source=source)
 
 
-def parse_extracted(extracted: Extracted, *, source: dict[str, Any] | None = None
-                    ) -> dict[str, Any]:
+def parse_extracted(
+    extracted: Extracted, *, source: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Parse extracted text into a record. Raise ParseError for a page that is not a report;
     a notice *about* annual reports becomes a record tagged `not-a-report`."""
     text_sha256, doc_id = text_digest(extracted.text)
@@ -65,7 +74,8 @@ def parse_extracted(extracted: Extracted, *, source: dict[str, Any] | None = Non
         raise ParseError("not a report: no report title, numbered sections or report tables")
 
     # On a hijacked copy the spam stood where the issuer's name belongs: the name is unknown.
-    issuer = None if spam else metadata.find_issuer(title, text, lines)
+    site_name = metadata.split_page_title(declared_title)[1] if declared_title else None
+    issuer = None if spam else metadata.find_issuer(title, text, lines, site_name)
     record: dict[str, Any] = {
         "schema": SCHEMA,
         "doc_id": doc_id,
@@ -87,7 +97,8 @@ def parse_extracted(extracted: Extracted, *, source: dict[str, Any] | None = Non
     checks = []
     if template in ("2019", "2021"):
         checks = application_checks(record["applications"] or {}) + review_checks(
-            record["review_litigation"] or {})
+            record["review_litigation"] or {}
+        )
     if any(check["status"] == "fail" for check in checks):
         hazards.add("totals-dont-add-up")
     record["checks"] = checks
@@ -98,27 +109,31 @@ def parse_extracted(extracted: Extracted, *, source: dict[str, Any] | None = Non
 
 
 def detect_template(text: str, year: int | None) -> str:
-    """"2021", "2019" or "pre2019", from the tables' own column headers and row labels."""
+    """ "2021", "2019" or "pre2019", from the tables' own column headers and row labels."""
     squeezed = squeeze(text)
-    scores = {name: sum(sig in squeezed for sig in signatures)
-              for name, signatures in TEMPLATE_SIGNATURES.items()}
+    scores = {
+        name: sum(sig in squeezed for sig in signatures)
+        for name, signatures in TEMPLATE_SIGNATURES.items()
+    }
     if scores["2021"] or scores["2019"]:
         return "2021" if scores["2021"] > scores["2019"] else "2019"
-    if "本年新收" in squeezed or "予以公开" in squeezed and "七总计" in squeezed:
+    if "本年新收" in squeezed or ("予以公开" in squeezed and "七总计" in squeezed):
         # Table 三 without table 二's signatures: the year decides which format it was.
         return "2021" if year and year >= 2021 else "2019"
     return "pre2019"
 
 
-def _looks_like_report(title: str | None, text: str, sections: list[Section],
-                       template: str) -> bool:
+def _looks_like_report(
+    title: str | None, text: str, sections: list[Section], template: str
+) -> bool:
     if template in ("2019", "2021") or len(sections) >= 3:
         return True
     return bool(title and _REPORT_TITLE.search(title)) or bool(_REPORT_TITLE.search(text[:300]))
 
 
-def _region(text: str, sections: list[Section], number: int, start: re.Pattern[str],
-            end_number: int) -> str:
+def _region(
+    text: str, sections: list[Section], number: int, start: re.Pattern[str], end_number: int
+) -> str:
     """A table's text: its section if numbered, else from its first label to the next section."""
     for section in sections:
         if section.number == number and section.text:
@@ -126,8 +141,9 @@ def _region(text: str, sections: list[Section], number: int, start: re.Pattern[s
     match = start.search(text)
     if not match:
         return ""
-    end = next((s.start for s in sections if s.number >= end_number and s.start > match.start()),
-               len(text))
+    end = next(
+        (s.start for s in sections if s.number >= end_number and s.start > match.start()), len(text)
+    )
     return text[match.start() : end]
 
 
@@ -135,9 +151,11 @@ def _tables(text: str, sections: list[Section], template: str) -> dict[str, Any]
     if template not in ("2019", "2021"):
         body = "\n".join(s.text for s in sections) or text
         if template == "pre2019":
-            return {"active_disclosure": None,
-                    "applications": prose.prose_applications(body),
-                    "review_litigation": prose.prose_review_litigation(body)}
+            return {
+                "active_disclosure": None,
+                "applications": prose.prose_applications(body),
+                "review_litigation": prose.prose_review_litigation(body),
+            }
         return {"active_disclosure": None, "applications": None, "review_litigation": None}
     table2 = _region(text, sections, 2, re.compile(r"第二十条"), 3)
     table3 = _region(text, sections, 3, _TABLE3_START, 4)

@@ -18,15 +18,41 @@ _SUFFIXES = "县区市旗"
 # Names that are also everyday words ("城区", "郊区") or sit inside them ("和县" in "市和县").
 _WEAK = re.compile(r"^(?:.[县区市旗]|城区|郊区|矿区|新区|东区|西区|市中区)$")
 _PROVINCE_ABBREVIATIONS = {
-    "京": "北京市", "津": "天津市", "冀": "河北省", "晋": "山西省", "蒙": "内蒙古自治区",
-    "辽": "辽宁省", "吉": "吉林省", "黑": "黑龙江省", "沪": "上海市", "苏": "江苏省",
-    "浙": "浙江省", "皖": "安徽省", "闽": "福建省", "赣": "江西省", "鲁": "山东省",
-    "豫": "河南省", "鄂": "湖北省", "湘": "湖南省", "粤": "广东省", "桂": "广西壮族自治区",
-    "琼": "海南省", "渝": "重庆市", "川": "四川省", "黔": "贵州省", "滇": "云南省",
-    "藏": "西藏自治区", "陕": "陕西省", "甘": "甘肃省", "青": "青海省", "宁": "宁夏回族自治区",
+    "京": "北京市",
+    "津": "天津市",
+    "冀": "河北省",
+    "晋": "山西省",
+    "蒙": "内蒙古自治区",
+    "辽": "辽宁省",
+    "吉": "吉林省",
+    "黑": "黑龙江省",
+    "沪": "上海市",
+    "苏": "江苏省",
+    "浙": "浙江省",
+    "皖": "安徽省",
+    "闽": "福建省",
+    "赣": "江西省",
+    "鲁": "山东省",
+    "豫": "河南省",
+    "鄂": "湖北省",
+    "湘": "湖南省",
+    "粤": "广东省",
+    "桂": "广西壮族自治区",
+    "琼": "海南省",
+    "渝": "重庆市",
+    "川": "四川省",
+    "黔": "贵州省",
+    "滇": "云南省",
+    "藏": "西藏自治区",
+    "陕": "陕西省",
+    "甘": "甘肃省",
+    "青": "青海省",
+    "宁": "宁夏回族自治区",
     "新": "新疆维吾尔自治区",
 }
-_PROVINCE_DOC = re.compile(r"(?<![\u4e00-\u9fff])([%s])政(?:办)?[发函]\s*[〔【\[(]" % "".join(_PROVINCE_ABBREVIATIONS))
+_PROVINCE_DOC = re.compile(
+    r"(?<![\u4e00-\u9fff])([" + "".join(_PROVINCE_ABBREVIATIONS) + r"])政(?:办)?[发函]\s*[〔【\[(]"
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +81,12 @@ class Region:
     province: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"name": self.name, "code": self.code, "prefecture": self.prefecture,
-                "province": self.province}
+        return {
+            "name": self.name,
+            "code": self.code,
+            "prefecture": self.prefecture,
+            "province": self.province,
+        }
 
 
 def _year(value: str) -> int | None:
@@ -69,10 +99,13 @@ def divisions() -> tuple[Division, ...]:
     text = resources.files("parsers").joinpath("data", REGISTRY_FILE).read_text("utf-8-sig")
     return tuple(
         Division(
-            code=row["code"], name=row["name"],
+            code=row["code"],
+            name=row["name"],
             prefecture=None if row["prefecture_name"] in ("", "直辖") else row["prefecture_name"],
-            province=row["province_name"], status=row["status"],
-            active_from=_year(row["active_from"]), active_until=_year(row["active_until"]),
+            province=row["province_name"],
+            status=row["status"],
+            active_from=_year(row["active_from"]),
+            active_until=_year(row["active_until"]),
             host=row["host"] or None,
         )
         for row in csv.DictReader(text.splitlines())
@@ -125,8 +158,7 @@ def _strong_context(text: str, start: int, end: int) -> bool:
     return bool(re.search(r"(?:市|州|盟|地区)$", text[max(0, start - 6) : start]))
 
 
-def resolve_region(*, title: str | None, issuer: str | None, text: str,
-                   year: int | None) -> Region:
+def resolve_region(*, title: str | None, issuer: str | None, text: str, year: int | None) -> Region:
     """The county-level division a report belongs to, from its title, issuer and text.
 
     Title and issuer weigh most; a name shared by several divisions is settled by the
@@ -139,14 +171,19 @@ def resolve_region(*, title: str | None, issuer: str | None, text: str,
         for name, n in find_division_names(strong or "").items():
             counts[name] += 10 * n
     prefectures = [p for p in _prefectures() if p in text]
-    provinces = [p for p in _provinces() if p in text or p.rstrip("省市") + "省" in text]
+    provinces = [p for p in _provinces() if p in text]
     if counts:
         best_name = max(counts, key=lambda name: (counts[name], len(name)))
         candidates = _by_name()[best_name]
-        chosen = max(candidates, key=lambda d: (
-            d.prefecture in prefectures, d.province in provinces, d.active_in(year),
-            d.status == "在用",
-        ))
+        chosen = max(
+            candidates,
+            key=lambda d: (
+                d.prefecture in prefectures,
+                d.province in provinces,
+                d.active_in(year),
+                d.status == "在用",
+            ),
+        )
         return Region(chosen.name, chosen.code, chosen.prefecture, chosen.province)
     for strong in (title, issuer):
         named = [p for p in _prefectures() if strong and p in strong]

@@ -40,7 +40,14 @@ class Cell:
 def cells(region: str) -> list[Cell]:
     """Split a table region into cells, choosing the bar or the whitespace layout."""
     if region.count("|") >= 4:
-        pieces: Iterator[str] = (re.sub(r"\s*\n\s*", "", p).strip() for p in region.split("|"))
+        # A line with bars inside but none at its end is a whole row ("规章 | 0 | 0 | 0"): close
+        # it. Lines without bars are the wrapped content of the cell they run into.
+        lines = [
+            line + " |" if "|" in line and not line.rstrip().endswith("|") else line
+            for line in region.split("\n")
+        ]
+        joined = "\n".join(lines)
+        pieces: Iterator[str] = (re.sub(r"\s*\n\s*", "", p).strip() for p in joined.split("|"))
         bars = True
     else:
         pieces = iter(region.split())
@@ -80,8 +87,9 @@ def _best_row(label: str, rows: Sequence[Row]) -> Row | None:
     return best[2] if best else None
 
 
-def read_rows(stream: Sequence[Cell], rows: Sequence[Row], width: int | dict[str, int]
-              ) -> dict[str, list[str | None]]:
+def read_rows(
+    stream: Sequence[Cell], rows: Sequence[Row], width: int | dict[str, int]
+) -> dict[str, list[str | None]]:
     """Find each row by label and take its cells; the first occurrence of a row wins."""
     found: dict[str, list[str | None]] = {}
     label = ""
@@ -118,6 +126,7 @@ def read_rows(stream: Sequence[Cell], rows: Sequence[Row], width: int | dict[str
 
 # ----- cell values --------------------------------------------------------------------------
 
+
 def to_int(text: str | None) -> int | None:
     number = to_number(text)
     if number is None:
@@ -126,7 +135,7 @@ def to_int(text: str | None) -> int | None:
 
 
 def to_number(text: str | None) -> int | float | None:
-    """"增9" → 9, "减6" → -6, "1,234" → 1234, "96171.6" → 96171.6; units dropped."""
+    """ "增9" → 9, "减6" → -6, "1,234" → 1234, "96171.6" → 96171.6; units dropped."""
     if text is None:
         return None
     match = re.search(_NUMBER, text)
@@ -155,6 +164,7 @@ def money(text: str | None) -> dict[str, object] | None:
 
 # ----- the three tables ----------------------------------------------------------------------
 
+
 def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
     """Table 三: rows × (six applicant columns + total). None when no row is found."""
     stream = cells(region)
@@ -168,8 +178,11 @@ def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
         return None
     order = [row.key for row in APPLICATION_ROWS]
     return {
-        key: {col: to_int(v) for col, v in zip(columns, found[key], strict=True)
-              if not col.startswith("_")}
+        key: {
+            col: to_int(v)
+            for col, v in zip(columns, found[key], strict=True)
+            if not col.startswith("_")
+        }
         for key in sorted(found, key=order.index)
     }
 
@@ -208,7 +221,8 @@ def read_active_disclosure(region: str, template: str) -> dict[str, dict[str, ob
         if row.key not in found:
             continue
         result[row.key] = {
-            name: _active_value(name, text) for name, text in zip(names, found[row.key], strict=True)
+            name: _active_value(name, text)
+            for name, text in zip(names, found[row.key], strict=True)
         }
     return result
 

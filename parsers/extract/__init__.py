@@ -34,11 +34,23 @@ def sniff_format(data: bytes, name: str = "", content_type: str | None = None) -
         return "docx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2 compound file: .doc / .wps
         return "doc"
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<div" in head:
+    if (
+        head.startswith((b"<!doctype html", b"<html", b"<?xml"))
+        or b"<body" in head
+        or b"<div" in head
+    ):
         return "html"
     suffix = PurePath(name).suffix.lower()
-    by_suffix = {".htm": "html", ".html": "html", ".shtml": "html", ".jhtml": "html",
-                 ".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "doc"}
+    by_suffix = {
+        ".htm": "html",
+        ".html": "html",
+        ".shtml": "html",
+        ".jhtml": "html",
+        ".pdf": "pdf",
+        ".docx": "docx",
+        ".doc": "doc",
+        ".wps": "doc",
+    }
     if suffix in by_suffix:
         return by_suffix[suffix]
     if content_type and "html" in content_type.lower():
@@ -46,8 +58,9 @@ def sniff_format(data: bytes, name: str = "", content_type: str | None = None) -
     return "text"
 
 
-def extract(data: bytes, name: str = "", *, encoding: str | None = None,
-            content_type: str | None = None) -> Extracted:
+def extract(
+    data: bytes, name: str = "", *, encoding: str | None = None, content_type: str | None = None
+) -> Extracted:
     """Extract text from a document of any supported format; raise ParseError with a reason."""
     if not data or not data.strip():
         raise ParseError("empty file")

@@ -19,8 +19,33 @@ from parsers.extract.text import decode_text, normalize_encoding_name
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "select", "button", "form", "head")
 _BLOCK_TAGS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 section article header footer tr table "
-    "dd dt dl blockquote pre center hr".split()
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "tr",
+        "table",
+        "dd",
+        "dt",
+        "dl",
+        "blockquote",
+        "pre",
+        "center",
+        "hr",
+    ]
 )
 _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 
@@ -43,8 +68,9 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     rendered = re.sub(r"\n{3,}", "\n\n", rendered).strip()
     if not rendered:
         raise ParseError("HTML page has no text")
-    return Extracted(text=rendered, format="html", encoding=normalize_encoding_name(used),
-                     title=title)
+    return Extracted(
+        text=rendered, format="html", encoding=normalize_encoding_name(used), title=title
+    )
 
 
 def _soup_root(text: str) -> etree._Element:

@@ -6,7 +6,7 @@ from parsers.errors import ParseError
 from parsers.extract import Extracted
 
 # Control bytes other than tab/newline/carriage return/form feed mark a binary file.
-_BINARY_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
+_BINARY_BYTES = bytes(range(9)) + bytes(range(14, 32))
 
 
 def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:

@@ -20,7 +20,9 @@ def run(args: argparse.Namespace) -> int:
         received = (record["applications"] or {}).get("new_received", {}).get("total")
         failed = [c["rule"] for c in record["checks"] if c["status"] == "fail"]
         region = record["region"]["name"] or record["region"]["province"] or "?"
-        print(f"{entry.name}: {region} {record['report_year']} template={record['template']} "
-              f"received={received} failed_checks={len(failed)} "
-              f"hazards={','.join(record['hazards']) or '-'}")
+        print(
+            f"{entry.name}: {region} {record['report_year']} template={record['template']} "
+            f"received={received} failed_checks={len(failed)} "
+            f"hazards={','.join(record['hazards']) or '-'}"
+        )
     return 0

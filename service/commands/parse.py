@@ -12,7 +12,8 @@ from parsers import ParseError, parse_bytes
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "parse", help="parse report files (.txt, .html, .pdf, .docx, .doc) into JSON Lines records",
+        "parse",
+        help="parse report files (.txt, .html, .pdf, .docx, .doc) into JSON Lines records",
         description="Parse each FILE into one record (RECORD.md) and print it as a JSON line. "
         "Files that fail get a one-line error on stderr; the others are still parsed.",
     )
@@ -33,8 +34,10 @@ def run(args: argparse.Namespace) -> int:
             status = 1
             continue
         if "not-a-report" in record["hazards"]:
-            print(f"gov-reports parse: {name}: not a report (a document about annual reports)",
-                  file=sys.stderr)
+            print(
+                f"gov-reports parse: {name}: not a report (a document about annual reports)",
+                file=sys.stderr,
+            )
             status = 1
         json.dump(record, sys.stdout, ensure_ascii=False, indent=2 if args.indent else None)
         sys.stdout.write("\n")

@@ -1,0 +1,90 @@
+"""`gov-reports parse`: records on stdout, one clear line per bad file, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+
+
+def _good(tmp_path: Path) -> Path:
+    target = tmp_path / "good.txt"
+    shutil.copy(GOLDEN / "seed_000_6042ec2c999cb952" / "input.txt", target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n\n", "empty file"),
+        (b"\x00\x01\x02binary\x00" * 50, "binary file"),
+        (b"\xff\xfe\xfd\x80\x81" * 30, "undecodable"),
+        ("今天天气很好，我们去公园散步。".encode(), "not a report"),
+    ],
+)
+def test_bad_input_gets_one_line_and_the_rest_still_parse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, reason: str
+) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    status = main(["parse", str(bad), str(_good(tmp_path))])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert err.count("\n") == 1
+    assert str(bad) in err and reason in err
+    assert "Traceback" not in err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["region"]["name"] for r in records] == ["富源县"]
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", str(tmp_path / "nope.txt")]) == 1
+    assert "nope.txt: No such file or directory" in capsys.readouterr().err
+
+
+def test_gb18030_text_is_detected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "gbk.txt"
+    path.write_bytes(
+        (GOLDEN / "seed_004_9f048f35e93c61c1" / "input.txt").read_text("utf-8").encode("gb18030")
+    )
+    assert main(["parse", str(path)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["region"]["name"] == "博乐市"
+    assert record["source"] == {"path": str(path)}
+
+
+def test_record_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", str(_good(tmp_path))]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert list(record) == [
+        "schema",
+        "doc_id",
+        "text_sha256",
+        "simhash",
+        "title",
+        "issuer",
+        "issuer_kind",
+        "region",
+        "report_year",
+        "published_at",
+        "template",
+        "script",
+        "sections",
+        "active_disclosure",
+        "applications",
+        "review_litigation",
+        "checks",
+        "hazards",
+        "source",
+        "parser_version",
+    ]
+    assert record["schema"] == "gov-reports/record@1"
+    assert record["doc_id"] == record["text_sha256"][:16]
+    assert len(record["simhash"]) == 16

@@ -1,0 +1,42 @@
+"""Golden files: each folder under fixtures/golden holds an input and its hand-checked record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from parsers import parse_bytes
+from tests.grading import misses
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+CASES = sorted(p for p in GOLDEN.iterdir() if (p / "expected.json").exists())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_golden_record(case: Path) -> None:
+    source = next(case.glob("input.*"))
+    record = parse_bytes(source.read_bytes(), source.name, source={"path": str(source)})
+    expected = json.loads((case / "expected.json").read_text("utf-8"))
+    assert misses(record, expected) == []
+
+
+def test_there_is_a_golden_case_per_template_and_layout() -> None:
+    names = {c.name for c in CASES}
+    assert {
+        "html_2021_rowspan",
+        "html_2019_gbk",
+        "pre2019_traditional_pinyin",
+        "notice_not_a_report",
+        "huaian_pdf_text",
+    } <= names
+    assert sum(n.startswith("seed_") for n in names) == 5
+
+
+def test_grading_catches_a_wrong_number() -> None:
+    case = GOLDEN / "seed_003_38967d40d03fbadc"
+    record = parse_bytes((case / "input.txt").read_bytes(), "input.txt")
+    record["applications"]["new_received"]["natural_person"] = 6
+    expected = json.loads((case / "expected.json").read_text("utf-8"))
+    assert misses(record, expected) == ["applications.new_received.natural_person: want 5, got 6"]
