@@ -10,7 +10,6 @@ import zlib
 import numpy as np
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
-_BITS = np.arange(64, dtype=np.uint64)
 
 
 def text_digest(text: str) -> tuple[str, str]:
@@ -35,9 +34,10 @@ def simhash64(text: str) -> str | None:
         (zlib.crc32(b) << 32 | zlib.crc32(b, 0x9E3779B9) for b in (f.encode() for f in features)),
         dtype=np.uint64,
     )
-    ones = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0)
-    value = int(sum(1 << int(bit) for bit in np.nonzero(ones * 2 > len(hashes))[0]))
-    return f"{value:016x}"
+    # Count, for each of the 64 bits, how many features set it (big-endian bit order).
+    ones = np.unpackbits(hashes.astype(">u8").view(np.uint8).reshape(-1, 8), axis=1).sum(axis=0)
+    bits = np.packbits(ones * 2 > len(hashes))
+    return bits.tobytes().hex()
 
 
 def hamming(a: str, b: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 APPLICANT_COLUMNS = (
     "natural_person",
@@ -118,6 +119,7 @@ TEMPLATE_SIGNATURES = {
 _SQUEEZE = re.compile(r"[^\w]|_", re.UNICODE)
 
 
+@lru_cache(maxsize=16384)
 def squeeze(text: str) -> str:
     """Drop spaces and punctuation so labels compare by their words alone."""
     return _SQUEEZE.sub("", text)

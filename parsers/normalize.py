@@ -27,6 +27,7 @@ _TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _PINYIN_LETTERS = f"a-zü{_TONE_MARKS}"
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A gloss is a parenthesized pinyin syllable right after a Chinese character: 統(tǒng), 開(kai).
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 _GLOSS = re.compile(rf"(?<=[{_CJK}])(?:\(([{_PINYIN_LETTERS}]{{1,6}}[1-5]?)\))+")
 _SYLLABLE = re.compile(
     r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[iuüv]?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er)"
@@ -69,9 +70,14 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+_FOLDABLE = re.compile("[\uff01-\uff5e\u3000\u3220-\u3229\u2474-\u2487]")
+
+
 def fold_width(text: str) -> str:
     """Full-width digits, letters and ASCII punctuation to ASCII; ㈠ to (一)."""
-    return text.translate(_FULLWIDTH)
+    # Translating only where needed: most reports have few such characters, and
+    # str.translate with a dict costs a lookup per character.
+    return _FOLDABLE.sub(lambda m: m.group().translate(_FULLWIDTH), text)
 
 
 def repair_mojibake(text: str) -> tuple[str, bool]:
@@ -110,9 +116,9 @@ def strip_pinyin(text: str) -> tuple[str, bool]:
 
 def detect_script(text: str, simplified: str) -> str:
     """Traditional when conversion changes a real share of the Chinese characters."""
-    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
-    if not cjk:
+    if text == simplified:
         return "simplified"
+    cjk = len(_CJK_CHAR.findall(text))
     changed = sum(1 for a, b in zip(text, simplified, strict=False) if a != b)
     return "traditional" if changed >= max(3, cjk * 0.04) else "simplified"
 

@@ -150,6 +150,18 @@ def find_division_names(text: str) -> Counter[str]:
     return found
 
 
+def find_prefecture_names(text: str) -> set[str]:
+    """Prefecture names in the text (they end in 市/州/盟/地区 and are at most 10 characters)."""
+    names = _prefectures()
+    found = set()
+    for match in re.finditer("[市州盟区]", text):
+        end = match.end()
+        for length in range(2, 11):
+            if end - length >= 0 and text[end - length : end] in names:
+                found.add(text[end - length : end])
+    return found
+
+
 def _strong_context(text: str, start: int, end: int) -> bool:
     """A weak name counts only before 人民政府/政府, or right after its prefecture's name."""
     after = text[end : end + 4]
@@ -170,7 +182,7 @@ def resolve_region(*, title: str | None, issuer: str | None, text: str, year: in
     for strong in (title, issuer):
         for name, n in find_division_names(strong or "").items():
             counts[name] += 10 * n
-    prefectures = [p for p in _prefectures() if p in text]
+    prefectures = list(find_prefecture_names(text))
     provinces = [p for p in _provinces() if p in text]
     if counts:
         best_name = max(counts, key=lambda name: (counts[name], len(name)))
@@ -186,7 +198,7 @@ def resolve_region(*, title: str | None, issuer: str | None, text: str, year: in
         )
         return Region(chosen.name, chosen.code, chosen.prefecture, chosen.province)
     for strong in (title, issuer):
-        named = [p for p in _prefectures() if strong and p in strong]
+        named = sorted(find_prefecture_names(strong or ""))
         if named:
             return Region(None, None, named[0], _prefectures()[named[0]])
     if len(prefectures) == 1:

@@ -31,6 +31,9 @@ _NOT_APPLICABLE = re.compile(r"^(?:[-—–－/／\\]{1,3}|无|空|—+)$")
 _GLUED = re.compile(r"^(.*[\u4e00-\u9fff”\"’)）])(\d+)$")
 
 
+_WRAP = re.compile(r"\s*\n\s*")
+
+
 @dataclass(frozen=True)
 class Cell:
     kind: str  # "label" | "value" | "blank"
@@ -47,7 +50,9 @@ def cells(region: str) -> list[Cell]:
             for line in region.split("\n")
         ]
         joined = "\n".join(lines)
-        pieces: Iterator[str] = (re.sub(r"\s*\n\s*", "", p).strip() for p in joined.split("|"))
+        pieces: Iterator[str] = (
+            (_WRAP.sub("", p) if "\n" in p else p).strip() for p in joined.split("|")
+        )
         bars = True
     else:
         pieces = iter(region.split())
@@ -66,7 +71,7 @@ def cells(region: str) -> list[Cell]:
 
 
 def _classify(piece: str) -> list[Cell]:
-    if _VALUE.match(piece):
+    if piece.isdigit() or _VALUE.match(piece):
         return [Cell("value", piece)]
     if _NOT_APPLICABLE.match(piece):
         return [Cell("blank", piece)]
@@ -76,8 +81,25 @@ def _classify(piece: str) -> list[Cell]:
     return [Cell("label", piece)]
 
 
+_BEST_ROW_CACHE: dict[tuple[str, int], Row | None] = {}
+_ROW_SETS_SEEN: dict[int, Sequence[Row]] = {}
+
+
 def _best_row(label: str, rows: Sequence[Row]) -> Row | None:
-    """The row whose pattern occurs latest in the accumulated label text (longest on ties)."""
+    """The row whose pattern occurs latest in the accumulated label text (longest on ties).
+
+    Template labels repeat across reports, so answers are cached per label and row set.
+    """
+    key = (label, id(rows))
+    _ROW_SETS_SEEN.setdefault(id(rows), rows)  # keeps the row set alive, so its id stays its own
+    if key not in _BEST_ROW_CACHE:
+        if len(_BEST_ROW_CACHE) > 50_000:
+            _BEST_ROW_CACHE.clear()
+        _BEST_ROW_CACHE[key] = _latest_match(label, rows)
+    return _BEST_ROW_CACHE[key]
+
+
+def _latest_match(label: str, rows: Sequence[Row]) -> Row | None:
     best: tuple[int, int, Row] | None = None
     for row in rows:
         for match in row.pattern.finditer(label):
@@ -128,6 +150,8 @@ def read_rows(
 
 
 def to_int(text: str | None) -> int | None:
+    if text is not None and text.isdigit():
+        return int(text)
     number = to_number(text)
     if number is None:
         return None
@@ -211,7 +235,7 @@ def read_active_disclosure(region: str, template: str) -> dict[str, dict[str, ob
     spec = ACTIVE_ROWS.get(template)
     if not spec:
         return None
-    rows = [row for row, _ in spec]
+    rows = _ACTIVE_ROW_SETS[template]
     widths = {row.key: len(names) for row, names in spec}
     found = read_rows(cells(region), rows, widths)
     if not found:
@@ -225,6 +249,9 @@ def read_active_disclosure(region: str, template: str) -> dict[str, dict[str, ob
             for name, text in zip(names, found[row.key], strict=True)
         }
     return result
+
+
+_ACTIVE_ROW_SETS = {name: tuple(row for row, _ in spec) for name, spec in ACTIVE_ROWS.items()}
 
 
 def _active_value(name: str, text: str | None) -> object:
