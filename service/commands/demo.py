@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from importlib import resources
+from pathlib import Path
 
 from parsers import parse_bytes
 
@@ -14,14 +14,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    examples = resources.files("parsers").joinpath("data", "examples")
-    for entry in sorted(examples.iterdir(), key=lambda e: e.name):
-        record = parse_bytes(entry.read_bytes(), entry.name, source={"path": entry.name})
+    examples = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "golden"
+    for entry in sorted(examples.glob("*/input.*")):
+        record = parse_bytes(entry.read_bytes(), entry.name, source={"path": str(entry)})
         received = (record["applications"] or {}).get("new_received", {}).get("total")
         failed = [c["rule"] for c in record["checks"] if c["status"] == "fail"]
         region = record["region"]["name"] or record["region"]["province"] or "?"
         print(
-            f"{entry.name}: {region} {record['report_year']} template={record['template']} "
+            f"{entry.parent.name}: {region} {record['report_year']} template={record['template']} "
             f"received={received} failed_checks={len(failed)} "
             f"hazards={','.join(record['hazards']) or '-'}"
         )
