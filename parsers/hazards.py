@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 
-# Gambling, lottery and porn brands seen on hijacked mirrors (domain.md §2.7). A name counts
-# as spam only when such a word is followed, within a few characters, by the site-name endings
-# the hijackers use (官网, 入口, 平台, app…): "彩票" alone is a word a 民政局 report may use.
-_SPAM_WORDS = (
+# Gambling, lottery and porn brands seen on hijacked mirrors (domain.md §2.7). A brand counts
+# when followed, within a few characters, by the site-name endings hijackers use (官网, 入口,
+# 平台, app…). Everyday words that such names also use (体育, 彩票, 娱乐) count only glued to
+# such an ending: a 文体局 report may well mention a "体育公共服务平台".
+_SPAM_BRANDS = (
     "开云|九游|华体会|乐鱼|爱游戏|米乐|必威|威廉希尔|新葡京|葡京|威尼斯人|百家乐|博彩|赌场|买球|"
-    "竞猜|菠萝视频|亚洲国产|国产精品|麻豆|欧洲杯|世界杯|彩票|棋牌|体育|娱乐|真人|电竞|kaiyun|KAIYUN"
+    "菠萝视频|亚洲国产|国产精品|麻豆|欧洲杯|kaiyun|KAIYUN"
 )
+_SPAM_WORDS = "体育|彩票|娱乐|棋牌|真人|电竞|竞猜"
 _SPAM_ENDINGS = "官方网站|官网入口|官网|登录入口|入口|平台|网站|app下载|APP下载|app|APP|下载"
+_SPAM_GLUED_ENDINGS = r"官方网站|官网|登录入口|app|APP|[(（]中国[)）]"
 SPAM_NAME = re.compile(
-    rf"(?:{_SPAM_WORDS})[\w·\-]{{0,12}}?(?:{_SPAM_ENDINGS})"
+    rf"(?:(?:{_SPAM_BRANDS})[\w·\-()（）]{{0,16}}?(?:{_SPAM_ENDINGS})|(?:{_SPAM_WORDS})(?:{_SPAM_GLUED_ENDINGS}))"
     rf"(?:[·\-_]?\s?[(（](?:中国|官方|China)[)）]\s?(?:{_SPAM_ENDINGS})?)?"
     rf"(?:[\-_·]?[\w]{{0,8}}?(?:{_SPAM_ENDINGS}))*"
 )

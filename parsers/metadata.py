@@ -25,6 +25,7 @@ _ORG_SUFFIX = (
 )
 _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）·]{{2,30}}{_ORG_SUFFIX}$")
 _REPORT_WORDS = re.compile(r"报告|年报")
+_NOT_TITLE = ("根据", "按照", "依据", "本报告", "现将", "上一", "下一", "相关")
 
 
 def chinese_number(text: str) -> int:
@@ -55,23 +56,22 @@ def split_page_title(declared: str) -> tuple[str, str | None]:
 
 
 def find_title(lines: list[str], declared: str | None) -> str | None:
-    """The report's title: the page's declared title, or its first line(s) if they read as one."""
+    """The report's title: the page's declared title, or a title line near the top.
+
+    Near the top of a web page stand menu items such as "政府信息公开年报", so a title line
+    further down must name a year; the first line may do without.
+    """
     if declared and _REPORT_WORDS.search(declared):
         return split_page_title(declared)[0] or None
-    head = [line.strip() for line in lines[:4] if line.strip()]
-    if not head:
-        return None
-    first = head[0]
-    if _REPORT_WORDS.search(first) and len(first) <= 60 and not first.startswith(("根据", "按照")):
-        return first
-    # A title printed on two lines: the issuer, then "2024 年政府信息公开工作年度报告".
-    if (
-        len(head) > 1
-        and _ORG_LINE.match(first)
-        and _REPORT_WORDS.search(head[1])
-        and len(head[1]) <= 40
-    ):
-        return first + re.sub(r"\s+", "", head[1])
+    head = [line.strip() for line in lines[:20] if line.strip()]
+    for i, line in enumerate(head[:12]):
+        if not _REPORT_WORDS.search(line) or len(line) > 60 or line.startswith(_NOT_TITLE):
+            continue
+        if i == 0 or re.search(rf"{_YEAR}\s*年", line):
+            # A title printed on two lines: the issuer, then "2024 年政府信息公开工作年度报告".
+            if i > 0 and _ORG_LINE.match(head[i - 1]) and re.match(rf"\s*{_YEAR}", line):
+                return head[i - 1] + re.sub(r"\s+", "", line)
+            return line
     return None
 
 

@@ -50,8 +50,12 @@ _PROVINCE_ABBREVIATIONS = {
     "宁": "宁夏回族自治区",
     "新": "新疆维吾尔自治区",
 }
+# "辽政发〔2014〕14号": a provincial document number, after a non-Chinese character or a word
+# that introduces a citation (not inside a longer city abbreviation such as "锦政发").
 _PROVINCE_DOC = re.compile(
-    r"(?<![\u4e00-\u9fff])([" + "".join(_PROVINCE_ABBREVIATIONS) + r"])政(?:办)?[发函]\s*[〔【\[(]"
+    r"(?:^|[^\u4e00-\u9fff]|根据|依据|按照|转发|和|及|与)(["
+    + "".join(_PROVINCE_ABBREVIATIONS)
+    + r"])政(?:办)?[发函]\s*[〔【\[(]"
 )
 
 
@@ -167,7 +171,8 @@ def _strong_context(text: str, start: int, end: int) -> bool:
     after = text[end : end + 4]
     if after.startswith(("人民政府", "政府")):
         return start == 0 or not re.match(r"[\u4e00-\u9fff]", text[start - 1])
-    return bool(re.search(r"(?:市|州|盟|地区)$", text[max(0, start - 6) : start]))
+    names = _prefectures()
+    return any(text[start - n : start] in names for n in range(2, 11) if start - n >= 0)
 
 
 def resolve_region(*, title: str | None, issuer: str | None, text: str, year: int | None) -> Region:

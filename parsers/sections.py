@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*(.{{2,40}}?)\s*\|?\s*$")
+# "一、总体情况。2020年，…": a heading with its text on the same line.
+_INLINE_HEADING = re.compile(
+    rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*([^。:：，,]{{2,24}}?)\s*[。:：]\s*\S"
+)
 # Table 三's own row labels also start "一、"…"四、"; they are rows, not headings.
 _TABLE_ROW = re.compile(r"本年新收|上年度?结转|本年度?办理结果|结转下年|办理结果")
 # What each canonical section is about, tried in this order (复议 before 申请: the section-4
@@ -55,14 +59,20 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
     over an earlier one that does not, so an item list ("二、加强组织领导") inside a section is
     not taken for the next heading.
     """
-    candidates: list[tuple[int, int, str]] = []  # (number, offset, heading)
+    candidates: list[tuple[int, int, str, int]] = []  # (number, offset, heading, body offset)
     offset = 0
     for line in text.split("\n"):
-        match = _HEADING.match(line)
+        match = _INLINE_HEADING.match(line) if canonical else None
+        if match and topic_of(match.group(2)) == numeral_value(match.group(1)):
+            body = offset + match.end() - 1
+        else:
+            match = _HEADING.match(line)
+            body = offset + len(line) + 1
         if match and not _TABLE_ROW.search(match.group(2)):
-            candidates.append((numeral_value(match.group(1)), offset, match.group(2).strip()))
+            heading = match.group(2).strip()
+            candidates.append((numeral_value(match.group(1)), offset, heading, body))
         offset += len(line) + 1
-    chosen: list[tuple[int, int, str]] = []
+    chosen: list[tuple[int, int, str, int]] = []
     last, position = 0, -1
     while True:
         following = [c for c in candidates if c[1] > position and last < c[0] <= last + 2]
@@ -76,10 +86,9 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
         chosen.append(pick)
         last, position = pick[0], pick[1]
     sections = []
-    for i, (number, start, heading) in enumerate(chosen):
+    for i, (number, start, heading, body) in enumerate(chosen):
         end = chosen[i + 1][1] if i + 1 < len(chosen) else len(text)
-        body = text[start:end].split("\n", 1)
-        sections.append(Section(number, heading, body[1].strip() if len(body) > 1 else "", start))
+        sections.append(Section(number, heading, text[min(body, end) : end].strip(), start))
     return sections
 
 

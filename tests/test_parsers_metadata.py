@@ -1,0 +1,143 @@
+"""Metadata rules: sections, titles, years, dates, issuers, regions, spam and notices."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.hazards import find_spam, is_notice
+from parsers.metadata import (
+    chinese_number,
+    find_issuer,
+    find_title,
+    issuer_kind,
+    published_at,
+    report_year,
+)
+from parsers.registry import resolve_region
+from parsers.sections import split_sections
+
+
+def test_sections_skip_item_lists_and_split_inline_headings() -> None:
+    text = (
+        "标题\n一、总体情况。2020年，我县认真贯彻。\n二、加强组织领导\n"
+        "二、主动公开政府信息情况\n表\n三、收到和处理政府信息公开申请情况：见下表\n"
+    )
+    sections = split_sections(text, canonical=True)
+    assert [(s.number, s.heading) for s in sections] == [
+        (1, "总体情况"),
+        (2, "主动公开政府信息情况"),
+        (3, "收到和处理政府信息公开申请情况"),
+    ]
+    assert sections[0].text == "2020年，我县认真贯彻。\n二、加强组织领导"
+    assert sections[2].text == "见下表"
+
+
+def test_table_row_labels_are_not_section_headings() -> None:
+    text = (
+        "一、总体情况\n好\n二、主动公开政府信息情况\n无\n三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 0\n"
+        "四、结转下年度继续办理 0\n四、政府信息公开行政复议、行政诉讼情况\n0\n"
+    )
+    assert [s.number for s in split_sections(text, canonical=True)] == [1, 2, 3, 4]
+
+
+def test_title_is_found_below_page_menus() -> None:
+    lines = ["首页 政务公开", "政府信息公开年报", "平江县2022年政府信息公开工作年度报告", "正文"]
+    assert find_title(lines, None) == "平江县2022年政府信息公开工作年度报告"
+    assert (
+        find_title(["淮安市人民政府", "2024 年政府信息公开工作年度报告"], None)
+        == "淮安市人民政府2024年政府信息公开工作年度报告"
+    )
+    assert find_title(["根据《条例》，现将2019年政府信息公开报告如下："], None) is None
+    assert (
+        find_title([], "某县2020年政府信息公开工作年度报告_某县人民政府")
+        == "某县2020年政府信息公开工作年度报告"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "year"),
+    [
+        ("某县2019年政府信息公开工作年度报告", "", 2019),
+        ("某县二〇二〇年政府信息公开工作年度报告", "", 2020),
+        (None, "本报告中所列数据统计期限为2021年1月1日至2021年12月31日。", 2021),
+        (None, "现将2023年度政府信息公开工作的主要做法汇报如下。", 2023),
+        (None, "一、总体情况\n2020年，在区委领导下。", 2020),
+        (None, "发布时间：2021-03-30", None),  # a publication date alone says nothing
+    ],
+)
+def test_report_year(title: str | None, text: str, year: int | None) -> None:
+    assert report_year(title, text) == year
+
+
+def test_publication_dates() -> None:
+    assert published_at(["发布时间:2020-04-01 11:11:28 索引号:"], 2019) == "2020-04-01"
+    assert published_at(["正文", "某县人民政府", "2021年1月29日"], 2020) == "2021-01-29"
+    assert published_at(["领导小组办公室", "二O一五年三月十三日"], 2014) == "2015-03-13"
+    assert published_at(["统计时间:2019年1月1日"], 2019) is None
+    assert chinese_number("二〇一五") == 2015 and chinese_number("十三") == 13
+
+
+@pytest.mark.parametrize(
+    ("issuer", "text", "kind"),
+    [
+        ("某县人民政府", "", "government"),
+        ("某县人民政府办公室", "", "government_office"),
+        ("某县财政局", "", "department"),
+        ("某某镇人民政府", "", "township"),
+        ("某县某某街道办事处", "", "township"),
+        (None, "我区认真落实，全区政务公开工作有序开展。", "government"),
+        (None, "我镇成立领导小组，全镇公开信息。全县推进。", "township"),
+        (None, "我局高度重视，全县统一部署。", "department"),
+        (None, "天气晴朗。", "unknown"),
+    ],
+)
+def test_issuer_kind(issuer: str | None, text: str, kind: str) -> None:
+    assert issuer_kind(issuer, text) == kind
+
+
+def test_issuer_from_a_bare_place_name_prefers_the_government() -> None:
+    text = "如需咨询请联系富源县人民政府办公室。现向社会公布富源县人民政府2019年报告。"
+    assert find_issuer("富源县2019年政府信息公开工作年度报告", text, []) == "富源县人民政府"
+
+
+def test_region_resolution() -> None:
+    region = resolve_region(title=None, issuer=None, text="石家庄市栾城区2020年考核", year=2020)
+    assert region.as_dict() == {
+        "name": "栾城区",
+        "code": "130111",
+        "prefecture": "石家庄市",
+        "province": "河北省",
+    }
+    # A name several provinces share is settled by the province the text mentions.
+    beijing = resolve_region(title="朝阳区2020年报告", issuer=None, text="北京市朝阳区", year=2020)
+    changchun = resolve_region(
+        title="朝阳区2020年报告", issuer=None, text="长春市朝阳区", year=2020
+    )
+    assert beijing.province == "北京市" and changchun.prefecture == "长春市"
+    # Weak two-character names need strong context.
+    assert (
+        resolve_region(title=None, issuer=None, text="省、市和县三级联动", year=2020).code is None
+    )
+    # No county: the prefecture, or the province of a provincial document number.
+    assert (
+        resolve_region(
+            title=None, issuer=None, text="根据辽政发【2014】14号文件", year=2014
+        ).province
+        == "辽宁省"
+    )
+
+
+def test_spam_names_and_everyday_words() -> None:
+    text = (
+        "全县体育公共服务平台建设。开云手机官网入口·(中国)官方网站高度重视。"
+        "威廉希尔体育(中国)官方网站。拨开云雾见天日。福利彩票发行稳定。"
+    )
+    assert sorted(find_spam(text)) == [
+        "威廉希尔体育(中国)官方网站",
+        "开云手机官网入口·(中国)官方网站",
+    ]
+
+
+def test_notices_about_reports() -> None:
+    assert is_notice("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", "")
+    assert not is_notice("某县2023年政府信息公开工作年度报告", "")
