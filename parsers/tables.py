@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from parsers.labels import (
     ACTIVE_ROWS,
@@ -34,8 +34,7 @@ _GLUED = re.compile(r"^(.*[\u4e00-\u9fff”\"’)）])(\d+)$")
 _WRAP = re.compile(r"\s*\n\s*")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     kind: str  # "label" | "value" | "blank"
     text: str
 

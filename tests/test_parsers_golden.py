@@ -40,3 +40,11 @@ def test_grading_catches_a_wrong_number() -> None:
     record["applications"]["new_received"]["natural_person"] = 6
     expected = json.loads((case / "expected.json").read_text("utf-8"))
     assert misses(record, expected) == ["applications.new_received.natural_person: want 5, got 6"]
+
+
+def test_the_published_pdf_grades_like_its_text() -> None:
+    """The Huaian report as published (PDF, tables across pages) against the same truth."""
+    pdf = Path(__file__).parent / "fixtures" / "attachments" / "huaian-2024-annual-report.pdf"
+    record = parse_bytes(pdf.read_bytes(), pdf.name)
+    expected = json.loads((GOLDEN / "huaian_pdf_text" / "expected.json").read_text("utf-8"))
+    assert misses(record, expected) == []

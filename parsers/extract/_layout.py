@@ -17,7 +17,9 @@ _SPACE_BETWEEN_HAN = re.compile(f"(?<=[{_HAN}])[ \t\u3000]+(?=[{_HAN}])")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?%?$")
 # Enumeration markers that open a new row label: "（五）", "五、", "1.", "2、", "(3)".
-_ENUMERATED = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.、．])")
+_ENUMERATED = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.、．])"
+)
 
 
 def _ascii_word_char(ch: str) -> bool:
@@ -79,10 +81,29 @@ def rejoin_vertical_labels(lines: list[str], min_run: int = 3) -> list[str]:
 
     for line in lines:
         stripped = line.strip()
-        if len(stripped) == 1 and re.match(f"[{_HAN}]", stripped):
+        if len(stripped) == 1 and re.match(f"[{_HAN}\u3000-\u303f\uff00-\uffef]", stripped):
             run.append(stripped)
             continue
         flush()
         out.append(line)
     flush()
     return out
+
+
+_AUTHORING_PREFIX = re.compile(r"^(?:Microsoft\s+Word\s*-\s*|WPS\s*-\s*)", re.IGNORECASE)
+_FILE_SUFFIX = re.compile(r"\.(?:docx?|wps|pdf|rtf)$", re.IGNORECASE)
+
+
+def declared_title(title: object) -> str | None:
+    """A container's metadata title, if it is specific enough to trust.
+
+    PDF and Word metadata titles are often leftovers of the template ("政府信息公开工作年度报告")
+    or of the authoring tool ("Microsoft Word - 报告.docx"); one without a year says less than
+    the document's own first lines, so it is dropped.
+    """
+    if not isinstance(title, str):
+        return None
+    title = _FILE_SUFFIX.sub("", _AUTHORING_PREFIX.sub("", title.strip())).strip()
+    if not title or "\ufffd" in title or "ÿþ" in title:
+        return None
+    return title if re.search(r"(?:19|20)\d\d", title) else None

@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 
 from parsers.errors import ExtractError
 from parsers.extract import Extracted
-from parsers.extract._layout import clean_cell, format_row
+from parsers.extract._layout import clean_cell, format_row, join_wrapped
 
 ANTIWORD = "antiword"
 MAX_DOC_BYTES = 50 * 1024 * 1024
@@ -29,6 +29,11 @@ def extract_doc(data: bytes, name: str = "") -> Extracted:
     if len(data) > MAX_DOC_BYTES:
         raise ExtractError(f"document too large ({len(data) // 2**20} MB)")
     if not data.startswith(_OLE2_MAGIC):
+        head = data[:512].lstrip().lower()
+        if head.startswith(b"{\\rtf"):
+            raise ExtractError("an RTF file named .doc: RTF is not supported")
+        if head.startswith(b"mime-version:") or b"multipart/related" in head:
+            raise ExtractError("a web archive (MHT) named .doc: MHT is not supported")
         raise ExtractError("not an OLE2 Word/WPS document")
     if "EncryptedPackage".encode("utf-16-le") in data:
         raise ExtractError("encrypted Office document (a password is required to open it)")
@@ -54,7 +59,7 @@ def _run_antiword(data: bytes, suffix: str) -> bytes:
                 capture_output=True,
                 timeout=TIMEOUT_SECONDS,
                 check=False,
-                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": tmp},
             )
         except subprocess.TimeoutExpired:
             raise ExtractError(f"antiword took longer than {TIMEOUT_SECONDS:.0f} s") from None
@@ -86,7 +91,7 @@ def _docbook_lines(xml: bytes) -> tuple[list[str], str | None]:
     return list(_walk(root)), title
 
 
-def _walk(element) -> Iterator[str]:  # noqa: ANN001 - lxml element
+def _walk(element) -> Iterator[str]:
     """Paragraph text one per line, each table row as one line, in document order."""
     for child in element:
         if not isinstance(child.tag, str) or child.tag == "bookinfo":
@@ -96,8 +101,8 @@ def _walk(element) -> Iterator[str]:  # noqa: ANN001 - lxml element
             line = format_row(cells)
             if line:
                 yield line
-        elif child.tag in _TEXT_TAGS:
-            text = " ".join("".join(child.itertext()).split())
+        elif child.tag in _TEXT_TAGS and child.find(".//row") is None:
+            text = join_wrapped("".join(child.itertext()).splitlines())
             if text:
                 yield text
         else:

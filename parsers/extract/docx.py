@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from parsers.errors import ExtractError
 from parsers.extract import Extracted
-from parsers.extract._layout import clean_cell, format_row, join_wrapped
+from parsers.extract._layout import clean_cell, declared_title, format_row, join_wrapped
 
 MAX_DOCX_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -33,10 +33,10 @@ def extract_docx(data: bytes) -> Extracted:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise ExtractError(f"not a readable Word document ({type(exc).__name__})") from None
-    except Exception as exc:  # lxml syntax errors, CRC errors while inflating, ...
+    except Exception as exc:  # noqa: BLE001 - lxml syntax errors, CRC errors while inflating…
         raise ExtractError(f"corrupt DOCX ({type(exc).__name__}: {str(exc)[:100]})") from None
     lines = list(_body_lines(document.element.body))
-    title = (document.core_properties.title or "").strip() or None
+    title = declared_title(document.core_properties.title)
     return Extracted(text="\n".join(lines).strip(), format="docx", title=title)
 
 
@@ -58,7 +58,9 @@ def _check_zip(data: bytes) -> None:
                 "refused as a possible zip bomb"
             )
         for info in infos:
-            if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1
+            ):
                 raise ExtractError(
                     f"DOCX part {info.filename} compresses {info.file_size // max(info.compress_size, 1)}:1:"
                     " refused as a possible zip bomb"
@@ -70,7 +72,7 @@ def _check_zip(data: bytes) -> None:
             raise ExtractError("not a Word document (zip has no word/document.xml)")
 
 
-def _body_lines(body) -> Iterator[str]:  # noqa: ANN001 - lxml element
+def _body_lines(body) -> Iterator[str]:
     """Yield one line per paragraph and per table row, in document order."""
     for child in _block_children(body):
         if child.tag == f"{_W}p":
@@ -84,7 +86,7 @@ def _body_lines(body) -> Iterator[str]:  # noqa: ANN001 - lxml element
                     yield line
 
 
-def _block_children(element) -> Iterator:  # noqa: ANN001
+def _block_children(element) -> Iterator:
     """Paragraphs and tables directly in a container, looking through content controls."""
     for child in element:
         if child.tag in (f"{_W}p", f"{_W}tbl"):
@@ -93,7 +95,7 @@ def _block_children(element) -> Iterator:  # noqa: ANN001
             yield from _block_children(child)
 
 
-def _paragraph_text(paragraph) -> str:  # noqa: ANN001
+def _paragraph_text(paragraph) -> str:
     parts: list[str] = []
     for node in paragraph.iter():
         if node.tag == _MC_FALLBACK:
@@ -109,7 +111,7 @@ def _paragraph_text(paragraph) -> str:  # noqa: ANN001
     return "".join(parts)
 
 
-def _inside_fallback(node, stop) -> bool:  # noqa: ANN001
+def _inside_fallback(node, stop) -> bool:
     """Text boxes are stored twice (mc:Choice and mc:Fallback); read only the first copy."""
     parent = node.getparent()
     while parent is not None and parent is not stop:
@@ -119,7 +121,7 @@ def _inside_fallback(node, stop) -> bool:  # noqa: ANN001
     return False
 
 
-def _table_rows(table) -> Iterator[list[str | None]]:  # noqa: ANN001
+def _table_rows(table) -> Iterator[list[str | None]]:
     """Each row's cells; a vertically merged continuation cell is None (written once, above)."""
     for row in table.iter(f"{_W}tr"):
         if _owning_table(row) is not table:
@@ -127,22 +129,24 @@ def _table_rows(table) -> Iterator[list[str | None]]:  # noqa: ANN001
         cells: list[str | None] = []
         for cell in row.iterchildren(f"{_W}tc"):
             props = cell.find(f"{_W}tcPr")
-            merge = props.find(f"{_W}vMerge") if props is not None else None
-            if merge is not None and merge.get(f"{_W}val", "continue") != "restart":
-                cells.append(None)
+            if props is not None and any(
+                merge is not None and merge.get(f"{_W}val", "continue") != "restart"
+                for merge in (props.find(f"{_W}vMerge"), props.find(f"{_W}hMerge"))
+            ):
+                cells.append(None)  # continues a merge (vMerge, or legacy hMerge): written once
                 continue
             cells.append(clean_cell(_cell_text(cell)))
         yield cells
 
 
-def _owning_table(row):  # noqa: ANN001, ANN202
+def _owning_table(row):
     parent = row.getparent()
     while parent is not None and parent.tag != f"{_W}tbl":
         parent = parent.getparent()
     return parent
 
 
-def _cell_text(cell) -> str:  # noqa: ANN001
+def _cell_text(cell) -> str:
     parts: list[str] = []
     for block in _block_children(cell):
         if block.tag == f"{_W}p":

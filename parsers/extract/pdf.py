@@ -19,6 +19,7 @@ from parsers.errors import ExtractError
 from parsers.extract import Extracted
 from parsers.extract._layout import (
     clean_cell,
+    declared_title,
     format_row,
     is_enumerated,
     is_number,
@@ -45,6 +46,7 @@ _PAGE_NUMBER = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_CID = re.compile(r"\(cid:\d+\)")
 # A text line that is a flattened table row: a label followed by three or more numbers.
 _NUMBER_ROW = re.compile(r"(?:\s[-+]?\d[\d,]*(?:\.\d+)?%?){3,}\s*$")
 
@@ -79,17 +81,35 @@ def extract_pdf(data: bytes) -> Extracted:
     """Extract a PDF's text in the package layout; raise ExtractError for unreadable files."""
     _check_container(data)
     try:
-        pages, title = _read_with_pdfplumber(data)
+        pages = _read_with_pdfplumber(data)
     except ExtractError:
         raise
-    except Exception as exc:  # pdfminer raises many unrelated types on malformed input
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on malformed input
         if _is_password_error(exc):
             raise ExtractError("encrypted PDF (a password is required to open it)") from None
         return _read_with_pypdf(data, exc)
     scanned = [page for page in pages if page.scanned]
     text = _render(pages)
+    if _undecoded_share(text) > 0.02:
+        # pdfminer prints "(cid:1855)" for glyphs it cannot map to Unicode (seen with CID fonts
+        # in encrypted files); pypdf decodes some of those, at the cost of the table cells.
+        try:
+            other = _read_with_pypdf(data, RuntimeError("pdfminer could not decode the fonts"))
+        except ExtractError:
+            other = None
+        if other is not None and _undecoded_share(other.text) < _undecoded_share(text):
+            return other
+        if _undecoded_share(text) > 0.5:
+            scanned = [*scanned, *pages]  # no usable text layer: as good as a scan
     hazards = frozenset({"needs-ocr"}) if scanned else frozenset()
-    return Extracted(text=text, format="pdf", hazards=hazards, title=title or _pypdf_title(data))
+    return Extracted(text=text, format="pdf", hazards=hazards, title=_pypdf_title(data))
+
+
+def _undecoded_share(text: str) -> float:
+    """Share of the text made of pdfminer's "(cid:N)" placeholders."""
+    if not text:
+        return 0.0
+    return sum(len(m) for m in _CID.findall(text)) / len(text)
 
 
 # ---------------------------------------------------------------------------- container checks
@@ -120,7 +140,7 @@ def _is_password_error(exc: BaseException) -> bool:
 # ---------------------------------------------------------------------------- pdfplumber path
 
 
-def _read_with_pdfplumber(data: bytes) -> tuple[list[_Page], str | None]:
+def _read_with_pdfplumber(data: bytes) -> list[_Page]:
     import pdfplumber
 
     deadline = time.monotonic() + TIME_BUDGET_SECONDS
@@ -136,10 +156,10 @@ def _read_with_pdfplumber(data: bytes) -> tuple[list[_Page], str | None]:
                 raise ExtractError(f"PDF extraction took longer than {TIME_BUDGET_SECONDS:.0f} s")
             pages.append(_read_page(page))
             page.close()  # drop the page's cached layout objects: keeps memory flat
-    return pages, None
+    return pages
 
 
-def _read_page(page) -> _Page:  # noqa: ANN001 - pdfplumber.page.Page
+def _read_page(page) -> _Page:
     result = _Page(width=float(page.width), height=float(page.height))
     tables = []
     for table in page.find_tables():
@@ -166,12 +186,18 @@ def _read_page(page) -> _Page:  # noqa: ANN001 - pdfplumber.page.Page
             chars += len(text)
             result.items.append(_Line(text, line["x0"], line["x1"], line["top"], line["bottom"]))
     result.items.sort(key=lambda item: item.top)
-    chars += sum(len(cell or "") for item in result.items if isinstance(item, _Table)
-                 for row in item.rows for cell in row)
+    chars += sum(
+        len(cell or "")
+        for item in result.items
+        if isinstance(item, _Table)
+        for row in item.rows
+        for cell in row
+    )
     if chars < SCAN_MAX_CHARS:
         page_area = max(result.width * result.height, 1.0)
-        image_area = sum(abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]))
-                         for im in page.images)
+        image_area = sum(
+            abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"])) for im in page.images
+        )
         result.scanned = image_area / page_area >= SCAN_MIN_IMAGE_SHARE
     return result
 
@@ -244,7 +270,10 @@ def _continue_table(first: _Table, more: _Table) -> None:
     if rows and all(len(row) == width for row in rows + first.rows):
         # Repeated header rows ("repeat as header row" in Word) appear again on the new page.
         repeated = 0
-        while repeated < min(len(rows) - 1, len(first.rows)) and rows[repeated] == first.rows[repeated]:
+        while (
+            repeated < min(len(rows) - 1, len(first.rows))
+            and rows[repeated] == first.rows[repeated]
+        ):
             repeated += 1
         del rows[:repeated]
         _mend_split_cells(first.rows, rows)
@@ -305,10 +334,18 @@ def _margins(pages: list[_Page]) -> tuple[float, float, float]:
 
 def _continues(line: _Line, nxt: _Line, margins: tuple[float, float, float]) -> bool:
     """Is `nxt` the wrapped continuation of `line` (same paragraph)?"""
-    left, right, size = margins
-    full = line.x1 >= right - 1.5 * size
+    left, right, _ = margins
+    size = line.bottom - line.top
+    full = line.x1 >= right - 2.0 * size  # digits and Latin are narrower than a Han character
     flush_left = nxt.x0 <= left + 0.5 * size
-    return full and flush_left and not _NUMBER_ROW.search(line.text)
+    same_size = abs((nxt.bottom - nxt.top) - size) <= 0.2 * size
+    return (
+        full
+        and flush_left
+        and same_size
+        and not is_enumerated(nxt.text)  # a heading or list item starts a new line
+        and not _NUMBER_ROW.search(line.text)
+    )
 
 
 # ---------------------------------------------------------------------------- pypdf fallback
@@ -325,10 +362,10 @@ def _read_with_pypdf(data: bytes, first_error: BaseException) -> Extracted:
         if count > MAX_PAGES:
             raise ExtractError(f"too many pages ({count} > {MAX_PAGES})")
         page_texts = [page.extract_text() or "" for page in reader.pages]
-        title = _clean_title(reader.metadata.title if reader.metadata else None)
+        title = declared_title(reader.metadata.title if reader.metadata else None)
     except ExtractError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - pypdf, like pdfminer, raises many types
         if _is_password_error(exc):
             raise ExtractError("encrypted PDF (a password is required to open it)") from None
         reason = str(first_error).splitlines()[0][:120] if str(first_error) else ""
@@ -342,7 +379,9 @@ def _read_with_pypdf(data: bytes, first_error: BaseException) -> Extracted:
             page_lines.pop(0)
         lines.extend(page_lines)
     text = "\n".join(rejoin_vertical_labels(lines))
-    hazards = frozenset({"needs-ocr"}) if len(text) < SCAN_MAX_CHARS * max(count, 1) else frozenset()
+    hazards = (
+        frozenset({"needs-ocr"}) if len(text) < SCAN_MAX_CHARS * max(count, 1) else frozenset()
+    )
     return Extracted(text=text, format="pdf", hazards=hazards, title=title)
 
 
@@ -354,15 +393,6 @@ def _pypdf_title(data: bytes) -> str | None:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             reader.decrypt("")
-        return _clean_title(reader.metadata.title if reader.metadata else None)
-    except Exception:  # a title is a nicety; never fail extraction over it
+        return declared_title(reader.metadata.title if reader.metadata else None)
+    except Exception:  # noqa: BLE001 - a title is a nicety; never fail extraction over it
         return None
-
-
-def _clean_title(title: object) -> str | None:
-    if not isinstance(title, str):
-        return None
-    title = title.strip()
-    if not title or "\ufffd" in title or "ÿþ" in title or not any(ch.isalnum() for ch in title):
-        return None
-    return title
