@@ -15,6 +15,7 @@ import sys
 COMMAND_MODULES = [
     "service.commands.parse",
     "service.commands.demo",
+    "service.commands.sim",
 ]
 
 
