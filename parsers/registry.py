@@ -16,6 +16,7 @@ from importlib import resources
 REGISTRY_FILE = "cn_county_divisions.csv"
 _SUFFIXES = "县区市旗"
 # Names that are also everyday words ("城区", "郊区") or sit inside them ("和县" in "市和县").
+_GENERIC = frozenset({"城区", "郊区", "矿区", "新区", "东区", "西区", "市中区"})
 _WEAK = re.compile(r"^(?:.[县区市旗]|城区|郊区|矿区|新区|东区|西区|市中区)$")
 _PROVINCE_ABBREVIATIONS = {
     "京": "北京市",
@@ -135,13 +136,18 @@ def _provinces() -> frozenset[str]:
     return frozenset(d.province for d in divisions())
 
 
+@cache
+def _longest_name() -> int:
+    return max(len(name) for name in _by_name())
+
+
 def find_division_names(text: str) -> Counter[str]:
-    """Count registry names in the text (names end in 县/区/市/旗; at most 8 characters)."""
+    """Count registry names in the text (names end in 县/区/市/旗), the longest name first."""
     index = _by_name()
     found: Counter[str] = Counter()
     for match in re.finditer(f"[{_SUFFIXES}]", text):
         end = match.end()
-        for length in range(8, 1, -1):
+        for length in range(_longest_name(), 1, -1):
             start = end - length
             if start < 0:
                 continue
@@ -155,24 +161,29 @@ def find_division_names(text: str) -> Counter[str]:
 
 
 def find_prefecture_names(text: str) -> set[str]:
-    """Prefecture names in the text (they end in 市/州/盟/地区 and are at most 10 characters)."""
+    """Prefecture names in the text (they end in 市/州/盟/地区)."""
     names = _prefectures()
+    longest = max(len(name) for name in names)
     found = set()
     for match in re.finditer("[市州盟区]", text):
         end = match.end()
-        for length in range(2, 11):
+        for length in range(2, longest + 1):
             if end - length >= 0 and text[end - length : end] in names:
                 found.add(text[end - length : end])
     return found
 
 
 def _strong_context(text: str, start: int, end: int) -> bool:
-    """A weak name counts only before 人民政府/政府, or right after its prefecture's name."""
+    """A weak name counts at the start of a title or issuer ("文县教育局"), before 人民政府/政府,
+    or right after its prefecture's name."""
+    if start == 0 and text[:end] not in _GENERIC:
+        return True
     after = text[end : end + 4]
     if after.startswith(("人民政府", "政府")):
         return start == 0 or not re.match(r"[\u4e00-\u9fff]", text[start - 1])
     names = _prefectures()
-    return any(text[start - n : start] in names for n in range(2, 11) if start - n >= 0)
+    longest = max(len(name) for name in names)
+    return any(text[start - n : start] in names for n in range(2, longest + 1) if start - n >= 0)
 
 
 def resolve_region(*, title: str | None, issuer: str | None, text: str, year: int | None) -> Region:
