@@ -33,6 +33,7 @@ demo: install
 
 bench: install
 	$(BIN)/python -m bench.parse
+	$(BIN)/python -m bench.sim
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache

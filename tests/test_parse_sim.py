@@ -44,7 +44,7 @@ def scores() -> dict[str, Counter[str]]:
             continue
         status, headers, body = web.respond("GET", truth["url"], {})
         assert status == 200, truth["url"]
-        content_type = dict((k.lower(), v) for k, v in headers).get("content-type")
+        content_type = {k.lower(): v for k, v in headers}.get("content-type")
         score = by_format.setdefault(truth["format"], Counter())
         try:
             record = parse_bytes(body, truth["url"].rsplit("/", 1)[-1], content_type=content_type)
