@@ -14,6 +14,7 @@ _SPAM_BRANDS = (
 )
 _SPAM_WORDS = "体育|彩票|娱乐|棋牌|真人|电竞|竞猜"
 _SPAM_ENDINGS = "官方网站|官网入口|官网|登录入口|入口|平台|网站|app下载|APP下载|app|APP|下载"
+_SPAM_TRIGGERS = tuple(f"{_SPAM_BRANDS}|{_SPAM_WORDS}".split("|"))
 _SPAM_GLUED_ENDINGS = r"官方网站|官网|登录入口|app|APP|[(（]中国[)）]"
 SPAM_NAME = re.compile(
     rf"(?:(?:{_SPAM_BRANDS})[\w·\-()（）]{{0,16}}?(?:{_SPAM_ENDINGS})|(?:{_SPAM_WORDS})(?:{_SPAM_GLUED_ENDINGS}))"
@@ -29,6 +30,8 @@ _ABOUT_REPORTS = re.compile(r"年度报告|年报")
 
 def find_spam(text: str) -> list[str]:
     """Spam names standing in the text, longest first (so removal takes whole names)."""
+    if not any(word in text for word in _SPAM_TRIGGERS):
+        return []
     return sorted(set(SPAM_NAME.findall(text)), key=len, reverse=True)
 
 

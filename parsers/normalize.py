@@ -28,7 +28,10 @@ _PINYIN_LETTERS = f"a-zü{_TONE_MARKS}"
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A gloss is a parenthesized pinyin syllable right after a Chinese character: 統(tǒng), 開(kai).
 _CJK_CHAR = re.compile(f"[{_CJK}]")
-_GLOSS = re.compile(rf"(?<=[{_CJK}])(?:\(([{_PINYIN_LETTERS}]{{1,6}}[1-5]?)\))+")
+# (The pattern starts at the parenthesis, which the regex engine finds fast; the character
+# before it is checked in code.)
+_GLOSS = re.compile(rf"(?:\(([{_PINYIN_LETTERS}]{{1,6}}[1-5]?)\))+")
+_CJK_ONE = re.compile(f"[{_CJK}]")
 _SYLLABLE = re.compile(
     r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[iuüv]?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er)"
     r"|i|u|ü|v|in|ing|un|ün|ui|iu|ie|üe|ue|uo|ia|ua|uai|iao|ian|iang|iong|uan|uang|ve)[1-5]?$"
@@ -37,6 +40,7 @@ _SYLLABLE = re.compile(
 # is lost to "?", and the character's GBK bytes lost their high bit. The gloss right after
 # proves a character stood there, so setting the high bit back recovers it.
 _MOJIBAKE = re.compile(rf"\?([\x21-\x7e])([\x40-\x7e])(?=\([{_PINYIN_LETTERS}]{{1,6}}\))")
+_MOJIBAKE_CHARS = "\ufffd锟烫屯脙脗"
 _MOJIBAKE_SIGNS = re.compile(r"[\ufffd]|锟斤拷|烫烫烫|屯屯屯|[脙脗][\x80-\xff]?")
 
 # Page chrome that CMS templates put around the article.
@@ -96,7 +100,8 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
         return "。" + char
 
     repaired = _MOJIBAKE.sub(fix, text)
-    return repaired, found or bool(_MOJIBAKE_SIGNS.search(text))
+    signs = any(c in text for c in _MOJIBAKE_CHARS) and bool(_MOJIBAKE_SIGNS.search(text))
+    return repaired, found or signs
 
 
 def strip_pinyin(text: str) -> tuple[str, bool]:
@@ -105,6 +110,9 @@ def strip_pinyin(text: str) -> tuple[str, bool]:
 
     def drop(match: re.Match[str]) -> str:
         nonlocal found
+        start = match.start()
+        if start == 0 or not _CJK_ONE.match(text, start - 1):
+            return match.group(0)
         glosses = re.findall(r"\(([^)]*)\)", match.group(0))
         if all(any(c in _TONE_MARKS for c in g) or _SYLLABLE.match(g) for g in glosses):
             found = True
@@ -127,6 +135,9 @@ def strip_chrome(text: str) -> tuple[str, bool]:
     """Drop navigation lines ("上一条:…", 打印/关闭, 字号, share buttons) and page numbers."""
     kept, removed = [], False
     for line in text.split("\n"):
+        if len(line) > 80:  # navigation lines are short; article paragraphs are not
+            kept.append(line)
+            continue
         if _CHROME_LINE.match(line):
             removed = True
             continue

@@ -11,7 +11,7 @@ from parsers.checks import application_checks, review_checks
 from parsers.errors import ParseError
 from parsers.extract import Extracted, extract
 from parsers.fingerprint import simhash64, text_digest
-from parsers.labels import TEMPLATE_SIGNATURES, squeeze
+from parsers.labels import TEMPLATE_SIGNATURES
 from parsers.normalize import normalize
 from parsers.registry import resolve_region
 from parsers.sections import Section, mislabeled, split_sections
@@ -80,7 +80,7 @@ def parse_extracted(
         "schema": SCHEMA,
         "doc_id": doc_id,
         "text_sha256": text_sha256,
-        "simhash": simhash64(extracted.text),
+        "simhash": simhash64(text),
         "title": title,
         "issuer": issuer,
         "issuer_kind": metadata.issuer_kind(issuer, text),
@@ -108,16 +108,20 @@ def parse_extracted(
     return record
 
 
+def _signature_pattern(signatures: tuple[str, ...]) -> re.Pattern[str]:
+    """Signatures as printed may carry spaces and punctuation ("本年增/减", "第（九）项")."""
+    return re.compile("|".join(r"[\s\W]{0,3}".join(map(re.escape, sig)) for sig in signatures))
+
+
+_SIGNATURES = {name: _signature_pattern(sigs) for name, sigs in TEMPLATE_SIGNATURES.items()}
+
+
 def detect_template(text: str, year: int | None) -> str:
     """ "2021", "2019" or "pre2019", from the tables' own column headers and row labels."""
-    squeezed = squeeze(text)
-    scores = {
-        name: sum(sig in squeezed for sig in signatures)
-        for name, signatures in TEMPLATE_SIGNATURES.items()
-    }
+    scores = {name: len(set(pattern.findall(text))) for name, pattern in _SIGNATURES.items()}
     if scores["2021"] or scores["2019"]:
         return "2021" if scores["2021"] > scores["2019"] else "2019"
-    if "本年新收" in squeezed or ("予以公开" in squeezed and "七总计" in squeezed):
+    if "本年新收" in text or ("予以公开" in text and re.search(r"七\W{0,2}总计", text)):
         # Table 三 without table 二's signatures: the year decides which format it was.
         return "2021" if year and year >= 2021 else "2019"
     return "pre2019"

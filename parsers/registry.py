@@ -137,6 +137,16 @@ def _provinces() -> frozenset[str]:
 
 
 @cache
+def _prefecture_endings() -> frozenset[str]:
+    return frozenset(name[-2:] for name in _prefectures())
+
+
+@cache
+def _name_endings() -> frozenset[str]:
+    return frozenset(name[-2:] for name in _by_name())
+
+
+@cache
 def _longest_name() -> int:
     return max(len(name) for name in _by_name())
 
@@ -144,9 +154,12 @@ def _longest_name() -> int:
 def find_division_names(text: str) -> Counter[str]:
     """Count registry names in the text (names end in 县/区/市/旗), the longest name first."""
     index = _by_name()
+    endings = _name_endings()
     found: Counter[str] = Counter()
     for match in re.finditer(f"[{_SUFFIXES}]", text):
         end = match.end()
+        if text[end - 2 : end] not in endings:  # "全县", "我区": no name ends so; skip fast
+            continue
         for length in range(_longest_name(), 1, -1):
             start = end - length
             if start < 0:
@@ -164,9 +177,12 @@ def find_prefecture_names(text: str) -> set[str]:
     """Prefecture names in the text (they end in 市/州/盟/地区)."""
     names = _prefectures()
     longest = max(len(name) for name in names)
+    endings = _prefecture_endings()
     found = set()
     for match in re.finditer("[市州盟区]", text):
         end = match.end()
+        if text[end - 2 : end] not in endings:
+            continue
         for length in range(2, longest + 1):
             if end - length >= 0 and text[end - length : end] in names:
                 found.add(text[end - length : end])

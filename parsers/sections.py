@@ -62,6 +62,9 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
     candidates: list[tuple[int, int, str, int]] = []  # (number, offset, heading, body offset)
     offset = 0
     for line in text.split("\n"):
+        if line.lstrip()[:1] not in NUMERALS:  # most lines; skip the regexes
+            offset += len(line) + 1
+            continue
         match = _INLINE_HEADING.match(line) if canonical else None
         if match and topic_of(match.group(2)) == numeral_value(match.group(1)):
             body = offset + match.end() - 1
