@@ -29,3 +29,17 @@ def test_a_mirror_that_swaps_the_name_is_a_near_duplicate() -> None:
 
 def test_short_text_has_no_fingerprint() -> None:
     assert simhash64("年报") is None
+
+
+def test_a_traditional_script_mirror_groups_with_its_source() -> None:
+    import opencc
+
+    from parsers import parse_bytes
+
+    original = SEED.read_text("utf-8")
+    mirror = opencc.OpenCC("s2t").convert(original).replace("統計", "統(tǒng)計")
+    record = parse_bytes(original.encode(), "a.txt")
+    copy = parse_bytes(mirror.encode(), "b.txt")
+    assert copy["script"] == "traditional"
+    assert copy["text_sha256"] != record["text_sha256"]
+    assert hamming(record["simhash"], copy["simhash"]) <= 3
