@@ -1,6 +1,8 @@
 """Canonical labels of the report templates (domain.md §1, the official 2021 Word template).
 
-Keys are the RECORD.md keys; labels are printed exactly as the templates issue them.
+Keys are the RECORD.md keys; labels are printed exactly as the templates issue them. The
+simulator keeps its own copy rather than importing the parser's row patterns on purpose: the
+answer key must not share a mistake with the code it grades.
 """
 
 from __future__ import annotations

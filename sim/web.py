@@ -133,15 +133,7 @@ class SimWeb:
         return nums
 
     def document(self, plan: SitePlan, r: ReportPlan) -> document.Document:
-        ctx = document.Context(
-            title=r.title,
-            issuer=r.issuer,
-            region_name=plan.cfg.name,
-            host=plan.cfg.host,
-            year=r.year,
-            published=r.published.isoformat(),
-            ascii_parens=r.ascii_parens,
-        )
+        ctx = _context(plan, r)
         rng = rng_for(self.seed, "text", plan.cfg.host, r.report_id)
         return document.build(rng, ctx, self.numbers(plan, r))
 
@@ -503,15 +495,7 @@ class SimWeb:
         return 200, hdrs, html.encode()
 
     def _first_revision_doc(self, plan: SitePlan, r: ReportPlan) -> document.Document:
-        ctx = document.Context(
-            title=r.title,
-            issuer=r.issuer,
-            region_name=plan.cfg.name,
-            host=plan.cfg.host,
-            year=r.year,
-            published=r.published.isoformat(),
-            ascii_parens=r.ascii_parens,
-        )
+        ctx = _context(plan, r)
         nums = self.numbers(plan, r, revision=0)
         return document.build(rng_for(self.seed, "text", plan.cfg.host, r.report_id), ctx, nums)
 
@@ -639,3 +623,16 @@ class SimWeb:
             for cfg in self.configs:
                 writer.writerow({**cfg.row, "url": cfg.home, "host": cfg.host})
         return len(self.configs)
+
+
+def _context(plan: SitePlan, r: ReportPlan) -> document.Context:
+    """What a report's text is written from: its title, issuer, place and dates."""
+    return document.Context(
+        title=r.title,
+        issuer=r.issuer,
+        region_name=plan.cfg.name,
+        host=plan.cfg.host,
+        year=r.year,
+        published=r.published.isoformat(),
+        ascii_parens=r.ascii_parens,
+    )

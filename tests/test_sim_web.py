@@ -14,20 +14,13 @@ import pytest
 
 from sim import SimWeb
 from sim.explore import decode, explore
+from sim.labels import APP_COLUMNS
 from sim.registry import REGISTRY_PATH
 
 SEED = 7
 SITES = 40
 REPORT_TITLE = re.compile(r"<title>[^<]*\d{4}年[^<]*年度报告[^<]*</title>")
-APP_COLS = (
-    "natural_person",
-    "commercial",
-    "research",
-    "social_welfare",
-    "legal_services",
-    "other_org",
-    "total",
-)
+APP_COLS = APP_COLUMNS
 
 
 @lru_cache(maxsize=1)
