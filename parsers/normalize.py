@@ -51,6 +51,10 @@ _CHROME_LINE = re.compile(
     r"|字号\s*[:：]?\s*[【\[]?\s*大.{0,8}小.*"
     r"|(?:分享到|扫一扫|微信扫一扫|相关链接|附件下载|浏览次数|访问量|阅读次数)\s*[:：]?.{0,40}"
     r"|当前位置\s*[:：].*"
+    r"|(?:主办单位|主办|承办单位|承办|技术支持|维护单位|网站标识码|责任编辑|字体)\s*[:：].*"
+    r"|(?:版权所有|Copyright|©).{0,60}"
+    r"|(?:联系我们|网站地图|网站声明|关于本站)(?:\s*[|｜]?\s*(?:联系我们|网站地图|网站声明|关于本站))*"
+    r"|.{0,30}(?:ICP备|公网安备)\s*\S*\d+号.*"
     r")\s*$"
 )
 _PAGE_NUMBER = re.compile(
@@ -84,9 +88,32 @@ def fold_width(text: str) -> str:
     return _FOLDABLE.sub(lambda m: m.group().translate(_FULLWIDTH), text)
 
 
+# UTF-8 bytes read as Windows-1252 or Latin-1: "æ”¿åºœ" for 政府. Each Chinese character
+# became three such characters, the first of them in à-ï.
+_LATIN_RUN = re.compile(
+    "(?:[\u00e0-\u00ef][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d"
+    "\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]{2})+"
+)
+
+
+def _undo_latin(match: re.Match[str]) -> str:
+    run = match.group(0)
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return run.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return run
+
+
 def repair_mojibake(text: str) -> tuple[str, bool]:
-    """Repair "?,F(xiàn)" to "。現(xiàn)"; return the text and whether anything was garbled."""
+    """Repair "?,F(xiàn)" to "。現(xiàn)" and "æ”¿åºœ" to "政府"; return the text and whether
+    anything was garbled."""
     found = False
+    if any("\u00e0" <= c <= "\u00ef" for c in text[:20000:7]) or "æ" in text or "å" in text:
+        repaired_latin = _LATIN_RUN.sub(_undo_latin, text)
+        if repaired_latin != text:
+            found, text = True, repaired_latin
 
     def fix(match: re.Match[str]) -> str:
         nonlocal found

@@ -104,9 +104,17 @@ def test_pdf_page_numbers_are_removed_without_a_tag() -> None:
     )
 
 
-def test_prose_mentioning_printing_is_not_chrome() -> None:
-    text = "全年打印并关闭了过时的公开栏目3个。"
-    assert strip_chrome(text) == (text, False)
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "全年打印并关闭了过时的公开栏目3个。",
+        "主办了3场政务公开培训会。",
+        "字体规范、格式统一。",
+        "承办人大代表建议127件。",
+    ],
+)
+def test_prose_is_not_chrome(prose: str) -> None:
+    assert strip_chrome(prose) == (prose, False)
 
 
 def test_script_detection() -> None:
