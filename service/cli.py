@@ -15,6 +15,10 @@ import sys
 COMMAND_MODULES = [
     "service.commands.parse",
     "service.commands.demo",
+    "service.commands.crawl",
+    "service.commands.verify",
+    "service.commands.export",
+    "service.commands.reparse",
     "service.commands.sim",
 ]
 

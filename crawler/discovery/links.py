@@ -1,0 +1,118 @@
+"""Every link of a page with its text, and a score for following it (domain.md §2.1)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+
+from parsel import Selector
+
+from crawler.discovery import text as t
+
+ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|ofd)(?:$|[?#&;])", re.IGNORECASE)
+_SKIP_EXT = re.compile(
+    r"\.(?:jpe?g|png|gif|bmp|svg|ico|css|js|mp4|mp3|avi|flv|swf|zip|rar|7z|exe|apk|xlsx?|xml|txt)$",
+    re.IGNORECASE,
+)
+_ONCLICK_URL = re.compile(
+    r"""(?:window\.open|location(?:\.href)?\s*=|location\.replace)\s*\(?\s*['"]([^'"]+)['"]"""
+)
+# URL tokens of disclosure columns and annual-report sub-columns (domain.md §2.1).
+_REPORT_PATH = re.compile(
+    r"/(?:zfxxgknb|xxgknb|gknb|ndbg|bmnb|nb|zfxxgkndbg|szfxxgkndbg|jdbsc|xxgkAnnualReport)[/._]",
+    re.IGNORECASE,
+)
+_DISCLOSURE_PATH = re.compile(
+    r"/(?:zfxxgk|xxgk|zwgk|gkml|xxgk2020|zfxxgk_1|zwgk_\w+|openness|OpennessContent)(?:/|$|\.|_)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+    tag: str  # a | frame | js | option
+
+    @property
+    def is_attachment(self) -> bool:
+        return bool(ATTACHMENT_EXT.search(unquote(self.url))) or bool(
+            ATTACHMENT_EXT.search(self.text + "&")
+        )
+
+    def nav_score(self) -> int:
+        """How promising a link is for reaching annual reports: 0 = do not follow."""
+        if t.is_noise(self.text):
+            return 0
+        score = 0
+        if t.is_report_column(self.text):
+            score += 8
+        elif t.is_disclosure_column(self.text):
+            score += 4
+        path = urlsplit(self.url).path + "/"
+        if _REPORT_PATH.search(path):
+            score += 6
+        elif _DISCLOSURE_PATH.search(path):
+            score += 2
+        if self.tag == "frame":
+            score += 1
+        return score
+
+
+def normalize_url(href: str, base: str) -> str | None:
+    """Absolute http(s) URL without fragment; None for mailto:, javascript:, data: …"""
+    href = (href or "").strip().replace("\\", "/")
+    if not href or href.startswith("#"):
+        return None
+    low = href.lower()
+    if low.startswith(("javascript:", "mailto:", "tel:", "data:", "about:", "ftp:")):
+        return None
+    url = urljoin(base, href)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def extract_links(sel: Selector, base: str) -> list[Link]:
+    """Links from anchors, areas, frames, option values and onclick handlers, de-duplicated."""
+    found: dict[str, Link] = {}
+
+    def add(href: str | None, text: str, tag: str) -> None:
+        url = normalize_url(href or "", base)
+        if url is None or _SKIP_EXT.search(urlsplit(url).path):
+            return
+        old = found.get(url)
+        if old is None or (not old.text and text):
+            found[url] = Link(url, text, tag)
+
+    for a in sel.xpath("//a[@href] | //area[@href]"):
+        text = t.clean(" ".join(a.xpath(".//text()").getall())) or t.clean(a.attrib.get("title"))
+        title = t.clean(a.attrib.get("title"))
+        if len(title) > len(text):  # lists truncate long titles ("某县2020年…"); title= is whole
+            text = title
+        add(a.attrib.get("href"), text, "a")
+    for el in sel.xpath("//*[@onclick]"):
+        if m := _ONCLICK_URL.search(el.attrib.get("onclick", "")):
+            add(m.group(1), t.clean(" ".join(el.xpath(".//text()").getall())), "js")
+    for fr in sel.xpath("//iframe[@src] | //frame[@src]"):
+        add(fr.attrib.get("src"), "", "frame")
+    for opt in sel.xpath("//option[@value]"):
+        value = opt.attrib.get("value", "")
+        if "/" in value or value.startswith("http"):
+            add(value, t.clean(opt.xpath("string(.)").get()), "option")
+    return list(found.values())
+
+
+def page_title(sel: Selector) -> str:
+    """The article title a CMS declares (ArticleTitle meta), else <title>, else the first h1."""
+    for xp in (
+        "//meta[translate(@name,'ARTICLETIL','articletil')='articletitle']/@content",
+        "//title/text()",
+        "//h1//text()",
+    ):
+        value = t.clean(" ".join(sel.xpath(xp).getall()))
+        if value:
+            return value
+    return ""

@@ -1,0 +1,28 @@
+"""TRS WCM (拓尔思): `createPageHTML(N, cur, "index", "html")` pagers and t-dated detail URLs."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+_CREATE_PAGE = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+_FINGERPRINT = re.compile(
+    r"TRS_Editor|Custom_UnionStyle|createPageHTML|trs_|name=[\"']?ArticleTitle", re.IGNORECASE
+)
+
+
+def is_trs(html: str) -> bool:
+    return bool(_FINGERPRINT.search(html))
+
+
+def pager_urls(html: str, page_url: str) -> list[str]:
+    """Every list page a `createPageHTML` call announces: stem.ext, stem_1.ext … stem_{N-1}.ext."""
+    urls: list[str] = []
+    for m in _CREATE_PAGE.finditer(html):
+        count, stem, ext = int(m.group(1)), m.group(3), m.group(4)
+        count = min(count, 1000)
+        urls.append(urljoin(page_url, f"{stem}.{ext}"))
+        urls.extend(urljoin(page_url, f"{stem}_{n}.{ext}") for n in range(1, count))
+    return urls

@@ -1,0 +1,30 @@
+"""博达 VSB (站群): `/info/<col>/<id>.htm` details; lists `<col>.htm` then `<col>/N.htm`."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+_FINGERPRINT = re.compile(
+    r"#begineditable|_showDynClickBatch|v_news_content|vsb_|VsbHead", re.IGNORECASE
+)
+_TOTAL = re.compile(r"共\s*(\d+)\s*条")
+_PAGES = re.compile(r"(?:共|/)\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页")
+
+
+def is_vsb(html: str) -> bool:
+    return bool(_FINGERPRINT.search(html))
+
+
+def pager_urls(html: str, page_url: str) -> list[str]:
+    """`<col>/N.htm` pages announced by "共N页" (or derived from 共M条 and the links seen)."""
+    m = _PAGES.search(html)
+    if not m:
+        return []
+    count = int(m.group(1) or m.group(2))
+    path = urlsplit(page_url).path
+    col = re.match(r"(.*?)(?:/\d+)?\.htm$", path)
+    if not col:
+        return []
+    base = col.group(1)
+    return [urljoin(page_url, f"{base}/{n}.htm") for n in range(1, min(count, 1000) + 1)]

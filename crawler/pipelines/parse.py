@@ -1,0 +1,66 @@
+"""Stage 4: text → record with `parsers.parse_extracted`, `source` filled with provenance."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from crawler.items import DocumentItem
+from crawler.pipelines import workers
+from crawler.runinfo import crawl_id_for
+from parsers import Extracted, ParseError, parse_extracted
+from storage.records import source_dict
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+def _parse(extracted: Extracted, source: dict[str, object]) -> dict[str, object]:
+    return parse_extracted(extracted, source=source)
+
+
+def item_source(item: DocumentItem, crawl_id: str) -> dict[str, object]:
+    return source_dict(
+        url=item.url,
+        final_url=item.final_url,
+        fetched_at=item.fetched_at,
+        http_status=item.http_status,
+        content_type=item.content_type,
+        encoding=item.encoding,
+        warc_file=item.warc_file,
+        warc_record_id=item.warc_record_id,
+        warc_offset=item.warc_offset,
+        payload_sha256=item.payload_sha256,
+        crawl_id=crawl_id,
+        attachment_of=item.attachment_of,
+    )
+
+
+class ParsePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ParsePipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: DocumentItem) -> DocumentItem:
+        if item.error or item.extracted is None or not item.needs_parse:
+            return item
+        try:
+            item.record = await workers.run(
+                self.crawler, _parse, item.extracted, item_source(item, crawl_id_for(self.crawler))
+            )
+        except ParseError as exc:
+            item.error = f"parse: {exc}"
+            self.stats.inc_value("pipeline/parse/failed")
+        except Exception as exc:  # a parser bug must not stop the crawl
+            logger.exception("parser crashed on %s", item.final_url)
+            item.error = f"parse: {type(exc).__name__}: {exc}"
+            self.stats.inc_value("pipeline/parse/crashed")
+        else:
+            self.stats.inc_value("pipeline/parse/ok")
+        return item

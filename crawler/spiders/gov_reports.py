@@ -1,0 +1,359 @@
+"""`scrapy crawl gov_reports`: find the annual reports on county government websites.
+
+Seeded from the shipped registry (or `-a sites=FILE.csv`, `-a codes=…`, `-a max_sites=N`).
+From each home page it walks disclosure columns to the annual-report column, pages through its
+lists (every style in crawler.discovery), and yields each report page and attachment as a
+DocumentItem. It stays on the county's hosts, refuses traps and keeps a per-site budget.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.discovery import hanweb, pagination, redirects, trs, vsb
+from crawler.discovery import text as t
+from crawler.discovery.links import ATTACHMENT_EXT, Link, extract_links, page_title
+from crawler.discovery.scope import TrapDetector, in_scope
+from crawler.items import DocumentItem
+from crawler.sites import SeedSite, SitesError, load_sites
+
+logger = logging.getLogger(__name__)
+
+# A page with a report attachment and less visible text than this is the attachment's wrapper.
+WRAPPER_MAX_TEXT = 1000
+_HTML_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
+
+
+class GovReportsSpider(scrapy.Spider):
+    name = "gov_reports"
+
+    def __init__(
+        self,
+        sites: str | None = None,
+        codes: str | None = None,
+        max_sites: str | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        code_list = [c.strip() for c in (codes or "").split(",") if c.strip()] or None
+        try:
+            limit = int(max_sites) if max_sites not in (None, "") else None
+        except ValueError as exc:
+            raise SitesError(f"max_sites must be a whole number, got {max_sites!r}") from exc
+        self.seeds: list[SeedSite] = load_sites(sites, codes=code_list, max_sites=limit)
+        self.by_code = {s.code: s for s in self.seeds}
+        self.site_stats: dict[str, Counter[str]] = defaultdict(Counter)
+        self.site_cms: dict[str, str] = {}
+        self._scheduled: dict[str, set[str]] = defaultdict(set)
+        self._traps: dict[str, TrapDetector] = defaultdict(TrapDetector)
+        self._list_pages: Counter[str] = Counter()
+
+    # -- settings read once the crawler is attached ------------------------------------------
+    @property
+    def max_hops(self) -> int:
+        return self.settings.getint("GOV_REPORTS_MAX_HOPS", 6)
+
+    @property
+    def page_budget(self) -> int:
+        return self.settings.getint("GOV_REPORTS_SITE_PAGE_BUDGET", 600)
+
+    @property
+    def max_list_pages(self) -> int:
+        return self.settings.getint("GOV_REPORTS_MAX_LIST_PAGES", 200)
+
+    async def start(self) -> AsyncIterator[Request]:
+        for site in self.seeds:
+            self._scheduled[site.code].add(site.url)
+            yield Request(
+                site.url,
+                callback=self.parse,
+                errback=self.on_error,
+                meta={"site": site.code, "role": "nav", "hops": 0},
+            )
+
+    # -- requests ------------------------------------------------------------------------------
+    def follow(
+        self,
+        response: Response,
+        url: str,
+        role: str,
+        hops: int,
+        *,
+        link_text: str = "",
+        attachment_of: str | None = None,
+        priority: int = 0,
+    ) -> Request | None:
+        """A request for `url` if it is in scope, not a trap, new and within the site budget."""
+        code = response.meta["site"]
+        site = self.by_code[code]
+        stats = self.site_stats[code]
+        if not in_scope(url, site.host):
+            stats["offsite_refused"] += 1
+            return None
+        if url in self._scheduled[code] or url == response.url:
+            return None
+        if trap := self._traps[code].is_trap(url):
+            stats[f"trap_{trap}"] += 1
+            return None
+        if len(self._scheduled[code]) >= self.page_budget:
+            stats["budget_exhausted"] += 1
+            return None
+        self._scheduled[code].add(url)
+        # Reports and attachments jump the queue: they are what the run is for.
+        boost = {"report": 20, "attachment": 20, "list": 10}.get(role, 0)
+        return Request(
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            priority=priority + boost,
+            meta={
+                "site": code,
+                "role": role,
+                "hops": hops,
+                "link_text": link_text,
+                "attachment_of": attachment_of,
+                "referer": response.url,
+            },
+            headers={"Referer": response.url},
+        )
+
+    # -- callbacks -----------------------------------------------------------------------------
+    def parse(self, response: Response) -> Iterable[Request | DocumentItem]:
+        code = response.meta["site"]
+        role = response.meta.get("role", "nav")
+        self.site_stats[code]["pages"] += 1
+        if role == "hanweb-proxy":
+            yield from self._parse_hanweb_proxy(response)
+            return
+        if not self._is_html(response):
+            if role in ("attachment", "report") or ATTACHMENT_EXT.search(response.url):
+                yield self._item(response, "attachment")
+            return
+        yield from self._parse_html(response, role)
+
+    def _is_html(self, response: Response) -> bool:
+        if not isinstance(response, TextResponse):
+            return False
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+        if ctype and not ctype.startswith(_HTML_TYPES):
+            return False
+        head = response.body[:4]
+        return not head.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+
+    def _parse_html(self, response: TextResponse, role: str) -> Iterable[Request | DocumentItem]:
+        code = response.meta["site"]
+        hops = int(response.meta.get("hops", 0))
+        html = response.text
+        sel = response.selector
+        # lxml directly: parsel would wrap each of hundreds of text nodes in a Selector.
+        visible = len(t.clean(" ".join(sel.root.xpath("//body//text()[not(ancestor::script)]"))))
+        if target := redirects.redirect_target(html[:20000], visible):
+            self.site_stats[code]["shells_followed"] += 1
+            if req := self.follow(
+                response,
+                response.urljoin(target),
+                role,
+                hops,
+                link_text=response.meta.get("link_text") or "",
+            ):
+                yield req
+            return
+        self._note_cms(code, html)
+        title = page_title(sel)
+        candidate = role == "report" or (t.is_report_title(title) and role != "list")
+        links = extract_links(sel, response.url)
+        if candidate and not self._is_attachment_wrapper(links, visible):
+            yield self._item(response, "page")
+        if hanweb.is_hanweb(html):
+            links += self._hanweb_embedded_links(html, response.url)
+        for link in links:
+            req = self._route(response, link, role, hops, candidate)
+            if req is not None:
+                yield req
+        if not candidate:
+            yield from self._cms_pagination(response, html, role, hops)
+
+    @staticmethod
+    def _is_attachment_wrapper(links: list[Link], visible: int) -> bool:
+        """A short page whose report is the attached file ("详见附件"): archive, don't parse."""
+        return visible < WRAPPER_MAX_TEXT and any(link.is_attachment for link in links)
+
+    def _route(
+        self, response: Response, link: Link, role: str, hops: int, candidate: bool
+    ) -> Request | None:
+        """Decide what a link is: attachment, report, another list page, a column, or nothing."""
+        if not in_scope(link.url, self.by_code[response.meta["site"]].host):
+            # Off-site: the national portal, and the hijacked mirrors sites link as "友情链接".
+            self.site_stats[response.meta["site"]]["offsite_refused"] += 1
+            return None
+        if link.is_attachment:
+            name = urlsplit(link.url).path.rsplit("/", 1)[-1]
+            if candidate or t.is_report_title(link.text) or t.is_report_title(name):
+                return self.follow(
+                    response,
+                    link.url,
+                    "attachment",
+                    hops + 1,
+                    link_text=link.text,
+                    attachment_of=response.url,
+                )
+            return None
+        if t.is_report_title(link.text):
+            return self.follow(response, link.url, "report", hops + 1, link_text=link.text)
+        if candidate:
+            return None  # a report's own menus lead nowhere new
+        if t.is_notice(link.text) and len(link.text) > 10:
+            return None  # an article about reports (关于…的通知): neither report nor column
+        if role in ("list", "nav") and pagination.is_pager_link(link.text, link.url, response.url):
+            return self._follow_list_page(response, link.url, role, hops)
+        if hops >= self.max_hops:
+            return None
+        score = link.nav_score()
+        if score <= 0:
+            return None
+        new_role = "list" if score >= 6 else "nav"
+        return self.follow(
+            response, link.url, new_role, hops + 1, link_text=link.text, priority=score
+        )
+
+    def _follow_list_page(
+        self, response: Response, url: str, role: str, hops: int
+    ) -> Request | None:
+        key = response.meta["site"] + pagination.list_key(url)
+        if self._list_pages[key] >= self.max_list_pages:
+            self.site_stats[response.meta["site"]]["list_pages_capped"] += 1
+            return None
+        req = self.follow(response, url, role, hops)
+        if req is not None:
+            self._list_pages[key] += 1
+        return req
+
+    def _cms_pagination(
+        self, response: TextResponse, html: str, role: str, hops: int
+    ) -> Iterable[Request]:
+        urls: list[str] = []
+        if "createPageHTML" in html:
+            urls += trs.pager_urls(html, response.url)
+        if vsb.is_vsb(html):
+            urls += vsb.pager_urls(html, response.url)
+        if (count := pagination.js_page_count(html)) and count > 1:
+            urls += pagination.numbered_pages(response.url, min(count, self.max_list_pages))
+        for url in urls:
+            if req := self._follow_list_page(response, url, role, hops):
+                yield req
+        if hanweb.is_hanweb(html):
+            yield from self._hanweb_requests(response, html, hops)
+
+    # -- Hanweb ----------------------------------------------------------------------------------
+    def _hanweb_embedded_links(self, html: str, base: str) -> list[Link]:
+        links: list[Link] = []
+        for fragment in hanweb.records(html):
+            links += extract_links(Selector(text=fragment), base)
+        return links
+
+    def _hanweb_requests(self, response: TextResponse, html: str, hops: int) -> Iterable[Request]:
+        found = hanweb.proxy_params(html, response.url)
+        if not found:
+            return
+        proxy, params = found
+        per_page = int(params.get("perpage") or hanweb.DEFAULT_PER_PAGE)
+        total = int(params.get("totalrecord") or 0) or hanweb.total_records(html) or per_page
+        for url in hanweb.proxy_page_urls(proxy, params, total, per_page):
+            req = self.follow(response, url, "hanweb-proxy", hops)
+            if req is not None:
+                req.meta["hanweb"] = {"proxy": proxy, "params": params, "per_page": per_page}
+                yield req
+
+    def _parse_hanweb_proxy(self, response: Response) -> Iterable[Request]:
+        xml = (
+            response.text
+            if isinstance(response, TextResponse)
+            else response.body.decode("utf-8", "replace")
+        )
+        hops = int(response.meta.get("hops", 0))
+        for fragment in hanweb.records(xml):
+            for link in extract_links(Selector(text=fragment), response.url):
+                if req := self._route(response, link, "list", hops, candidate=False):
+                    yield req
+        info = response.meta.get("hanweb") or {}
+        total = hanweb.total_records(xml)
+        if info and total:
+            urls = hanweb.proxy_page_urls(info["proxy"], info["params"], total, info["per_page"])
+            for url in urls:
+                req = self.follow(response, url, "hanweb-proxy", hops)
+                if req is not None:
+                    req.meta["hanweb"] = info
+                    yield req
+
+    # -- items and bookkeeping -------------------------------------------------------------------
+    def _item(self, response: Response, kind: str) -> DocumentItem:
+        meta = response.meta
+        warc = meta.get("warc") or {}
+        redirect_urls = meta.get("redirect_urls") or []
+        headers = {
+            k.decode("latin-1"): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        self.site_stats[meta["site"]]["candidates"] += 1
+        return DocumentItem(
+            url=redirect_urls[0] if redirect_urls else response.url,
+            final_url=response.url,
+            http_status=response.status,
+            headers=headers,
+            content_type=headers.get("Content-Type"),
+            body=response.body,
+            site_code=meta["site"],
+            kind=kind,
+            warc_file=warc.get("file", ""),
+            warc_offset=int(warc.get("offset", -1)),
+            warc_record_id=warc.get("record_id", ""),
+            payload_sha256=warc.get("payload_sha256", ""),
+            fetched_at=warc.get("fetched_at"),
+            robots=warc.get("robots"),
+            attachment_of=meta.get("attachment_of") if kind == "attachment" else None,
+            referer=meta.get("referer"),
+            link_text=meta.get("link_text") or None,
+        )
+
+    def _note_cms(self, code: str, html: str) -> None:
+        if code in self.site_cms:
+            return
+        for name, test in (("hanweb", hanweb.is_hanweb), ("trs", trs.is_trs), ("vsb", vsb.is_vsb)):
+            if test(html):
+                self.site_cms[code] = name
+                return
+
+    def on_error(self, failure: Any) -> None:
+        request = failure.request
+        code = request.meta.get("site")
+        if code is None:
+            return
+        stats = self.site_stats[code]
+        is_home = request.url == self.by_code[code].url
+        if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+            stats["robots_blocked"] += 1
+            if is_home:
+                stats["home_robots_blocked"] += 1
+            return
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            stats[f"http_{status}"] += 1
+            # A 404 on a guessed list page is how a pager ends, not a failure.
+            if status != 404 or request.meta.get("role") in ("report", "attachment"):
+                stats["failed"] += 1
+        else:
+            stats["failed"] += 1
+            stats[f"error_{type(failure.value).__name__}"] += 1
+        if is_home:
+            stats["home_failed"] += 1
+        logger.debug("fetch failed %s: %s", request.url, failure.value)

@@ -1,0 +1,80 @@
+"""Engines and sessions: SQLite (WAL) by default, any SQLAlchemy URL via `GOV_REPORTS_DB`.
+
+`open_database(url)` creates the engine and brings the schema to the newest Alembic revision
+on first use, so neither the crawler nor the CLI needs a separate migrate step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DB_URL = "sqlite:///data/archive.sqlite"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class StorageError(Exception):
+    """The database cannot be opened or migrated; the message names the URL."""
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else `GOV_REPORTS_DB`, else the SQLite default."""
+    return url or os.environ.get("GOV_REPORTS_DB") or DEFAULT_DB_URL
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets `verify`/`export` read while a crawl writes; NORMAL sync is safe under WAL.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def create_db_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (see `database_url`); SQLite gets WAL and its directory created."""
+    url = database_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except Exception as exc:  # a missing driver and the like
+        raise StorageError(f"cannot open database {url!r}: {exc}") from exc
+
+
+def upgrade(engine: Engine) -> None:
+    """Run `alembic upgrade head` on `engine` (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except Exception as exc:
+        raise StorageError(f"cannot migrate database {engine.url!r}: {exc}") from exc
+
+
+def open_database(url: str | None = None) -> sessionmaker[Session]:
+    """Engine + migrations + a session factory: the one entry point for callers."""
+    engine = create_db_engine(url)
+    upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)

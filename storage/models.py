@@ -1,0 +1,212 @@
+"""The archive's tables (SQLAlchemy 2, typed).
+
+Three identities are kept apart: a *capture* is one HTTP response as archived in a WARC file
+(keyed by its WARC record id), a *document* is one extracted text (keyed by `text_sha256`; many
+captures may produce it) and a *report version* is what one parser version made of a document.
+Report versions are never overwritten: a re-parse adds a row tagged with the new parser version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base; the Alembic migrations mirror these tables."""
+
+
+class Site(Base):
+    """A county-level government website from the registry (one row per division code)."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    prefecture: Mapped[str | None] = mapped_column(String(64))
+    province: Mapped[str | None] = mapped_column(String(64))
+    cms: Mapped[str | None] = mapped_column(String(32))
+    robots: Mapped[str | None] = mapped_column(String(32))  # last robots.txt verdict seen
+    last_status: Mapped[str | None] = mapped_column(String(32))
+    last_crawled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CrawlRun(Base):
+    """One `gov-reports crawl`; `report` holds the run report printed at the end."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_id: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sites: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    reports_found: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SiteStatus(Base):
+    """Per-site outcome of one run (ok / no-reports / robots-blocked / unreachable …)."""
+
+    __tablename__ = "site_statuses"
+    __table_args__ = (UniqueConstraint("crawl_run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(32))
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    robots_blocked: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Document(Base):
+    """One extracted text, stored once however many captures produced it."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    doc_id: Mapped[str] = mapped_column(String(16), index=True)
+    simhash: Mapped[str | None] = mapped_column(String(16))
+    format: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    # Near-duplicate group: the first document of the same site within the simhash radius.
+    near_dup_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Capture(Base):
+    """One archived HTTP response that was a report candidate, with its WARC address."""
+
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    warc_file: Mapped[str] = mapped_column(String(512))
+    warc_offset: Mapped[int] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str] = mapped_column(String(64), unique=True)
+    payload_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    encoding_source: Mapped[str | None] = mapped_column(String(16))  # header|meta|bom|detected
+    robots: Mapped[str | None] = mapped_column(String(16))  # allowed | not-checked
+    attachment_of: Mapped[str | None] = mapped_column(Text)
+    referer: Mapped[str | None] = mapped_column(Text)
+    link_text: Mapped[str | None] = mapped_column(Text)
+    # new | duplicate | near-duplicate | not-a-report | rejected | failed
+    outcome: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    document: Mapped[Document | None] = relationship()
+
+
+class ReportVersion(Base):
+    """What one parser version made of one document; older versions are kept."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (
+        UniqueConstraint("document_id", "parser_version"),
+        Index("ix_report_versions_region_year", "region_code", "report_year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    parser_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # False for a parsed text that is no official report (a notice, an SEO-spam copy).
+    official: Mapped[bool] = mapped_column(Boolean, default=True)
+    rejected_reason: Mapped[str | None] = mapped_column(String(64))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    title: Mapped[str | None] = mapped_column(Text)
+    issuer: Mapped[str | None] = mapped_column(Text)
+    issuer_kind: Mapped[str | None] = mapped_column(String(32))
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    region_name: Mapped[str | None] = mapped_column(String(64))
+    prefecture: Mapped[str | None] = mapped_column(String(64))
+    province: Mapped[str | None] = mapped_column(String(64))
+    report_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    published_at: Mapped[str | None] = mapped_column(String(10))
+    template: Mapped[str | None] = mapped_column(String(16))
+
+    document: Mapped[Document] = relationship()
+    capture: Mapped[Capture | None] = relationship()
+
+
+class ReportCell(Base):
+    """Every table cell of a report version in long form: (table, row, column) → value."""
+
+    __tablename__ = "report_cells"
+    __table_args__ = (Index("ix_report_cells_version", "report_version_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_version_id: Mapped[int] = mapped_column(
+        ForeignKey("report_versions.id", ondelete="CASCADE")
+    )
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_key: Mapped[str] = mapped_column(String(64))
+    column_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    raw: Mapped[str | None] = mapped_column(Text)  # printed text where the record keeps it
+
+
+class Check(Base):
+    """One accounting identity tried on a report version."""
+
+    __tablename__ = "checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_version_id: Mapped[int] = mapped_column(
+        ForeignKey("report_versions.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Hazard(Base):
+    """One hazard tag noticed on a report version."""
+
+    __tablename__ = "hazards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_version_id: Mapped[int] = mapped_column(
+        ForeignKey("report_versions.id", ondelete="CASCADE"), index=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), index=True)

@@ -1,0 +1,108 @@
+"""Turn a RECORD.md record into the rows researchers filter on: columns, long-form cells."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+CELL_TABLES = ("active_disclosure", "applications", "review_litigation")
+# Hazards that mean "this text is no official report", with the reason stored beside it.
+REJECTING_HAZARDS = ("spam-hijack", "not-a-report")
+
+
+class Cell(NamedTuple):
+    table: str
+    row: str
+    column: str
+    value: float | None
+    raw: str | None
+
+
+def iter_cells(record: dict[str, Any]) -> Iterator[Cell]:
+    """Every table cell of the record, blank cells included (value None)."""
+    for table in CELL_TABLES:
+        rows = record.get(table) or {}
+        if not isinstance(rows, dict):
+            continue
+        for row, cols in rows.items():
+            if not isinstance(cols, dict):
+                continue
+            for col, val in cols.items():
+                yield _cell(table, row, col, val)
+
+
+def _cell(table: str, row: str, col: str, val: Any) -> Cell:
+    if isinstance(val, dict):  # money: {"raw": "7976.14万元", "yuan": 79761400.0}
+        num = val.get("yuan")
+        return Cell(table, row, col, float(num) if num is not None else None, val.get("raw"))
+    if isinstance(val, bool) or val is None:
+        return Cell(table, row, col, None, None)
+    if isinstance(val, int | float):
+        return Cell(table, row, col, float(val), None)
+    return Cell(table, row, col, None, str(val))
+
+
+def rejected_reason(record: dict[str, Any]) -> str | None:
+    """Why a parsed record is not an official report, or None when it is one."""
+    hazards = record.get("hazards") or []
+    return next((tag for tag in REJECTING_HAZARDS if tag in hazards), None)
+
+
+def version_columns(record: dict[str, Any]) -> dict[str, Any]:
+    """The filter columns of `report_versions`, taken from the record."""
+    region = record.get("region") or {}
+    year = record.get("report_year")
+    return {
+        "title": record.get("title"),
+        "issuer": record.get("issuer"),
+        "issuer_kind": record.get("issuer_kind"),
+        "region_code": region.get("code"),
+        "region_name": region.get("name"),
+        "prefecture": region.get("prefecture"),
+        "province": region.get("province"),
+        "report_year": int(year) if isinstance(year, int) else None,
+        "published_at": (record.get("published_at") or None),
+        "template": record.get("template"),
+    }
+
+
+def source_dict(
+    *,
+    url: str,
+    final_url: str,
+    fetched_at: Any,
+    http_status: int,
+    content_type: str | None,
+    encoding: str | None,
+    warc_file: str,
+    warc_record_id: str,
+    warc_offset: int,
+    payload_sha256: str,
+    crawl_id: str | None,
+    attachment_of: str | None,
+) -> dict[str, Any]:
+    """The `source` member of a record (RECORD.md, provenance)."""
+    return {
+        "url": url,
+        "final_url": final_url,
+        "fetched_at": iso_utc(fetched_at),
+        "http_status": http_status,
+        "content_type": content_type,
+        "encoding": encoding,
+        "warc_file": warc_file,
+        "warc_record_id": warc_record_id,
+        "warc_offset": warc_offset,
+        "payload_sha256": payload_sha256,
+        "crawl_id": crawl_id,
+        "attachment_of": attachment_of,
+    }
+
+
+def iso_utc(value: Any) -> Any:
+    """ISO 8601 in UTC with a `Z`; SQLite hands datetimes back naive, so naive means UTC."""
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

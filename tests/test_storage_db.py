@@ -1,0 +1,320 @@
+"""Storage on SQLite and PostgreSQL: migrations, one transaction per capture, dedupe, versions.
+
+PostgreSQL tests use a throwaway database on 127.0.0.1:5432; they skip when the server is
+missing, and fail instead when GOV_REPORTS_REQUIRE_SERVICES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import StorageError, create_db_engine, open_database, upgrade
+from storage.models import Capture, Check, Document, Hazard, ReportCell, ReportVersion
+from storage.query import iter_export_records, latest_versions
+from storage.repository import (
+    CaptureData,
+    DocumentData,
+    SiteData,
+    add_report_version,
+    start_run,
+    store_capture,
+    upsert_sites,
+)
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    name = f"gov_reports_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except SQLAlchemyError as exc:
+        admin.dispose()
+        if os.environ.get("GOV_REPORTS_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required but unavailable: {exc}")
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unavailable: {type(exc).__name__}")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[sessionmaker[Session]]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    factory = open_database(url)
+    yield factory
+    engine = factory.kw["bind"]
+    if request.param == "postgresql":  # leave the shared database empty for the next test
+        from storage.models import Base
+
+        Base.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            from sqlalchemy import text
+
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+def _capture(n: int, **kw: Any) -> CaptureData:
+    base = {
+        "url": f"http://www.example.gov.cn/nb/t{n}.html",
+        "final_url": f"http://www.example.gov.cn/nb/t{n}.html",
+        "http_status": 200,
+        "fetched_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "warc_file": "x-00000.warc.gz",
+        "warc_offset": 1000 * n,
+        "warc_record_id": f"<urn:uuid:{uuid.uuid4()}>",
+        "payload_sha256": "ab" * 32,
+        "content_type": "text/html; charset=utf-8",
+        "encoding": "utf-8",
+        "site_code": "110101",
+    }
+    base.update(kw)
+    return CaptureData(**base)
+
+
+def _doc(text: str) -> DocumentData:
+    import hashlib
+
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    return DocumentData(text_sha256=sha, doc_id=sha[:16], text=text, simhash="0" * 16)
+
+
+def _record(**kw: Any) -> dict[str, Any]:
+    rec = {
+        "schema": "gov-reports/record@1",
+        "title": "东城区2020年政府信息公开工作年度报告",
+        "issuer_kind": "government",
+        "region": {"name": "东城区", "code": "110101", "prefecture": None, "province": "北京市"},
+        "report_year": 2020,
+        "template": "2019",
+        "applications": {"new_received": {"natural_person": 5, "total": 7, "research": None}},
+        "review_litigation": {"review": {"upheld": 1, "total": 1}},
+        "active_disclosure": {
+            "procurement": {"projects": 3, "amount": {"raw": "7976.14万元", "yuan": 79761400.0}}
+        },
+        "checks": [{"rule": "review_litigation.review", "status": "pass", "detail": None}],
+        "hazards": ["boilerplate"],
+    }
+    rec.update(kw)
+    return rec
+
+
+def _setup(session: Session) -> tuple[int, int]:
+    ids = upsert_sites(
+        session, [SiteData(code="110101", host="www.bjdch.gov.cn", url="http://www.bjdch.gov.cn/")]
+    )
+    run = start_run(session, f"run-{uuid.uuid4().hex[:6]}", {"archive_dir": "/tmp"})
+    return ids["110101"], run.id
+
+
+def test_migrations_create_every_table_and_are_idempotent(
+    sessions: sessionmaker[Session],
+) -> None:
+    engine = sessions.kw["bind"]
+    upgrade(engine)  # a second upgrade is a no-op
+    names = set(inspect(engine).get_table_names())
+    assert {
+        "sites",
+        "crawl_runs",
+        "site_statuses",
+        "captures",
+        "documents",
+        "report_versions",
+        "report_cells",
+        "checks",
+        "hazards",
+        "alembic_version",
+    } <= names
+
+
+def test_a_capture_stores_document_version_cells_checks_and_hazards(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as s:
+        site_id, run_id = _setup(s)
+        outcome = store_capture(
+            s,
+            _capture(1),
+            run_id=run_id,
+            site_id=site_id,
+            document=_doc("报告正文一"),
+            record=_record(),
+            parser_version="p1",
+        )
+    assert outcome == "new"
+    with sessions() as s:
+        version = s.scalars(select(ReportVersion)).one()
+        assert (version.region_code, version.report_year, version.template) == (
+            "110101",
+            2020,
+            "2019",
+        )
+        assert version.official and version.capture_id is not None
+        cells = {
+            (c.table_name, c.row_key, c.column_key): (c.value, c.raw)
+            for c in s.scalars(select(ReportCell))
+        }
+        assert cells[("applications", "new_received", "natural_person")] == (5.0, None)
+        assert cells[("applications", "new_received", "research")] == (None, None)  # blank ≠ 0
+        assert cells[("active_disclosure", "procurement", "amount")] == (79761400.0, "7976.14万元")
+        assert s.scalar(select(func.count(Check.id))) == 1
+        assert s.scalars(select(Hazard.tag)).all() == ["boilerplate"]
+
+
+def test_the_same_text_is_stored_once_and_every_capture_recorded(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as s:
+        site_id, run_id = _setup(s)
+        first = store_capture(
+            s,
+            _capture(1),
+            run_id=run_id,
+            site_id=site_id,
+            document=_doc("同一份报告"),
+            record=_record(),
+            parser_version="p1",
+        )
+        second = store_capture(
+            s,
+            _capture(2),
+            run_id=run_id,
+            site_id=site_id,
+            document=_doc("同一份报告"),
+            record=_record(),
+            parser_version="p1",
+        )
+    assert (first, second) == ("new", "duplicate")
+    with sessions() as s:
+        assert s.scalar(select(func.count(Document.id))) == 1
+        assert s.scalar(select(func.count(ReportVersion.id))) == 1
+        caps = s.scalars(select(Capture).order_by(Capture.id)).all()
+        assert len(caps) == 2 and caps[0].document_id == caps[1].document_id
+
+
+def test_spam_and_notices_are_kept_but_never_exported_as_reports(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as s:
+        site_id, run_id = _setup(s)
+        spam = store_capture(
+            s,
+            _capture(1),
+            run_id=run_id,
+            site_id=site_id,
+            document=_doc("开云体育 报告"),
+            record=_record(hazards=["spam-hijack"]),
+            parser_version="p1",
+        )
+        notice = store_capture(
+            s,
+            _capture(2),
+            run_id=run_id,
+            site_id=site_id,
+            document=_doc("关于报送年度报告的通知"),
+            record=_record(hazards=["not-a-report"]),
+            parser_version="p1",
+        )
+        good = store_capture(
+            s,
+            _capture(3),
+            run_id=run_id,
+            site_id=site_id,
+            document=_doc("真正的报告"),
+            record=_record(),
+            parser_version="p1",
+        )
+    assert (spam, notice, good) == ("spam-hijack", "not-a-report", "new")
+    with sessions() as s:
+        records = list(iter_export_records(s))
+        assert len(records) == 1
+        assert records[0]["source"]["url"].endswith("/t3.html")
+        assert records[0]["source"]["fetched_at"] == "2026-01-02T03:04:05Z"
+        assert records[0]["parser_version"] == "p1"
+
+
+def test_failed_extraction_is_recorded_without_a_document(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        site_id, run_id = _setup(s)
+        outcome = store_capture(
+            s,
+            _capture(1),
+            run_id=run_id,
+            site_id=site_id,
+            document=None,
+            record=None,
+            parser_version="p1",
+            error="extract: empty file",
+        )
+    assert outcome == "failed"
+    with sessions() as s:
+        cap = s.scalars(select(Capture)).one()
+        assert cap.error == "extract: empty file" and cap.document_id is None
+
+
+def test_a_new_parser_version_adds_a_version_and_keeps_the_old(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as s:
+        site_id, run_id = _setup(s)
+        store_capture(
+            s,
+            _capture(1),
+            run_id=run_id,
+            site_id=site_id,
+            document=_doc("报告"),
+            record=_record(report_year=2019),
+            parser_version="p1",
+        )
+    with sessions.begin() as s:
+        doc = s.scalars(select(Document)).one()
+        cap = s.scalars(select(Capture)).one()
+        add_report_version(s, doc, cap, _record(report_year=2020), "p2")
+    with sessions() as s:
+        versions = s.scalars(select(ReportVersion).order_by(ReportVersion.id)).all()
+        assert [(v.parser_version, v.report_year) for v in versions] == [("p1", 2019), ("p2", 2020)]
+        assert [v.parser_version for v in latest_versions(s)] == ["p2"]
+
+
+def test_a_failing_item_transaction_leaves_nothing_behind(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        site_id, run_id = _setup(s)
+    with pytest.raises(RuntimeError), sessions.begin() as s:
+        store_capture(
+            s,
+            _capture(1),
+            run_id=run_id,
+            site_id=site_id,
+            document=_doc("半截"),
+            record=_record(),
+            parser_version="p1",
+        )
+        raise RuntimeError("crash in flight")
+    with sessions() as s:
+        assert s.scalar(select(func.count(Capture.id))) == 0
+        assert s.scalar(select(func.count(Document.id))) == 0
+
+
+def test_a_bad_database_url_is_a_one_line_storage_error() -> None:
+    with pytest.raises(StorageError, match="bad database URL"):
+        create_db_engine("not a url at all")
