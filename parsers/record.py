@@ -14,7 +14,7 @@ from parsers.fingerprint import simhash64, text_digest
 from parsers.labels import TEMPLATE_SIGNATURES
 from parsers.normalize import normalize
 from parsers.registry import resolve_region
-from parsers.sections import Section, mislabeled, split_sections
+from parsers.sections import Section, mislabeled, split_sections, topic_of
 from parsers.tables import read_active_disclosure, read_applications, read_review_litigation
 
 SCHEMA = "gov-reports/record@1"
@@ -67,7 +67,9 @@ def parse_extracted(
     sections = split_sections(text, canonical=template in ("2019", "2021"))
     first_line = next((line.strip() for line in lines if line.strip()), "")
 
-    if hazard_rules.is_notice(title, first_line):
+    # "关于发布…年度报告的公告" may head the report itself: a notice-like title counts only when
+    # the body has neither the template's tables nor the report's sections.
+    if hazard_rules.is_notice(title, first_line) and not _substantive(sections, template):
         hazards.add("not-a-report")
         template = "unknown"
     elif "needs-ocr" not in hazards and not _looks_like_report(title, text, sections, template):
@@ -125,6 +127,12 @@ def detect_template(text: str, year: int | None) -> str:
         # Table 三 without table 二's signatures: the year decides which format it was.
         return "2021" if year and year >= 2021 else "2019"
     return "pre2019"
+
+
+def _substantive(sections: list[Section], template: str) -> bool:
+    return (
+        template in ("2019", "2021") or sum(topic_of(s.heading) is not None for s in sections) >= 3
+    )
 
 
 def _looks_like_report(

@@ -141,3 +141,16 @@ def test_spam_names_and_everyday_words() -> None:
 def test_notices_about_reports() -> None:
     assert is_notice("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", "")
     assert not is_notice("某县2023年政府信息公开工作年度报告", "")
+
+
+def test_a_report_under_an_announcement_title_is_a_report() -> None:
+    from pathlib import Path
+
+    from parsers import parse_text
+
+    seed = Path(__file__).parent / "fixtures" / "golden" / "seed_000_6042ec2c999cb952" / "input.txt"
+    body = seed.read_text("utf-8").split("\n", 1)[1]
+    record = parse_text("关于富源县2019年政府信息公开工作年度报告的公告\n" + body)
+    assert "not-a-report" not in record["hazards"]
+    assert record["template"] == "2019"
+    assert record["applications"]["new_received"]["total"] == 0
