@@ -96,6 +96,9 @@ _LATIN_RUN = re.compile(
 )
 
 
+_LATIN_HINT = re.compile("[\u00e0-\u00ef][\u0080-\u00bf\u0152-\u2122]")
+
+
 def _undo_latin(match: re.Match[str]) -> str:
     run = match.group(0)
     for codec in ("cp1252", "latin-1"):
@@ -110,7 +113,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
     """Repair "?,F(xiàn)" to "。現(xiàn)" and "æ”¿åºœ" to "政府"; return the text and whether
     anything was garbled."""
     found = False
-    if any("\u00e0" <= c <= "\u00ef" for c in text[:20000:7]) or "æ" in text or "å" in text:
+    if _LATIN_HINT.search(text):
         repaired_latin = _LATIN_RUN.sub(_undo_latin, text)
         if repaired_latin != text:
             found, text = True, repaired_latin

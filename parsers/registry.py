@@ -137,6 +137,11 @@ def _provinces() -> frozenset[str]:
 
 
 @cache
+def _longest_prefecture() -> int:
+    return max(len(name) for name in _prefectures())
+
+
+@cache
 def _prefecture_endings() -> frozenset[str]:
     return frozenset(name[-2:] for name in _prefectures())
 
@@ -176,7 +181,7 @@ def find_division_names(text: str) -> Counter[str]:
 def find_prefecture_names(text: str) -> set[str]:
     """Prefecture names in the text (they end in 市/州/盟/地区)."""
     names = _prefectures()
-    longest = max(len(name) for name in names)
+    longest = _longest_prefecture()
     endings = _prefecture_endings()
     found = set()
     for match in re.finditer("[市州盟区]", text):
@@ -198,7 +203,7 @@ def _strong_context(text: str, start: int, end: int) -> bool:
     if after.startswith(("人民政府", "政府")):
         return start == 0 or not re.match(r"[\u4e00-\u9fff]", text[start - 1])
     names = _prefectures()
-    longest = max(len(name) for name in names)
+    longest = _longest_prefecture()
     return any(text[start - n : start] in names for n in range(2, longest + 1) if start - n >= 0)
 
 

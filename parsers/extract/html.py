@@ -168,6 +168,8 @@ def _nearest_table(element: etree._Element) -> etree._Element | None:
 
 
 def _span(cell: etree._Element, attribute: str) -> int:
+    if attribute not in cell.attrib:
+        return 1
     try:
         return max(1, min(int(cell.get(attribute, "1").strip() or 1), 100))
     except ValueError:
