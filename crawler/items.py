@@ -30,6 +30,9 @@ class DocumentItem:
     attachment_of: str | None = None
     referer: str | None = None
     link_text: str | None = None
+    # "not-modified" / "identical" when the WARC middleware archived a revisit record: the body
+    # and WARC pointer are then those of the earlier full response.
+    revisit: str | None = None
     # Filled by the pipelines.
     encoding: str | None = None
     encoding_source: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,9 +10,20 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
 
+from crawler.recrawl import GONE_STATUSES, FetchStates, states_for
 from crawler.runinfo import crawl_id_for
-from storage.warc import WarcWriter, warcinfo_fields
+from storage.warc import (
+    REVISIT_IDENTICAL,
+    REVISIT_NOT_MODIFIED,
+    ArchiveCorrupt,
+    WarcRef,
+    WarcWriter,
+    read_response,
+    warcinfo_fields,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -21,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 # Scrapy has de-chunked the body, so the framing header would mislead a replay tool.
 _DROP_RESPONSE_HEADERS = {b"transfer-encoding"}
+_CONDITIONAL = (b"If-None-Match", b"If-Modified-Since")
 
 
 def header_pairs(headers: Any, drop: set[bytes] | None = None) -> list[tuple[str, str]]:
@@ -50,15 +63,32 @@ class ProxyMiddleware:
 
 
 class WarcArchiveMiddleware:
-    """Write each request/response pair to WARC and put the record's address on the request.
+    """Write each exchange to WARC, revalidate known URLs, put the record's address on the request.
 
     `request.meta["warc"]` = {file, offset, record_id, payload_sha256, fetched_at}; for a
     redirect chain the final response overwrites it, and every hop is in the archive.
+
+    On a recrawl (crawler.recrawl), a URL with a stored full response is requested with
+    If-None-Match / If-Modified-Since. A 304, or a 200 whose payload digest is unchanged, is
+    archived as a `revisit` record (server-not-modified / identical-payload-digest) instead of
+    the body; the spider then gets the archived response back (a 304 is replayed from the
+    WARC) with `meta["revisit"]` set and `meta["warc"]` pointing at the original record, so
+    links are still followed and the store stage can tell "unchanged" from "never stored".
+    A 404/410 on a URL seen before marks it gone.
     """
 
-    def __init__(self, writer: WarcWriter, robots_obeyed: bool) -> None:
+    def __init__(
+        self,
+        writer: WarcWriter,
+        robots_obeyed: bool,
+        states: FetchStates,
+        crawler: Crawler | None = None,
+    ) -> None:
+        self.crawler = crawler  # for the spider's per-site counters
         self.writer = writer
         self.robots = "allowed" if robots_obeyed else "not-checked"
+        self.states = states
+        self.archive_dir = str(writer.directory.resolve())
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
@@ -79,18 +109,37 @@ class WarcArchiveMiddleware:
             info=info,
             max_file_size=settings.getint("GOV_REPORTS_WARC_MAX_SIZE", 1 << 30),
         )
-        mw = cls(writer, settings.getbool("ROBOTSTXT_OBEY"))
+        mw = cls(writer, settings.getbool("ROBOTSTXT_OBEY"), states_for(crawler), crawler)
         crawler.signals.connect(mw.spider_closed, signal=scrapy.signals.spider_closed)
         return mw
 
+    def process_request(self, request: Request) -> None:
+        for name in _CONDITIONAL:  # a redirect copies the first URL's validators: drop them
+            request.headers.pop(name, None)
+        state = self.states.get(request.url)
+        if request.method != "GET" or not self.states.replayable(state):
+            return
+        assert state is not None
+        if state.get("etag"):
+            request.headers[b"If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            request.headers[b"If-Modified-Since"] = state["last_modified"]
+
     def process_response(self, request: Request, response: Response) -> Response:
         fetched_at = datetime.now(UTC)
+        self._count(request, response)
+        state = self.states.get(response.url) if response.url == request.url else None
+        digest = hashlib.sha256(response.body).hexdigest()
+        if self.states.replayable(state) and request.method == "GET":
+            assert state is not None
+            if response.status == 304:
+                return self._revisit(request, response, state, REVISIT_NOT_MODIFIED, fetched_at)
+            if response.status == 200 and digest == state.get("payload_sha256"):
+                return self._revisit(request, response, state, REVISIT_IDENTICAL, fetched_at)
         req_headers = header_pairs(request.headers)
         if not any(k.lower() == "host" for k, _ in req_headers):
             req_headers.insert(0, ("Host", urlsplit(request.url).netloc))
-        protocol = (getattr(response, "protocol", None) or "HTTP/1.1").upper()
-        if not protocol.startswith("HTTP/"):
-            protocol = "HTTP/1.1"
+        protocol = _protocol(response)
         ref = self.writer.write_exchange(
             url=response.url,
             method=request.method,
@@ -111,7 +160,147 @@ class WarcArchiveMiddleware:
             "fetched_at": fetched_at,
             "robots": self.robots,
         }
+        self._remember(request, response, ref, fetched_at)
         return response
+
+    # -- recrawl bookkeeping ---------------------------------------------------------------
+    def _count(self, request: Request, response: Response) -> None:
+        """Per-site bytes on the wire (headers + body) and responses, for the run report."""
+        spider = self.crawler.spider if self.crawler is not None else None
+        code = request.meta.get("site")
+        stats = getattr(spider, "site_stats", None)
+        if stats is None or not code:
+            return
+        size = len(response.body) + sum(
+            len(k) + len(v) + 4 for k, vs in response.headers.items() for v in vs
+        )
+        stats[code]["bytes"] += size + 17  # + the status line
+        stats[code]["responses"] += 1
+
+    def _remember(self, request: Request, response: Response, ref: WarcRef, when: datetime) -> None:
+        if request.method != "GET":
+            return
+        url = response.url
+        state = self.states.get(url)
+        if response.status == 200:
+            changed = state is None or state.get("payload_sha256") != ref.payload_sha256
+            self.states.write(
+                url,
+                request.meta,
+                when,
+                http_status=200,
+                etag=_header(response, b"ETag"),
+                last_modified=_header(response, b"Last-Modified"),
+                payload_sha256=ref.payload_sha256,
+                archive_dir=self.archive_dir,
+                warc_file=ref.warc_file,
+                warc_offset=ref.offset,
+                warc_record_id=ref.record_id,
+                warc_date=_warc_date(when),
+                last_seen_at=when,
+                last_changed_at=when if changed else state.get("last_changed_at"),
+                gone_at=None,
+                # New bytes are due until the store stage has kept what they hold.
+                next_due_at=None if changed else state.get("next_due_at"),
+            )
+        elif response.status in GONE_STATUSES and state is not None:
+            request.meta["gone"] = True
+            self.states.write(
+                url,
+                request.meta,
+                when,
+                http_status=response.status,
+                gone_at=state.get("gone_at") or when,
+                next_due_at=self.states.gone_due(),
+            )
+        elif state is not None:
+            self.states.write(url, request.meta, when, http_status=response.status)
+
+    def _revisit(
+        self, request: Request, response: Response, state: dict, profile: str, when: datetime
+    ) -> Response:
+        """Archive a revisit record and hand the spider the archived response."""
+        self.writer.write_revisit(
+            url=response.url,
+            profile=profile,
+            refers_to_uri=state["url"],
+            refers_to_date=state.get("warc_date") or "",
+            refers_to_record_id=state.get("warc_record_id"),
+            payload_sha256=state["payload_sha256"],
+            status=response.status,
+            response_headers=header_pairs(response.headers, _DROP_RESPONSE_HEADERS),
+            protocol=_protocol(response),
+            date=when,
+        )
+        fields: dict = {
+            "http_status": 200,
+            "last_seen_at": when,
+            "gone_at": None,
+            "revisits": int(state.get("revisits") or 0) + 1,
+        }
+        etag, modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
+        if etag:
+            fields["etag"] = etag
+        if modified:
+            fields["last_modified"] = modified
+        self.states.write(response.url, request.meta, when, **fields)
+        kind = "not-modified" if profile == REVISIT_NOT_MODIFIED else "identical"
+        request.meta["revisit"] = kind
+        request.meta["warc"] = {
+            "file": state["warc_file"],
+            "offset": int(state["warc_offset"]),
+            "record_id": state["warc_record_id"],
+            "payload_sha256": state["payload_sha256"],
+            "fetched_at": _parse_warc_date(state.get("warc_date")) or when,
+            "robots": self.robots,
+        }
+        spider = self.crawler.spider if self.crawler is not None else None
+        if request.meta.get("site") and hasattr(spider, "site_stats"):
+            spider.site_stats[request.meta["site"]][f"revisit_{kind}"] += 1
+        if response.status == 200:
+            return response
+        try:
+            stored = read_response(self.states.record_path(state), int(state["warc_offset"]))
+        except ArchiveCorrupt as exc:
+            # The referenced record is unreadable: fall back to an unconditional fetch.
+            logger.warning("cannot replay %s (%s); fetching it again", response.url, exc)
+            state["http_status"] = None
+            return request.replace(dont_filter=True)  # type: ignore[return-value]
+        headers = Headers(stored.headers)
+        cls = responsetypes.from_args(headers=headers, url=response.url, body=stored.raw_payload)
+        return cls(
+            url=response.url,
+            status=200,
+            headers=headers,
+            body=stored.raw_payload,
+            request=request,
+            flags=["revisit"],
+            ip_address=response.ip_address,
+            protocol=response.protocol,
+        )
 
     def spider_closed(self) -> None:
         self.writer.close()
+
+
+def _protocol(response: Response) -> str:
+    protocol = (getattr(response, "protocol", None) or "HTTP/1.1").upper()
+    return protocol if protocol.startswith("HTTP/") else "HTTP/1.1"
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _warc_date(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_warc_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

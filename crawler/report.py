@@ -8,29 +8,40 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Capture, ReportVersion, Site
+from storage.models import Capture, Document, ReportVersion, Site
 
 
 def _site_outcomes(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
     official = select(ReportVersion.document_id).where(ReportVersion.official.is_(True))
     rows = session.execute(
-        select(Site.code, Capture.outcome, Capture.document_id, Capture.document_id.in_(official))
+        select(
+            Site.code,
+            Capture.outcome,
+            Capture.document_id,
+            Capture.document_id.in_(official),
+            Document.previous_id,
+        )
         .join(Site, Site.id == Capture.site_id)
+        .outerjoin(Document, Document.id == Capture.document_id)
         .where(Capture.crawl_run_id == run_id)
     ).all()
-    out: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"outcomes": Counter(), "reports": set(), "new": 0, "duplicate": 0}
-    )
-    for code, outcome, doc_id, is_official in rows:
+    out: dict[str, dict[str, Any]] = defaultdict(_empty)
+    for code, outcome, doc_id, is_official, previous_id in rows:
         entry = out[code]
         entry["outcomes"][outcome] += 1
         if is_official:
             entry["reports"].add(doc_id)
             if outcome in ("new", "near-duplicate"):
                 entry["new"] += 1
+                if previous_id is not None:
+                    entry["revised"] += 1
             elif outcome == "duplicate":
                 entry["duplicate"] += 1
     return out
+
+
+def _empty() -> dict[str, Any]:
+    return {"outcomes": Counter(), "reports": set(), "new": 0, "duplicate": 0, "revised": 0}
 
 
 def _robots_verdict(stats: Counter[str]) -> str:
@@ -58,15 +69,17 @@ def build_run_report(
     totals: Counter[str] = Counter()
     for seed in getattr(spider, "seeds", []):
         stats: Counter[str] = spider.site_stats.get(seed.code, Counter())
-        db = outcomes.get(
-            seed.code, {"outcomes": Counter(), "reports": set(), "new": 0, "duplicate": 0}
-        )
+        db = outcomes.get(seed.code) or _empty()
         failed_items = sum(n for o, n in db["outcomes"].items() if o in ("failed", "store-failed"))
         row = {
             "code": seed.code,
             "name": seed.name,
             "host": seed.host,
-            "status": site_status(stats, len(db["reports"])),
+            # Known reports found unchanged or not yet due count as found: the site is fine.
+            "status": site_status(
+                stats,
+                len(db["reports"]) + stats.get("unchanged", 0) + stats.get("not_due", 0),
+            ),
             "cms": spider.site_cms.get(seed.code)
             or ("generic" if stats.get("pages", 0) > 1 else None),
             "pages": stats.get("pages", 0),
@@ -83,6 +96,16 @@ def build_run_report(
             "offsite_refused": stats.get("offsite_refused", 0),
             "traps": sum(n for k, n in stats.items() if k.startswith("trap_")),
             "budget_exhausted": stats.get("budget_exhausted", 0),
+            # Recrawl figures: new versions of known reports, pages found unchanged (a revisit
+            # record instead of the body), URLs now 404/410, known pages not yet due again.
+            "revised": db["revised"],
+            "unchanged": stats.get("unchanged", 0),
+            "revisits": stats.get("revisit_not-modified", 0) + stats.get("revisit_identical", 0),
+            "not_modified": stats.get("revisit_not-modified", 0),
+            "gone": stats.get("gone", 0),
+            "not_due": stats.get("not_due", 0),
+            "responses": stats.get("responses", 0),
+            "bytes": stats.get("bytes", 0),
         }
         sites.append(row)
         for key in (
@@ -96,6 +119,14 @@ def build_run_report(
             "robots_blocked",
             "offsite_refused",
             "traps",
+            "revised",
+            "unchanged",
+            "revisits",
+            "not_modified",
+            "gone",
+            "not_due",
+            "responses",
+            "bytes",
         ):
             totals[key] += row[key]
         totals[f"status_{row['status']}"] += 1

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "service.commands.export",
     "service.commands.reparse",
     "service.commands.sim",
+    "service.commands.diff",
 ]
 
 

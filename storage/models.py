@@ -101,7 +101,44 @@ class Document(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     # Near-duplicate group: the first document of the same site within the simhash radius.
     near_dup_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # The document the same URL served before this one (a revised report), if any.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FetchState(Base):
+    """What the archive knows about one URL between runs: validators, payload digest, the WARC
+    record of its last full response, when it was last seen, when it is due again, gone or not.
+    """
+
+    __tablename__ = "fetch_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(16))  # nav | list | report | attachment
+    attachment_of: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)  # last status answered
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The last full response record (a revisit record refers to it; a 304 replays it).
+    archive_dir: Mapped[str | None] = mapped_column(Text)
+    warc_file: Mapped[str | None] = mapped_column(String(512))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(String(64))
+    warc_date: Mapped[str | None] = mapped_column(String(40))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 200/304
+    last_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 404/410 since
+    # Set only once the page's item is safely stored: until then the page is always due.
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    fetches: Mapped[int] = mapped_column(Integer, default=0)
+    revisits: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Capture(Base):

@@ -101,6 +101,14 @@ def start_run(session: Session, crawl_id: str, settings: dict[str, Any]) -> Craw
     return run
 
 
+def mark_interrupted(session: Session) -> list[str]:
+    """Runs still marked `running` died (the caller holds the crawl lock): mark them so."""
+    runs = list(session.scalars(select(CrawlRun).where(CrawlRun.status == "running")))
+    for run in runs:
+        run.status = "interrupted"
+    return [run.crawl_id for run in runs]
+
+
 def run_by_crawl_id(session: Session, crawl_id: str) -> CrawlRun | None:
     return session.scalar(select(CrawlRun).where(CrawlRun.crawl_id == crawl_id))
 
@@ -182,12 +190,14 @@ def store_capture(
     parser_version: str | None,
     near_dup_of: int | None = None,
     error: str | None = None,
+    previous_id: int | None = None,
 ) -> str:
     """Record one capture and what it produced; returns the outcome (no commit).
 
     Outcomes: `new`, `near-duplicate` (a new text close to one already stored for the site),
     `duplicate` (the text was stored before), `not-a-report` / `spam-hijack` (parsed but no
-    official report), `failed` (no text or no record).
+    official report), `failed` (no text or no record). `previous_id` is the document the same
+    URL served before, recorded on a new document as the version it revises.
     """
     doc_row = find_document(session, document.text_sha256) if document else None
     outcome = "failed"
@@ -201,6 +211,7 @@ def store_capture(
             text=document.text,
             site_id=site_id,
             near_dup_of=near_dup_of,
+            previous_id=previous_id,
             first_seen_at=capture.fetched_at,
         )
         session.add(doc_row)
@@ -293,3 +304,13 @@ def document_for_payload(session: Session, payload_sha256: str) -> Document | No
         .where(Capture.payload_sha256 == payload_sha256)
         .limit(1)
     )
+
+
+def capture_exists(session: Session, final_url: str, payload_sha256: str) -> bool:
+    """Whether these exact bytes from this URL are already recorded as a capture."""
+    found = session.scalar(
+        select(Capture.id)
+        .where(Capture.payload_sha256 == payload_sha256, Capture.final_url == final_url)
+        .limit(1)
+    )
+    return found is not None

@@ -24,6 +24,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 DEFAULT_MAX_FILE_SIZE = 1 << 30  # roll over to a new file after 1 GiB
+REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 
 class ArchiveCorrupt(Exception):
@@ -172,6 +174,56 @@ class WarcWriter:
             offset=offset,
             record_id=record_id,
             payload_sha256=hashlib.sha256(body).hexdigest(),
+            length=length,
+        )
+
+    def write_revisit(
+        self,
+        *,
+        url: str,
+        profile: str,
+        refers_to_uri: str,
+        refers_to_date: str,
+        refers_to_record_id: str | None,
+        payload_sha256: str,
+        status: int,
+        response_headers: list[tuple[str, str]],
+        protocol: str = "HTTP/1.1",
+        date: datetime | None = None,
+    ) -> WarcRef:
+        """A `revisit` record (headers only) for a page whose payload is already archived.
+
+        `profile` is REVISIT_NOT_MODIFIED (the server answered 304) or REVISIT_IDENTICAL (a 200
+        whose payload digest equals the referenced record's).
+        """
+        fh, writer = self._ensure_open()
+        when = (date or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        reason = http_reasons.get(status, "")
+        http = StatusAndHeaders(
+            f"{status} {reason}".strip(), list(response_headers), protocol=protocol or "HTTP/1.1"
+        )
+        digest = "sha256:" + base64.b32encode(bytes.fromhex(payload_sha256)).decode("ascii")
+        record = writer.create_revisit_record(
+            url,
+            digest,
+            refers_to_uri,
+            refers_to_date,
+            http_headers=http,
+            warc_headers_dict={"WARC-Date": when},
+        )
+        record.rec_headers.replace_header("WARC-Profile", profile)
+        if refers_to_record_id:
+            record.rec_headers.add_header("WARC-Refers-To", refers_to_record_id)
+        offset = fh.tell()
+        writer.write_record(record)
+        length = fh.tell() - offset
+        fh.flush()
+        self.records_written += 1
+        return WarcRef(
+            warc_file=self._name,
+            offset=offset,
+            record_id=record.rec_headers.get_header("WARC-Record-ID"),
+            payload_sha256=payload_sha256,
             length=length,
         )
 

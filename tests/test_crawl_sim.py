@@ -177,9 +177,16 @@ def test_verify_passes_then_reports_a_corrupted_archive(
     assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
     broken = tmp_path / "warc"
     shutil.copytree(crawl["out"] / "warc", broken)
-    victim = min(broken.glob("*.warc.gz"))
+    # Corrupt a record the database points to (a random spot might hit an unreferenced one).
+    with open_database(crawl["db"])() as session:
+        capture = session.scalars(
+            select(Capture).where(Capture.warc_offset.is_not(None)).order_by(Capture.id)
+        ).first()
+    assert capture is not None and capture.warc_file and capture.warc_offset is not None
+    victim = broken / Path(capture.warc_file).name
     data = bytearray(victim.read_bytes())
-    data[len(data) // 2 : len(data) // 2 + 64] = b"\0" * 64
+    start = capture.warc_offset + 40
+    data[start : start + 64] = b"\0" * 64
     victim.write_bytes(bytes(data))
     bad = run_cli("verify", "--db", crawl["db"], "--archive", str(broken), "-q")
     assert bad.returncode == 1

@@ -16,7 +16,7 @@ from crawler.items import DocumentItem
 from crawler.pipelines import workers
 from crawler.pipelines.archive import sessions_for
 from parsers import PARSER_VERSION, Extracted, ParseError, extract
-from storage.repository import document_for_payload, has_version
+from storage.repository import capture_exists, document_for_payload, has_version
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -39,6 +39,10 @@ class ExtractPipeline:
         return cls(crawler)
 
     async def process_item(self, item: DocumentItem) -> DocumentItem:
+        if self._unchanged(item):
+            item.outcome = "unchanged"  # later stages skip it; the store stage settles it
+            self.stats.inc_value("pipeline/extract/unchanged")
+            return item
         name = unquote(urlsplit(item.final_url).path.rsplit("/", 1)[-1])
         encoding = None
         binary = item.body.lstrip()[:8].startswith(_BINARY_MAGIC)
@@ -64,6 +68,15 @@ class ExtractPipeline:
             item.encoding = item.extracted.encoding
         self.stats.inc_value("pipeline/extract/ok")
         return item
+
+    def _unchanged(self, item: DocumentItem) -> bool:
+        """These bytes at this URL are already stored (a revisit, or a refetch after a crash
+        that lost the fetch state): nothing new to store. A revisit whose earlier capture
+        never reached the database (killed in between) goes through the pipeline instead."""
+        if not item.payload_sha256:
+            return False
+        with sessions_for(self.crawler)() as session:
+            return capture_exists(session, item.final_url, item.payload_sha256)
 
     def _reuse(self, item: DocumentItem) -> bool:
         """Skip extraction when these exact bytes were archived and parsed before (a re-post,

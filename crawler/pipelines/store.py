@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from crawler.items import DocumentItem
 from crawler.pipelines.archive import sessions_for
+from crawler.recrawl import states_for
 from crawler.report import build_run_report
 from crawler.runinfo import crawl_id_for
+from crawler.schedule import next_due
 from parsers import PARSER_VERSION
+from storage.fetchstate import document_at, settle
 from storage.repository import (
     CaptureData,
     DocumentData,
@@ -79,6 +83,10 @@ class StorePipeline:
             self.run_id = start_run(session, self.crawl_id, run_settings).id
 
     def process_item(self, item: DocumentItem) -> DocumentItem:
+        if item.outcome == "unchanged":
+            self._settle(item, None)
+            self._count(item)
+            return item
         capture = CaptureData(
             url=item.url,
             final_url=item.final_url,
@@ -116,6 +124,7 @@ class StorePipeline:
                 if near:
                     head = find_document(session, near)
                     near_id = (head.near_dup_of or head.id) if head is not None else None
+                previous = document_at(session, item.final_url)
                 item.outcome = store_capture(
                     session,
                     capture,
@@ -126,16 +135,46 @@ class StorePipeline:
                     parser_version=PARSER_VERSION,
                     near_dup_of=near_id,
                     error=item.error,
+                    previous_id=previous,
                 )
+                doc = find_document(session, item.text_sha256) if item.text_sha256 else None
+                self._settle(item, doc.id if doc is not None else None, session)
         except SQLAlchemyError as exc:
             logger.error("could not store %s: %s", item.final_url, exc)
             item.outcome = "store-failed"
-        self.stats.inc_value(f"pipeline/store/{item.outcome}")
-        self.outcomes.setdefault(item.site_code, {}).setdefault(item.outcome, 0)
-        self.outcomes[item.site_code][item.outcome] += 1
+        self._count(item)
         item.body = b""  # the bytes are in the WARC file; keep memory flat on long runs
         item.extracted = None
         return item
+
+    def _count(self, item: DocumentItem) -> None:
+        self.stats.inc_value(f"pipeline/store/{item.outcome}")
+        self.outcomes.setdefault(item.site_code, {}).setdefault(item.outcome, 0)
+        self.outcomes[item.site_code][item.outcome] += 1
+        spider_stats = getattr(self.crawler.spider, "site_stats", None)
+        if item.outcome == "unchanged" and spider_stats is not None:
+            spider_stats[item.site_code]["unchanged"] += 1
+
+    def _settle(
+        self, item: DocumentItem, document_id: int | None, session: Session | None = None
+    ) -> None:
+        """The page's content is kept: give its fetch state a due time (crawler.schedule)."""
+        states = states_for(self.crawler)
+        state = states.get(item.final_url)
+        if state is None:
+            return
+        due = next_due(states.now, state.get("last_changed_at"))
+        state["next_due_at"] = due
+        if document_id is not None:
+            state["document_id"] = document_id
+        if session is not None:
+            settle(session, item.final_url, document_id=document_id, next_due_at=due)
+            return
+        try:
+            with self.sessions.begin() as own:
+                settle(own, item.final_url, document_id=document_id, next_due_at=due)
+        except SQLAlchemyError as exc:
+            logger.warning("could not settle %s: %s", item.final_url, exc)
 
     def close_spider(self) -> None:
         if self.run_id is None:

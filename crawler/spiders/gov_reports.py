@@ -25,6 +25,7 @@ from crawler.discovery import text as t
 from crawler.discovery.links import ATTACHMENT_EXT, Link, extract_links, page_title
 from crawler.discovery.scope import TrapDetector, in_scope
 from crawler.items import DocumentItem
+from crawler.recrawl import SCHEDULED_ROLES, FetchStates, states_for
 from crawler.sites import SeedSite, SitesError, load_sites
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,10 @@ class GovReportsSpider(scrapy.Spider):
     def max_list_pages(self) -> int:
         return self.settings.getint("GOV_REPORTS_MAX_LIST_PAGES", 200)
 
+    @property
+    def states(self) -> FetchStates:
+        return states_for(self.crawler)
+
     async def start(self) -> AsyncIterator[Request]:
         for site in self.seeds:
             self._scheduled[site.code].add(site.url)
@@ -80,6 +85,27 @@ class GovReportsSpider(scrapy.Spider):
                 errback=self.on_error,
                 meta={"site": site.code, "role": "nav", "hops": 0},
             )
+        # Known report pages and attachments that are due, linked or not: a report that left
+        # its list is still revisited (and marked gone when it answers 404/410).
+        for site in self.seeds:
+            for state in self.states.due_known(site.code):
+                url = state["url"]
+                if url in self._scheduled[site.code]:
+                    continue
+                self._scheduled[site.code].add(url)
+                self.site_stats[site.code]["known_revisited"] += 1
+                yield Request(
+                    url,
+                    callback=self.parse,
+                    errback=self.on_error,
+                    priority=20,
+                    meta={
+                        "site": site.code,
+                        "role": state["role"],
+                        "hops": self.max_hops,
+                        "attachment_of": state.get("attachment_of"),
+                    },
+                )
 
     # -- requests ------------------------------------------------------------------------------
     def follow(
@@ -104,6 +130,10 @@ class GovReportsSpider(scrapy.Spider):
             return None
         if trap := self._traps[code].is_trap(url):
             stats[f"trap_{trap}"] += 1
+            return None
+        if role in SCHEDULED_ROLES and not self.states.is_due(url):
+            self._scheduled[code].add(url)
+            stats["not_due"] += 1  # stored and revalidated recently: see crawler.schedule
             return None
         if len(self._scheduled[code]) >= self.page_budget:
             stats["budget_exhausted"] += 1
@@ -323,6 +353,7 @@ class GovReportsSpider(scrapy.Spider):
             attachment_of=meta.get("attachment_of") if kind == "attachment" else None,
             referer=meta.get("referer"),
             link_text=meta.get("link_text") or None,
+            revisit=meta.get("revisit"),
         )
 
     def _note_cms(self, code: str, html: str) -> None:
@@ -348,6 +379,9 @@ class GovReportsSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             stats[f"http_{status}"] += 1
+            if request.meta.get("gone"):  # seen before, 404/410 now: marked gone, not a failure
+                stats["gone"] += 1
+                return
             # A 404 on a guessed list page is how a pager ends, not a failure.
             if status != 404 or request.meta.get("role") in ("report", "attachment"):
                 stats["failed"] += 1

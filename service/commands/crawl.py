@@ -1,5 +1,13 @@
 """`gov-reports crawl`: run the gov_reports spider in-process and print the run report.
 
+Every run after the first is a recrawl (docs/crawl.md, "Recrawls"): known URLs are revalidated
+with conditional requests, unchanged pages cost a WARC revisit record, revised reports become
+new versions, vanished ones are marked gone. One run at a time per archive (storage.lock).
+
+Exit codes: 0 the run finished; 1 it stopped before finishing (or stored no report);
+2 bad input (sites file, setting, --now, database URL); 75 another crawl holds the lock
+(EX_TEMPFAIL: cron simply tries again next time).
+
 Also `run_demo(out_dir)` (and `gov-reports demo-crawl`): start the simulated web, crawl it into a
 fresh SQLite archive and print the run report.
 """
@@ -10,13 +18,19 @@ import argparse
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.runinfo import new_crawl_id
+from crawler.schedule import ScheduleError, parse_now
 from crawler.sites import SitesError, load_sites
 from storage.db import StorageError, open_database
+from storage.lock import CrawlLock, LockBusy
 from storage.query import run_report
+from storage.repository import mark_interrupted, run_by_crawl_id
+
+EXIT_OK, EXIT_UNFINISHED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
 # Settings for crawling the loopback simulated web: no throttle, high concurrency.
 FAST_SETTINGS: dict[str, Any] = {
@@ -34,7 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "crawl",
         help="crawl county sites for annual reports into the archive",
         description="Crawl county government sites (the shipped registry, or --sites FILE), "
-        "archive every response to WARC, and store each report with its provenance.",
+        "archive every response to WARC, and store each report with its provenance. "
+        "Later runs revalidate what is known (docs/crawl.md, Recrawls).",
+        epilog="exit codes: 0 finished; 1 stopped before finishing; 2 bad input; "
+        "75 another crawl of this archive is running",
     )
     p.add_argument("--sites", metavar="FILE", help="sites CSV in the registry format")
     p.add_argument("--codes", help="comma-separated division codes (or prefixes) to crawl")
@@ -51,7 +68,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="no AutoThrottle and no delays (only for the loopback simulated web)",
     )
-    p.add_argument("--json", action="store_true", help="print the run report as JSON")
+    p.add_argument(
+        "--now",
+        metavar="ISO",
+        help="the time the revisit schedule takes as now (tests, back-fills; default: clock)",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print the run report as JSON (summary on stderr)"
+    )
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the one-line summary (for cron)"
+    )
     p.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
     p.add_argument(
         "-s",
@@ -94,8 +121,13 @@ def run_crawl(
     fast: bool = False,
     log_level: str = "WARNING",
     extra: dict[str, Any] | None = None,
+    now: str | None = None,
 ) -> dict[str, Any] | None:
-    """Run one crawl in this process (once per process: Twisted's reactor cannot restart)."""
+    """Run one crawl in this process (once per process: Twisted's reactor cannot restart).
+
+    Holds the archive's crawl lock for the whole run (LockBusy if another run has it); runs
+    an earlier run left `running` (killed) are marked `interrupted` and listed in the report.
+    """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
@@ -118,15 +150,33 @@ def run_crawl(
         values["GOV_REPORTS_ARCHIVE"] = archive
     if proxy:
         values["GOV_REPORTS_PROXY"] = proxy
+    if now:
+        parse_now(now)  # a bad value fails here, before any fetch
+        values["GOV_REPORTS_NOW"] = now
     values.update(extra or {})
     settings.setdict(values, priority="cmdline")
-    # Open (and migrate) the database up front, so a bad --db fails before any fetch.
-    sessions = open_database(settings.get("GOV_REPORTS_DB"))
-    process = CrawlerProcess(settings)
-    process.crawl(GovReportsSpider, sites=sites, codes=codes, max_sites=max_sites)
-    process.start()
-    with sessions() as session:
-        return run_report(session, crawl_id)
+    lock = CrawlLock(
+        settings.get("GOV_REPORTS_ARCHIVE") or "data/warc", settings.get("GOV_REPORTS_DB")
+    )
+    with lock:
+        # Open (and migrate) the database under the lock, before any fetch: a bad --db fails
+        # here, and two first runs never migrate at once.
+        sessions = open_database(settings.get("GOV_REPORTS_DB"))
+        with sessions.begin() as session:
+            interrupted = mark_interrupted(session)
+        started = time.monotonic()
+        process = CrawlerProcess(settings)
+        process.crawl(GovReportsSpider, sites=sites, codes=codes, max_sites=max_sites)
+        process.start()
+        elapsed = round(time.monotonic() - started, 2)
+        with sessions.begin() as session:
+            run = run_by_crawl_id(session, crawl_id)
+            if run is None or run.report is None:
+                return None
+            # A new dict: SQLAlchemy notices a reassigned JSON column, not an in-place edit.
+            run.report = {**run.report, "elapsed_s": elapsed, "resumed_after": interrupted}
+        with sessions() as session:
+            return run_report(session, crawl_id)
 
 
 def print_report(report: dict[str, Any], out: TextIO = sys.stdout) -> None:
@@ -154,9 +204,28 @@ def print_report(report: dict[str, Any], out: TextIO = sys.stdout) -> None:
         )
 
 
+def summary_line(report: dict[str, Any]) -> str:
+    """One line a cron mail can show: outcome, size and what changed."""
+    t = report["totals"]
+    mb = t.get("bytes", 0) / 1e6
+    resumed = report.get("resumed_after") or []
+    tail = f"; resumed after {len(resumed)} interrupted run(s)" if resumed else ""
+    return (
+        f"gov-reports crawl {report['crawl_id']}: {report['status']} in "
+        f"{report.get('elapsed_s', '?')}s; {t.get('sites', 0)} sites, "
+        f"{t.get('responses', 0)} responses, {mb:.1f} MB; reports {t.get('reports_found', 0)} "
+        f"(new {t.get('new', 0)}, revised {t.get('revised', 0)}, "
+        f"unchanged {t.get('unchanged', 0)}), revisits {t.get('revisits', 0)}, "
+        f"gone {t.get('gone', 0)}, not due {t.get('not_due', 0)}, failed {t.get('failed', 0)}"
+        f"{tail}"
+    )
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     try:
-        extra = _overrides(args.set)
+        extra: dict[str, Any] = dict(_overrides(args.set))
+        if args.quiet:  # cron: the summary line only, no progress lines
+            extra.setdefault("GOV_REPORTS_PROGRESS_INTERVAL", 0)
         if args.sites:
             load_sites(args.sites)  # a bad file fails here with a one-line message
         report = run_crawl(
@@ -169,18 +238,26 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             fast=args.fast,
             log_level=args.log_level,
             extra=extra,
+            now=args.now,
         )
-    except (SitesError, StorageError, ValueError) as exc:
+    except LockBusy as exc:
+        print(f"gov-reports crawl: {exc}; not starting a second run", file=sys.stderr)
+        return EXIT_LOCKED
+    except (SitesError, StorageError, ScheduleError, ValueError) as exc:
         print(f"gov-reports crawl: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if report is None:
         print("gov-reports crawl: the crawl stored no run report", file=sys.stderr)
-        return 1
+        return EXIT_UNFINISHED
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
+        print(summary_line(report), file=sys.stderr)
+    elif args.quiet:
+        print(summary_line(report))
     else:
         print_report(report)
-    return 0
+        print(summary_line(report))
+    return EXIT_OK if report.get("status") == "finished" else EXIT_UNFINISHED
 
 
 def run_demo(out_dir: str | Path = "data/demo", *, sites: int = 20, seed: int = 1) -> int:

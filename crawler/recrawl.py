@@ -1,0 +1,121 @@
+"""The crawl's view of the fetch state: loaded once per run, written through per response.
+
+The WARC middleware asks it for conditional-request headers, records what each response
+showed (validators, payload digest, WARC pointer, gone), and the spider asks it which known
+report pages and attachments are due again. See crawler.schedule for the policy.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from crawler.pipelines.archive import sessions_for
+from crawler.schedule import is_due, next_due, now_for
+from storage.fetchstate import load_states, save_state
+from storage.models import Site
+
+logger = logging.getLogger(__name__)
+
+_STATES: weakref.WeakKeyDictionary[Any, FetchStates] = weakref.WeakKeyDictionary()
+SCHEDULED_ROLES = ("report", "attachment")
+GONE_STATUSES = (404, 410)
+
+
+class FetchStates:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.sessions = sessions_for(crawler)
+        self.now = now_for(crawler)
+        with self.sessions() as session:
+            self.by_url: dict[str, dict[str, Any]] = load_states(session)
+        self._site_ids: dict[str, int | None] = {}
+        self._by_site: dict[str, list[dict[str, Any]]] | None = None
+        self._present: set[Path] = set()
+
+    # -- reading -------------------------------------------------------------------------------
+    def get(self, url: str) -> dict[str, Any] | None:
+        return self.by_url.get(url)
+
+    def replayable(self, state: dict[str, Any] | None) -> bool:
+        """A full response record to refer to (and replay on 304) exists on disk."""
+        if not state or state.get("http_status") != 200 or not state.get("warc_file"):
+            return False
+        path = self.record_path(state)
+        if path not in self._present:  # one stat per WARC file, not per request
+            if not path.exists():
+                return False
+            self._present.add(path)
+        return True
+
+    @staticmethod
+    def record_path(state: dict[str, Any]) -> Path:
+        return Path(state.get("archive_dir") or ".") / state["warc_file"]
+
+    def is_due(self, url: str) -> bool:
+        state = self.by_url.get(url)
+        return state is None or is_due(state.get("next_due_at"), self.now)
+
+    def due_known(self, site_code: str) -> list[dict[str, Any]]:
+        """Known report pages and attachments of a site that are due (gone ones included)."""
+        if self._by_site is None:  # built once: the spider asks for every seeded site
+            self._by_site = {}
+            for s in self.by_url.values():
+                if s.get("role") in SCHEDULED_ROLES and s.get("site_code"):
+                    self._by_site.setdefault(s["site_code"], []).append(s)
+        return [
+            s for s in self._by_site.get(site_code, []) if is_due(s.get("next_due_at"), self.now)
+        ]
+
+    # -- writing -------------------------------------------------------------------------------
+    def site_id(self, code: str | None) -> int | None:
+        if not code:
+            return None
+        if code not in self._site_ids:
+            with self.sessions() as session:
+                self._site_ids[code] = session.query(Site.id).filter(Site.code == code).scalar()
+        return self._site_ids[code]
+
+    def write(self, url: str, meta: dict[str, Any], fetched_at: datetime, **fields: Any) -> None:
+        """Merge `fields` into the URL's state and commit it (a failure only costs a refetch)."""
+        state = self.by_url.get(url)
+        if state is None:
+            state = {
+                "url": url,
+                "first_seen_at": fetched_at,
+                "fetches": 0,
+                "revisits": 0,
+                "site_code": meta.get("site"),
+            }
+        if meta.get("site") and not state.get("site_id"):
+            state["site_id"] = self.site_id(meta.get("site"))
+            state["site_code"] = meta.get("site")
+        role = meta.get("role")
+        if role and (state.get("role") not in SCHEDULED_ROLES or role in SCHEDULED_ROLES):
+            state["role"] = role
+        if meta.get("attachment_of") and role == "attachment":
+            state["attachment_of"] = meta["attachment_of"]
+        state["last_fetched_at"] = fetched_at
+        state["fetches"] = int(state.get("fetches") or 0) + 1
+        state.update(fields)
+        try:
+            with self.sessions.begin() as session:
+                state["id"] = save_state(session, state)
+        except SQLAlchemyError as exc:
+            logger.warning("could not save fetch state of %s: %s", url, exc)
+            return
+        self.by_url[url] = state
+
+    def gone_due(self) -> datetime:
+        return next_due(self.now, None, gone=True)
+
+
+def states_for(crawler: Any) -> FetchStates:
+    if crawler not in _STATES:
+        _STATES[crawler] = FetchStates(crawler)
+    return _STATES[crawler]

@@ -1,0 +1,103 @@
+"""Per-URL fetch state between runs: load it all, upsert one URL, settle it once stored.
+
+Keyed by the SHA-256 of the URL (URLs can outgrow a btree index). Each write is its own short
+transaction, made only after the WARC record it points to has been written and flushed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Document, FetchState, Site
+
+
+def url_key(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def load_states(session: Session) -> dict[str, dict[str, Any]]:
+    """url → the state's columns as a dict (plus `site_code`), for every known URL."""
+    cols = list(FetchState.__table__.columns)
+    rows = session.execute(
+        select(*cols, Site.code.label("site_code"))
+        .select_from(FetchState)
+        .outerjoin(Site, Site.id == FetchState.site_id)
+    ).mappings()
+    return {row["url"]: dict(row) for row in rows}
+
+
+def save_state(session: Session, state: dict[str, Any]) -> int:
+    """Insert or update one URL's state (no commit); returns its id."""
+    values = {k: v for k, v in state.items() if k in FetchState.__table__.columns and k != "id"}
+    values["url_sha256"] = url_key(state["url"])
+    if state.get("id"):
+        session.execute(update(FetchState).where(FetchState.id == state["id"]).values(**values))
+        return int(state["id"])
+    found = session.scalar(
+        select(FetchState.id).where(FetchState.url_sha256 == values["url_sha256"])
+    )
+    if found is not None:
+        session.execute(update(FetchState).where(FetchState.id == found).values(**values))
+        return int(found)
+    values.setdefault("fetches", 0)
+    values.setdefault("revisits", 0)
+    result = session.execute(insert(FetchState).values(**values).returning(FetchState.id))
+    return int(result.scalar_one())
+
+
+def settle(session: Session, url: str, *, document_id: int | None, next_due_at: datetime) -> None:
+    """The page's item is stored (or known unchanged): remember its document, set its due time."""
+    values: dict[str, Any] = {"next_due_at": next_due_at}
+    if document_id is not None:
+        values["document_id"] = document_id
+    session.execute(
+        update(FetchState).where(FetchState.url_sha256 == url_key(url)).values(**values)
+    )
+
+
+def document_at(session: Session, url: str) -> int | None:
+    """The document this URL served last time it was stored (a revision's predecessor)."""
+    return session.scalar(
+        select(FetchState.document_id).where(FetchState.url_sha256 == url_key(url))
+    )
+
+
+def gone_urls(session: Session) -> list[FetchState]:
+    """Every URL that answered 404/410 after having been seen, with when it was last seen."""
+    return list(
+        session.scalars(
+            select(FetchState).where(FetchState.gone_at.is_not(None)).order_by(FetchState.id)
+        )
+    )
+
+
+def version_chain(session: Session, document_id: int) -> list[Document]:
+    """A document's versions at the same URL, oldest first (following `previous_id` both ways)."""
+    doc = session.get(Document, document_id)
+    if doc is None:
+        return []
+    chain = [doc]
+    seen = {doc.id}
+    while chain[0].previous_id and chain[0].previous_id not in seen:
+        prev = session.get(Document, chain[0].previous_id)
+        if prev is None:
+            break
+        seen.add(prev.id)
+        chain.insert(0, prev)
+    while True:
+        nxt = session.scalar(
+            select(Document)
+            .where(Document.previous_id == chain[-1].id)
+            .order_by(Document.id)
+            .limit(1)
+        )
+        if nxt is None or nxt.id in seen:
+            break
+        seen.add(nxt.id)
+        chain.append(nxt)
+    return chain

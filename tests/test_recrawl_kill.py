@@ -1,0 +1,155 @@
+"""kill -9 at random points, then run again: the archive ends up as an uninterrupted crawl's.
+
+A reference crawl runs to the end. Then the same web is crawled into a second archive by a
+`gov-reports crawl` subprocess that is SIGKILLed (with its extraction workers: the whole
+process group) at random points: once early (start-up, migrations), then each time a random
+share of the reference's captures is stored plus a random few milliseconds, so kills land
+between a WARC write and the database commit too. The last run finishes. Same documents,
+same captures, no duplicates, and `gov-reports verify` passes.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from sim import SimWeb, serve_in_thread
+from storage.db import StorageError, open_database
+from storage.models import Capture, CrawlRun, Document
+
+SITES, SEED = 3, 5
+KILL_SHARES = (0.15, 0.3, 0.45, 0.6, 0.75)
+
+
+def crawl_args(out: Path, proxy: str, now: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "crawl",
+        "--sites",
+        str(out.parent / "sites.csv"),
+        "--db",
+        f"sqlite:///{out / 'archive.sqlite'}",
+        "--archive",
+        str(out / "warc"),
+        "--proxy",
+        proxy,
+        "--fast",
+        "-q",
+        "--now",
+        now,
+    ]
+
+
+def captures(out: Path) -> int:
+    db = out / "archive.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        with open_database(f"sqlite:///{db}")() as session:
+            return session.scalar(select(func.count()).select_from(Capture)) or 0
+    except (SQLAlchemyError, StorageError):  # mid-migration or locked for a moment: try again
+        return 0
+
+
+def snapshot(out: Path) -> dict[str, object]:
+    with open_database(f"sqlite:///{out / 'archive.sqlite'}")() as session:
+        pairs = session.execute(select(Capture.final_url, Capture.payload_sha256)).all()
+        return {
+            "documents": set(session.scalars(select(Document.text_sha256))),
+            "captures": sorted(pairs),
+            "statuses": sorted(session.scalars(select(CrawlRun.status))),
+        }
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> bool:
+    """SIGKILL the crawl and its workers; False if it had already finished."""
+    if proc.poll() is not None:
+        return False
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    return True
+
+
+def test_kill_9_at_random_points_then_rerun_equals_an_uninterrupted_crawl(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(20261122)
+    web = SimWeb(sites=SITES, seed=SEED)
+    web.write_sites_csv(tmp_path / "sites.csv")
+    ref, target = tmp_path / "ref", tmp_path / "target"
+    ref.mkdir()
+    target.mkdir()
+    kills = 0
+    with serve_in_thread(web, port=0) as server:
+        done = subprocess.run(
+            crawl_args(ref, server.proxy_url, "2027-06-01"),
+            check=False,
+            capture_output=True,
+            timeout=240,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        total = captures(ref)
+        assert total > 50
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                crawl_args(target, server.proxy_url, "2027-06-01"),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+        # Early: during start-up, migrations or the first fetches.
+        proc = start()
+        time.sleep(rng.uniform(0.3, 2.0))
+        kills += kill_group(proc)
+        for share in KILL_SHARES:
+            goal = int(total * (share + rng.uniform(-0.05, 0.05)))
+            proc = start()
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and captures(target) < goal:
+                assert time.monotonic() < deadline, "the crawl made no progress"
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0, 0.05))
+            kills += kill_group(proc)
+        final = subprocess.run(
+            crawl_args(target, server.proxy_url, "2027-06-01"),
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+    assert kills >= 5, f"only {kills} runs were still running when killed"
+    assert final.returncode == 0, final.stderr[-2000:]
+    assert "resumed after" in final.stdout
+    want, got = snapshot(ref), snapshot(target)
+    assert got["documents"] == want["documents"]
+    assert got["captures"] == want["captures"]  # the same captures, none twice
+    assert len(set(got["captures"])) == len(got["captures"])
+    assert got["statuses"].count("finished") == 1 and "running" not in got["statuses"]
+    verify = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "verify",
+            "--db",
+            f"sqlite:///{target / 'archive.sqlite'}",
+            "-q",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
