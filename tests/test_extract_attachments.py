@@ -239,6 +239,7 @@ def test_pypdf_fallback_when_pdfplumber_fails(monkeypatch):
         raise RuntimeError("pdfminer choked")
 
     monkeypatch.setattr(pdf_module, "_read_with_pdfplumber", broken)
+    monkeypatch.setattr(pdf_module, "_read_with_pdfium", broken)  # the fast path too
     got = extract(text_pdf(["行政许可 5210", "- 1 -"]), "x.pdf")
     assert got.format == "pdf"
     assert lines_of(got.text) == ["行政许可 5210"]
@@ -247,6 +248,136 @@ def test_pypdf_fallback_when_pdfplumber_fails(monkeypatch):
 def test_extract_error_is_a_parse_error():
     with pytest.raises(ParseError):
         extract(b"%PDF-1.4 nothing else", "x.pdf")
+
+
+# ----------------------------------------------------------------------------- PDF fast path
+
+
+def _both_backends(data: bytes) -> tuple[str, str]:
+    fast = pdf_module._render(pdf_module._read_with_pdfium(data))
+    slow = pdf_module._render(pdf_module._read_with_pdfplumber(data))
+    return fast, slow
+
+
+def _no_pdfminer(monkeypatch) -> None:
+    def refuse(data):
+        raise AssertionError("the fast path fell back to pdfminer")
+
+    monkeypatch.setattr(pdf_module, "_open_pdfplumber", refuse)
+    monkeypatch.setattr(pdf_module, "_read_with_pdfplumber", refuse)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: report_pdf(),
+        lambda: report_pdf(page_number="第{n}页 共{total}页", repeat_header=True),
+        lambda: report_pdf(ruled=False),
+        lambda: HUAIAN.read_bytes(),
+    ],
+    ids=["report", "repeated-header", "unruled", "huaian"],
+)
+def test_pdfium_path_reads_as_pdfminer_does(make):
+    data = make()
+    fast, slow = _both_backends(data)
+    assert fast == slow
+    assert "年政府信息公开工作年度报告" in fast
+
+
+def test_pdfium_path_serves_reportlab_and_word_pdfs_without_pdfminer(monkeypatch):
+    reference = extract(report_pdf(), "r.pdf").text
+    _no_pdfminer(monkeypatch)
+    assert extract(report_pdf(), "r.pdf").text == reference
+    assert "淮安市" in extract(HUAIAN.read_bytes(), "h.pdf").text
+
+
+def test_lone_cjk_character_pdfium_drops_is_recovered(monkeypatch):
+    # One CJK character in a non-embedded font has no glyph box; PDFium's text page skips it.
+    data = text_pdf(["果", "行政许可 5210"])
+    _no_pdfminer(monkeypatch)
+    assert lines_of(extract(data, "x.pdf").text) == ["果", "行政许可 5210"]
+
+
+def test_lone_character_recovered_by_origin_when_the_stream_scan_gives_up(monkeypatch):
+    data = text_pdf(["果", "行政许可 5210"])
+    _no_pdfminer(monkeypatch)
+    monkeypatch.setattr(pdf_module, "_texts_by_ordinal", lambda *args: None)
+    assert lines_of(extract(data, "x.pdf").text) == ["果", "行政许可 5210"]
+
+
+def test_page_pdfium_cannot_read_goes_to_pdfminer(monkeypatch):
+    data = text_pdf(["果", "行政许可 5210"])
+
+    def unreadable(*args):
+        raise pdf_module._PageUnsupported("test")
+
+    monkeypatch.setattr(pdf_module, "_texts_by_ordinal", unreadable)
+    opened = []
+    real_open = pdf_module._open_pdfplumber
+    monkeypatch.setattr(pdf_module, "_open_pdfplumber", lambda d: opened.append(1) or real_open(d))
+    assert lines_of(extract(data, "x.pdf").text) == ["果", "行政许可 5210"]
+    assert opened == [1]
+
+
+def test_text_object_pdfium_skips_sends_the_page_to_pdfminer(monkeypatch):
+    # PDFium skips a line repeating one of the five before it when neither has glyph boxes;
+    # simulate the skip by hiding the second line's characters and objects.
+    data = text_pdf(["甲乙丙丁戊", "行政许可 5210"])
+    real = pdf_module._pdfium_chars
+
+    def skipping(page, height):
+        chars, _shown = real(page, height)
+        return [char for char in chars if char["text"] not in "行政许可 5210"], set()
+
+    monkeypatch.setattr(pdf_module, "_pdfium_chars", skipping)
+    opened = []
+    real_open = pdf_module._open_pdfplumber
+    monkeypatch.setattr(pdf_module, "_open_pdfplumber", lambda d: opened.append(1) or real_open(d))
+    assert "行政许可 5210" in extract(data, "x.pdf").text
+    assert opened == [1]
+
+
+def test_rotated_page_is_read_by_pdfminer():
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, invariant=1)
+    c.setPageRotation(90)
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 700, "行政许可 5210")
+    c.showPage()
+    c.save()
+    data = out.getvalue()
+    with pytest.raises(pdf_module._Unsupported):
+        pdf_module._read_with_pdfium(data)
+    got = extract(data, "rotated.pdf").text
+    assert "行政许可" in got
+    assert got == pdf_module._render(pdf_module._read_with_pdfplumber(data))
+
+
+@pytest.mark.parametrize(
+    ("stream", "expected"),
+    [
+        (b"BT /F1 12 Tf (a\\(b\\)c\\101) Tj ET", [(b"F1", b"a(b)cA")]),
+        (b"BT /F2 9 Tf [(x) -20 <4E 09>] TJ 0 -9 Td () Tj ET", [(b"F2", b"xN\t"), (b"F2", b"")]),
+        (b"BT /F1 1 Tf 1 0 0 1 0 0 Tm (a) ' 1 2 (b) \" ET", [(b"F1", b"a"), (b"F1", b"b")]),
+    ],
+)
+def test_content_stream_scan_finds_text_operators(stream, expected):
+    assert pdf_module._shown_strings(stream) == expected
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [b"BT /F1 1 Tf (a(b)c) Tj ET", b"q BI /W 1 /H 1 ID \x00) EI Q", b"BT (never closed"],
+    ids=["nested-parentheses", "inline-image", "unterminated"],
+)
+def test_content_stream_scan_gives_up_on_what_it_does_not_model(stream):
+    assert pdf_module._shown_strings(stream) is None
 
 
 # ----------------------------------------------------------------------------- DOCX

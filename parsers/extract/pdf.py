@@ -1,7 +1,9 @@
 """PDF attachments: pdfplumber tables and text in reading order, pypdf text as a fallback.
 
-Per page, ruled tables (`page.find_tables()`) become rows in the package layout and the text
-outside them becomes lines, merged by vertical position. Across pages, running headers,
+Per page, ruled tables (pdfplumber's table finder) become rows in the package layout and the
+text outside them becomes lines, merged by vertical position. The characters and ruling lines
+come from PDFium (fast, in C) and fall back to pdfminer (pdfplumber's own, pure Python, ~10x
+slower) for pages PDFium cannot read the same way; see "PDFium path" below. Across pages, running headers,
 footers and page numbers are dropped, a table continuing at the top of the next page is
 stitched to the one ending the previous page, and wrapped body lines are joined back into
 paragraphs. A PDF without a text layer yields near-empty text and the `needs-ocr` hazard.
@@ -9,9 +11,13 @@ paragraphs. A PDF without a text layer yields near-empty text and the `needs-ocr
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 import re
+import threading
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -81,7 +87,7 @@ def extract_pdf(data: bytes) -> Extracted:
     """Extract a PDF's text in the package layout; raise ExtractError for unreadable files."""
     _check_container(data)
     try:
-        pages = _read_with_pdfplumber(data)
+        pages = _read_fast(data)
     except ExtractError:
         raise
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on malformed input
@@ -103,6 +109,16 @@ def extract_pdf(data: bytes) -> Extracted:
             scanned = [*scanned, *pages]  # no usable text layer: as good as a scan
     hazards = frozenset({"needs-ocr"}) if scanned else frozenset()
     return Extracted(text=text, format="pdf", hazards=hazards, title=_pypdf_title(data))
+
+
+def _read_fast(data: bytes) -> list[_Page]:
+    """Pages via PDFium when it reads the document as pdfminer would, else via pdfplumber."""
+    try:
+        return _read_with_pdfium(data)
+    except ExtractError:
+        raise
+    except Exception:  # noqa: BLE001 - _Unsupported, or PDFium refusing the file: the slow path
+        return _read_with_pdfplumber(data)  # decides, and words the error for the user
 
 
 def _undecoded_share(text: str) -> float:
@@ -137,6 +153,458 @@ def _is_password_error(exc: BaseException) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------- PDFium path
+#
+# pdfminer interprets content streams in pure Python (~40 ms a page, ~90% of the time spent
+# here); PDFium (pypdfium2, already a pdfplumber dependency) does it in C in ~3 ms. PDFium
+# supplies the characters, ruling edges and images; pdfplumber's own table finder and line
+# builder then run on them, so tables and text come out as on the pdfminer path. Documents
+# the fast path does not model (rotated pages or text, form XObjects, unmapped glyphs) go back
+# to pdfminer whole; a page whose lone CJK characters PDFium drops (see _glyphless_char) gets
+# them from a content-stream scan, else from pypdf, else goes to pdfminer on its own.
+
+
+_PDFIUM_LOCK = threading.Lock()
+
+
+class _Unsupported(Exception):
+    """The fast path cannot reproduce pdfminer's reading of this document."""
+
+
+@dataclass
+class _PlainPage:
+    """The few attributes of a pdfplumber page that its table finder reads."""
+
+    chars: list[dict]
+    edges: list[dict]
+    bbox: tuple[float, float, float, float]
+
+
+class _PageUnsupported(_Unsupported):
+    """The fast path cannot read this page; pdfminer reads it and the others stay fast."""
+
+
+def _read_with_pdfium(data: bytes) -> list[_Page]:
+    with _PDFIUM_LOCK:  # PDFium is not thread-safe; the crawler's workers are processes anyway
+        return _read_with_pdfium_unlocked(data)
+
+
+def _read_with_pdfium_unlocked(data: bytes) -> list[_Page]:
+    import pypdfium2 as pdfium
+
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise _Unsupported(str(exc)) from None
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(document.close)
+        count = len(document)
+        if count > MAX_PAGES:
+            raise ExtractError(f"too many pages ({count} > {MAX_PAGES})")
+        if count == 0:
+            raise _Unsupported("no pages")  # pdfminer decides: empty or corrupt
+        runs = _TextRuns(data)
+        slow = None  # pdfplumber's reading of the document, opened for the first page that needs it
+        pages: list[_Page] = []
+        for index in range(count):
+            if time.monotonic() > deadline:
+                raise ExtractError(f"PDF extraction took longer than {TIME_BUDGET_SECONDS:.0f} s")
+            page = document[index]
+            try:
+                pages.append(_page_from_pdfium(page, index, runs))
+                continue
+            except _PageUnsupported:
+                pass
+            finally:
+                page.close()
+            if slow is None:
+                slow = cleanup.enter_context(_open_pdfplumber(data))
+                if len(slow.pages) != count:
+                    raise _Unsupported("the backends disagree on the page count")
+            plumber_page = slow.pages[index]
+            pages.append(_read_page(plumber_page))
+            plumber_page.close()
+        return pages
+
+
+def _open_pdfplumber(data: bytes):
+    import pdfplumber
+
+    return pdfplumber.open(io.BytesIO(data))
+
+
+def _page_from_pdfium(page, index: int, runs: _TextRuns) -> _Page:
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    if page.get_rotation() % 360:
+        raise _Unsupported("rotated page")
+    left, bottom, right, top = page.get_mediabox()
+    if left or bottom:
+        raise _Unsupported("media box not at the origin")
+    width, height = float(right), float(top)
+    edges: list[dict] = []
+    texts: list = []
+    image_area = 0.0
+    bounds = [ctypes.c_float() for _ in range(4)]
+    bound_refs = [ctypes.byref(value) for value in bounds]
+    # The raw API: pypdfium2's object wrappers cost more than the walk itself.
+    for position in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, position)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            raise _Unsupported("form XObject")
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            texts.append(obj)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            edges.extend(_path_edges(obj, height))
+        elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            pdfium_c.FPDFPageObj_GetBounds(obj, *bound_refs)
+            x0, y0, x1, y1 = (value.value for value in bounds)
+            image_area += abs((x1 - x0) * (y1 - y0))
+    chars, shown = _pdfium_chars(page, height)
+    # PDFium's text page skips some text objects: those without glyph boxes (see
+    # _glyphless_char), and a line repeating one of the five before it when neither has boxes.
+    dropped: list[dict] = []
+    for ordinal, obj in enumerate(texts):
+        if ctypes.cast(obj, ctypes.c_void_p).value in shown:
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(obj, *bound_refs)
+        if bounds[2].value - bounds[0].value >= 1e-3:
+            raise _PageUnsupported("a text object PDFium skipped as a repeat")
+        dropped.append({**_glyphless_char(obj, height), "ordinal": ordinal})
+    if dropped:
+        found = runs.dropped_texts(index, dropped, len(texts))
+        chars.extend(_recover_dropped(dropped, found))
+    plain = _PlainPage(chars, edges, (0.0, 0.0, width, height))
+    return _assemble_page(plain, width, height, lambda: image_area)
+
+
+def _glyphless_char(obj, height: float) -> dict:
+    """Where a text object without glyph boxes starts, and its size and descent.
+
+    PDFium's text page skips such objects: one CJK character in a font that is neither
+    embedded nor installed (reportlab's STSong-Light, say) has no box, so the lone character
+    a wrapped table cell puts on its last line vanishes. Its text comes from pypdf instead.
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    matrix = pdfium_c.FS_MATRIX()
+    font_size = ctypes.c_float()
+    descent = ctypes.c_float()
+    if not (
+        pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+        and pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(font_size))
+        and pdfium_c.FPDFFont_GetDescent(
+            pdfium_c.FPDFTextObj_GetFont(obj), font_size, ctypes.byref(descent)
+        )
+    ):
+        raise _PageUnsupported("text object without font metrics")
+    if abs(matrix.b) > 1e-6 or abs(matrix.c) > 1e-6 or matrix.a <= 0 or matrix.d <= 0:
+        raise _PageUnsupported("rotated or mirrored text")
+    return {
+        "x": matrix.e,
+        "y": matrix.f,
+        "size": font_size.value * matrix.d,
+        "bottom": height - (matrix.f + descent.value * matrix.d),
+    }
+
+
+def _recover_dropped(dropped: list[dict], texts: list[str]) -> list[dict]:
+    """Char dicts for PDFium's dropped text objects, given their text.
+
+    Only a single full-width character is recovered (its advance is its size, as pdfminer
+    finds for CJK fonts); anything else sends the page to pdfminer.
+    """
+    chars: list[dict] = []
+    for drop, text in zip(dropped, texts, strict=True):
+        if len(text) != 1 or unicodedata.east_asian_width(text) not in ("W", "F"):
+            raise _PageUnsupported("a dropped text object that is not one full-width character")
+        size, bottom = drop["size"], drop["bottom"]
+        chars.append(
+            {
+                "object_type": "char",
+                "text": text,
+                "x0": drop["x"],
+                "x1": drop["x"] + size,
+                "top": bottom - size,
+                "bottom": bottom,
+                "doctop": bottom - size,
+                "width": size,
+                "height": size,
+                "size": size,
+                "upright": True,
+            }
+        )
+    return chars
+
+
+class _TextRuns:
+    """The text of PDFium's dropped objects, read with pypdf; the file is parsed only if asked."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._reader = None
+
+    def dropped_texts(self, index: int, dropped: list[dict], text_objects: int) -> list[str]:
+        from pypdf import PdfReader
+
+        try:
+            if self._reader is None:
+                self._reader = PdfReader(io.BytesIO(self._data))
+                if self._reader.is_encrypted:
+                    self._reader.decrypt("")
+            page = self._reader.pages[index]
+            texts = _texts_by_ordinal(page, dropped, text_objects)
+            return texts if texts is not None else _texts_by_origin(page, dropped)
+        except _Unsupported:
+            raise
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many types; pdfminer decides
+            raise _PageUnsupported(f"pypdf could not read the page: {exc}") from None
+
+
+# PDFium makes one text object of each non-empty text-showing operator, in stream order.
+_UNICODE_CMAP = re.compile(r"-(?:UCS2|UTF16)-H$")
+
+
+def _texts_by_ordinal(page, dropped: list[dict], text_objects: int) -> list[str] | None:
+    """The dropped objects' text from a scan of the content stream (fonts with a Unicode CMap)."""
+    contents = page.get_contents()
+    if contents is None:
+        return None
+    shows = [show for show in _shown_strings(contents.get_data()) or [] if show[1]]
+    if len(shows) != text_objects:
+        return None
+    fonts = page.get("/Resources", {}).get("/Font", {})
+    texts = []
+    for drop in dropped:
+        name, raw = shows[drop["ordinal"]]
+        font = fonts.get("/" + name.decode("latin-1"))
+        encoding = font.get_object().get("/Encoding") if font is not None else None
+        if not isinstance(encoding, str) or not _UNICODE_CMAP.search(encoding):
+            return None
+        texts.append(raw.decode("utf-16-be", errors="replace"))
+    return texts
+
+
+def _texts_by_origin(page, dropped: list[dict]) -> list[str]:
+    """The dropped objects' text from pypdf's text runs that start where they do."""
+    runs: list[tuple[str, float, float]] = []
+
+    def visit(text: str, cm: list, tm: list, font: object, size: object) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            runs.append((text.strip(), x, y))
+
+    page.extract_text(visitor_text=visit)
+    texts = []
+    for drop in dropped:
+        found = [t for t, x, y in runs if abs(x - drop["x"]) < 0.5 and abs(y - drop["y"]) < 0.5]
+        if len(found) != 1:
+            raise _PageUnsupported("a dropped text object pypdf does not place")
+        texts.append(found[0])
+    return texts
+
+
+# One match per token the scanner needs; whitespace, comments, numbers and delimiters before it
+# are skipped possessively (no backtracking on malformed input).
+_TOKEN = re.compile(
+    rb"""(?:\s|%[^\r\n]*|[-+]?(?:\d+\.?\d*|\.\d+)|<<|>>|[\[\]{}])*+
+    (?:
+        (?P<literal>\((?:[^()\\]|\\.)*+\))
+      | (?P<hex><[0-9A-Fa-f\s]*>)
+      | (?P<name>/[^\s/\[\]()<>{}%]*)
+      | (?P<op>[A-Za-z'"*][A-Za-z0-9'"*]*)
+      | (?P<end>\Z)
+    )""",
+    re.VERBOSE | re.DOTALL,
+)
+_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|[\r\n])|(.))", re.DOTALL)
+_ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_SHOW_OPERATORS = {b"Tj", b"TJ", b"'", b'"'}
+
+
+def _unescape(match: re.Match) -> bytes:
+    octal, newline, char = match.groups()
+    if octal:
+        return bytes([int(octal, 8) & 0xFF])
+    if newline:
+        return b""
+    return _ESCAPED.get(char, char)
+
+
+def _shown_strings(data: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(font resource name, bytes) of each text-showing operator in a content stream.
+
+    None when the stream holds what this small scanner does not model: inline images,
+    strings with nested parentheses, anything it cannot tokenise.
+    """
+    shows: list[tuple[bytes, bytes]] = []
+    strings: list[bytes] = []
+    names: list[bytes] = []
+    font = b""
+    position = 0
+    while position < len(data):
+        match = _TOKEN.match(data, position)
+        if match is None:
+            return None
+        position = match.end()
+        kind = match.lastgroup
+        if kind == "end":
+            break
+        if kind == "literal":
+            strings.append(_ESCAPE.sub(_unescape, match.group(kind)[1:-1]))
+        elif kind == "hex":
+            digits = re.sub(rb"\s", b"", match.group(kind)[1:-1])
+            strings.append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+        elif kind == "name":
+            names.append(match.group(kind)[1:])
+        elif kind == "op":
+            operator = match.group(kind)
+            if operator == b"BI":
+                return None  # inline image data is binary: don't guess where it ends
+            if operator == b"Tf" and names:
+                font = names[-1]
+            elif operator in _SHOW_OPERATORS:
+                shows.append((font, b"".join(strings)))
+            strings, names = [], []
+    return shows
+
+
+def _pdfium_chars(page, height: float) -> tuple[list[dict], set[int | None]]:
+    """The page's characters as pdfplumber char dicts (pdfminer's box: advance × font size),
+    and the addresses of the text objects they come from."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    textpage = page.get_textpage()
+    try:
+        raw = textpage.raw
+        box = pdfium_c.FS_RECTF()
+        matrix = pdfium_c.FS_MATRIX()
+        origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+        origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
+        descent = ctypes.c_float()
+        descents: dict[tuple[int | None, float], float] = {}
+        shown: set[int | None] = set()
+        chars: list[dict] = []
+        for index in range(pdfium_c.FPDFText_CountChars(raw)):
+            if pdfium_c.FPDFText_IsGenerated(raw, index):
+                continue  # a space or line break PDFium inferred; pdfminer has none
+            if pdfium_c.FPDFText_HasUnicodeMapError(raw, index):
+                raise _Unsupported("glyph without a Unicode mapping")
+            code = pdfium_c.FPDFText_GetUnicode(raw, index)
+            if code in (0, 0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF:
+                raise _Unsupported("undecodable character")
+            if not pdfium_c.FPDFText_GetMatrix(raw, index, ctypes.byref(matrix)):
+                raise _Unsupported("character without a matrix")
+            if abs(matrix.b) > 1e-6 or abs(matrix.c) > 1e-6 or matrix.a <= 0 or matrix.d <= 0:
+                raise _Unsupported("rotated or mirrored text")
+            pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(box))
+            pdfium_c.FPDFText_GetCharOrigin(raw, index, origin_x_ref, origin_y_ref)
+            font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
+            size = font_size * matrix.d
+            # The box's foot is the baseline plus the font's declared descent, as in pdfminer
+            # (PDFium's loose box uses the metrics of whatever font it substituted).
+            obj = pdfium_c.FPDFText_GetTextObject(raw, index)
+            address = ctypes.cast(obj, ctypes.c_void_p).value
+            shown.add(address)
+            key = (address, font_size)
+            if key not in descents:
+                if not pdfium_c.FPDFFont_GetDescent(
+                    pdfium_c.FPDFTextObj_GetFont(obj), font_size, ctypes.byref(descent)
+                ):
+                    raise _Unsupported("font without a descent")
+                descents[key] = descent.value
+            bottom = height - (origin_y.value + descents[key] * matrix.d)
+            top = bottom - size
+            chars.append(
+                {
+                    "object_type": "char",
+                    "text": chr(code),
+                    "x0": box.left,
+                    "x1": box.right,
+                    "top": top,
+                    "bottom": bottom,
+                    "doctop": top,
+                    "width": box.right - box.left,
+                    "height": size,
+                    "size": size,
+                    "upright": True,
+                }
+            )
+        return chars, shown
+    finally:
+        textpage.close()
+
+
+def _path_edges(obj, height: float) -> list[dict]:
+    """A path's horizontal and vertical segments as pdfplumber edges, in top-down coordinates."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    matrix = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+        raise _Unsupported("path without a matrix")
+    x, y = ctypes.c_float(), ctypes.c_float()
+    points: list[tuple[float, float]] = []
+    polylines: list[list[tuple[float, float]]] = []
+    start: tuple[float, float] | None = None
+    for index in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj, index)
+        pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        px = matrix.a * x.value + matrix.c * y.value + matrix.e
+        py = height - (matrix.b * x.value + matrix.d * y.value + matrix.f)
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            if len(points) > 1:
+                polylines.append(points)
+            points = [(px, py)]
+            start = (px, py)
+        else:
+            points.append((px, py))
+        if pdfium_c.FPDFPathSegment_GetClose(segment) and start is not None:
+            points.append(start)
+    if len(points) > 1:
+        polylines.append(points)
+    edges: list[dict] = []
+    for line in polylines:
+        for (x0, y0), (x1, y1) in itertools.pairwise(line):
+            if abs(y0 - y1) < 1e-3:
+                orientation = "h"
+            elif abs(x0 - x1) < 1e-3 or len(line) == 2:
+                orientation = "v"  # pdfplumber calls any lone non-horizontal line vertical
+            else:
+                continue
+            top, bottom = min(y0, y1), max(y0, y1)
+            left, right = min(x0, x1), max(x0, x1)
+            if orientation == "h":
+                bottom = top
+            elif abs(x0 - x1) < 1e-3:
+                right = left
+            edges.append(
+                {
+                    "object_type": "line",
+                    "x0": left,
+                    "x1": right,
+                    "top": top,
+                    "bottom": bottom,
+                    "doctop": top,
+                    "width": right - left,
+                    "height": bottom - top,
+                    "orientation": orientation,
+                }
+            )
+    return edges
+
+
 # ---------------------------------------------------------------------------- pdfplumber path
 
 
@@ -160,46 +628,119 @@ def _read_with_pdfplumber(data: bytes) -> list[_Page]:
 
 
 def _read_page(page) -> _Page:
-    result = _Page(width=float(page.width), height=float(page.height))
-    tables = []
-    for table in page.find_tables():
-        rows = table.extract()
+    plain = _PlainPage(page.chars, page.edges, tuple(page.bbox))
+
+    def image_area() -> float:
+        return sum(abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"])) for im in page.images)
+
+    return _assemble_page(plain, float(page.width), float(page.height), image_area)
+
+
+def _assemble_page(plain: _PlainPage, width: float, height: float, image_area) -> _Page:
+    """Ruled tables and the text lines outside them, in vertical order.
+
+    `plain` holds pdfplumber-style char and edge dicts from either backend; pdfplumber's table
+    finder and line builder do the rest, so both backends give the same layout.
+    """
+    from pdfplumber.table import TableFinder
+    from pdfplumber.utils import chars_to_textmap
+
+    result = _Page(width=width, height=height)
+    boxes = []
+    # No ruling edges, no table: skip the finder on text-only pages.
+    for table in TableFinder(plain).tables if plain.edges else []:
+        rows = _table_rows(table, plain.chars)
         if rows and max(len(row) for row in rows) >= 2:  # a one-column "table" is a framed text box
-            tables.append(table)
             x0, top, x1, bottom = table.bbox
+            boxes.append(table.bbox)
             cells = [[clean_cell(cell) for cell in row] for row in rows]
             result.items.append(_Table(cells, x0, x1, top, bottom))
-    boxes = [table.bbox for table in tables]
 
     def outside_tables(obj: dict) -> bool:
-        if obj.get("object_type") != "char" or not boxes:
-            return True
         cx = (obj["x0"] + obj["x1"]) / 2
         cy = (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
-    text_page = page.filter(outside_tables) if boxes else page
-    chars = 0
-    for line in text_page.extract_text_lines(return_chars=False):
-        text = line["text"].strip()
-        if text:
-            chars += len(text)
-            result.items.append(_Line(text, line["x0"], line["x1"], line["top"], line["bottom"]))
+    chars = [char for char in plain.chars if outside_tables(char)] if boxes else plain.chars
+    count = 0
+    if chars:
+        textmap = chars_to_textmap(
+            chars, layout_bbox=plain.bbox, layout_width=width, layout_height=height
+        )
+        for line in textmap.extract_text_lines(strip=True, return_chars=False):
+            text = line["text"].strip()
+            if text:
+                count += len(text)
+                result.items.append(
+                    _Line(text, line["x0"], line["x1"], line["top"], line["bottom"])
+                )
     result.items.sort(key=lambda item: item.top)
-    chars += sum(
+    count += sum(
         len(cell or "")
         for item in result.items
         if isinstance(item, _Table)
         for row in item.rows
         for cell in row
     )
-    if chars < SCAN_MAX_CHARS:
+    if count < SCAN_MAX_CHARS:
         page_area = max(result.width * result.height, 1.0)
-        image_area = sum(
-            abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"])) for im in page.images
-        )
-        result.scanned = image_area / page_area >= SCAN_MIN_IMAGE_SHARE
+        result.scanned = image_area() / page_area >= SCAN_MIN_IMAGE_SHARE
     return result
+
+
+def _table_rows(table, chars: list[dict]) -> list[list[str | None]]:
+    """pdfplumber's `Table.extract()` with default settings, made cheaper.
+
+    The same rule places a character in a cell (its centre inside the row, then the cell);
+    each character's centre is computed once, and a cell holding one word on one line is
+    joined directly instead of going through pdfplumber's word and line builder.
+    """
+    from pdfplumber.utils import extract_text
+
+    x0, top, x1, bottom = table.bbox
+    placed = []
+    for char in chars:
+        h_mid = (char["x0"] + char["x1"]) / 2
+        v_mid = (char["top"] + char["bottom"]) / 2
+        if x0 <= h_mid < x1 and top <= v_mid < bottom:
+            placed.append((h_mid, v_mid, char))
+    rows: list[list[str | None]] = []
+    for row in table.rows:
+        rx0, rtop, rx1, rbottom = row.bbox
+        in_row = [p for p in placed if rx0 <= p[0] < rx1 and rtop <= p[1] < rbottom]
+        cells: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                cells.append(None)
+                continue
+            cx0, ctop, cx1, cbottom = cell
+            in_cell = [c for h, v, c in in_row if cx0 <= h < cx1 and ctop <= v < cbottom]
+            if not in_cell:
+                cells.append("")
+                continue
+            word = _one_word(in_cell)
+            cells.append(word if word is not None else extract_text(in_cell))
+        rows.append(cells)
+    return rows
+
+
+def _one_word(chars: list[dict]) -> str | None:
+    """The text of characters forming one word on one line, as pdfplumber would join them
+    (left to right, no gap over its 3 pt tolerance); None for anything else."""
+    from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, LIGATURES
+
+    top = chars[0]["top"]
+    for char in chars:
+        text = char["text"]
+        if char["top"] != top or not char["upright"] or not text or text.isspace():
+            return None
+        if text in LIGATURES:
+            return None
+    ordered = sorted(chars, key=lambda char: char["x0"])
+    for before, after in itertools.pairwise(ordered):
+        if after["x0"] > before["x1"] + DEFAULT_X_TOLERANCE:
+            return None
+    return "".join(char["text"] for char in ordered)
 
 
 # ---------------------------------------------------------------------------- page cleanup
@@ -336,7 +877,9 @@ def _continues(line: _Line, nxt: _Line, margins: tuple[float, float, float]) -> 
     """Is `nxt` the wrapped continuation of `line` (same paragraph)?"""
     left, right, _ = margins
     size = line.bottom - line.top
-    full = line.x1 >= right - 2.0 * size  # digits and Latin are narrower than a Han character
+    # Digits and Latin are narrower than a Han character; the 0.01 absorbs float noise (PDFium
+    # reports float32 coordinates) at the exact limit.
+    full = line.x1 >= right - 2.0 * size - 0.01
     flush_left = nxt.x0 <= left + 0.5 * size
     same_size = abs((nxt.bottom - nxt.top) - size) <= 0.2 * size
     return (
