@@ -11,40 +11,25 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from service.commands.crawl import EXIT_LOCKED
 from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.fetchstate import load_states, save_state, settle, url_key
 from storage.lock import CrawlLock, LockBusy
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.pg import fresh_database
 
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    name = f"gov_reports_lock_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except SQLAlchemyError as exc:
-        admin.dispose()
-        if os.environ.get("GOV_REPORTS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required but unavailable: {exc}")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unavailable: {type(exc).__name__}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A fresh PostgreSQL database for this module, dropped afterwards."""
+    with fresh_database("gov_reports_lock") as url:
+        yield url
 
 
 def holds_lock(archive: Path, pid: int) -> bool:

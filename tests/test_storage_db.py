@@ -6,7 +6,6 @@ missing, and fail instead when GOV_REPORTS_REQUIRE_SERVICES=1.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,7 +13,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import StorageError, create_db_engine, open_database, upgrade
@@ -29,29 +27,14 @@ from storage.repository import (
     store_capture,
     upsert_sites,
 )
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.pg import fresh_database
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    name = f"gov_reports_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except SQLAlchemyError as exc:
-        admin.dispose()
-        if os.environ.get("GOV_REPORTS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required but unavailable: {exc}")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unavailable: {type(exc).__name__}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database("gov_reports_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
