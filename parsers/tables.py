@@ -211,20 +211,32 @@ def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
 
 
 def read_review_litigation(region: str) -> dict[str, dict[str, int | None]] | None:
-    """Table 四: one row of 15 cells after the headers; None unless all 15 are there."""
+    """Table 四: one row of 15 cells after the headers, or (a layout some sites use) three rows
+    of five, one per group, under their labels. None unless all 15 cells are there."""
+    stream = cells(region)
+    found = _fifteen_in_a_row(stream)
+    if found is None:
+        values = [c for c in stream if c.kind == "value"]
+        found = values if len(values) == 15 else None
+    if found is None:
+        return None
+    numbers = [to_int(c.text) if c.kind == "value" else None for c in found]
+    return {
+        group: dict(zip(REVIEW_CELLS, numbers[i * 5 : i * 5 + 5], strict=True))
+        for i, group in enumerate(REVIEW_GROUPS)
+    }
+
+
+def _fifteen_in_a_row(stream: list[Cell]) -> list[Cell] | None:
     run: list[Cell] = []
-    for cell in [*cells(region), Cell("label", "")]:
+    for cell in [*stream, Cell("label", "")]:
         if cell.kind != "label":
             run.append(cell)
             continue
         while run and run[0].kind == "blank":
             run.pop(0)
         if sum(c.kind == "value" for c in run) >= 5 and len(run) >= 15:
-            values = [to_int(c.text) if c.kind == "value" else None for c in run[:15]]
-            return {
-                group: dict(zip(REVIEW_CELLS, values[i * 5 : i * 5 + 5], strict=True))
-                for i, group in enumerate(REVIEW_GROUPS)
-            }
+            return run[:15]
         run = []
     return None
 

@@ -154,3 +154,20 @@ def test_a_report_under_an_announcement_title_is_a_report() -> None:
     assert "not-a-report" not in record["hazards"]
     assert record["template"] == "2019"
     assert record["applications"]["new_received"]["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "received"),
+    [
+        ("2014年，我县共收到政府信息公开申请1件。", 1),
+        ("全年共办理依申请公开事项3件。", 3),
+        ("本年度政府信息公开申请共计5件，均已办结。", 5),
+        ("2016年，我局未收到政府信息公开申请。", 0),
+        ("本年度主动公开信息86条。", None),
+    ],
+)
+def test_pre2019_prose_applications(sentence: str, received: int | None) -> None:
+    from parsers.prose import prose_applications
+
+    found = prose_applications(sentence)
+    assert (found["new_received"]["total"] if found else None) == received

@@ -108,6 +108,24 @@ def test_review_litigation_fifteen_cells_after_headers() -> None:
     assert review["litigation_after_review"]["total"] == 20
 
 
+def test_review_litigation_as_three_rows_of_five() -> None:
+    region = (
+        "行政复议 | 1 | 0 | 0 | 0 | 1\n未经复议直接起诉 | 0 | 0 | 2 | 0 | 2\n"
+        "复议后起诉 | 0 | 0 | 0 | 1 | 1\n"
+    )
+    review = read_review_litigation(region)
+    assert review is not None
+    assert review["review"]["upheld"] == 1
+    assert review["litigation_direct"] == {
+        "upheld": 0,
+        "corrected": 0,
+        "other": 2,
+        "pending": 0,
+        "total": 2,
+    }
+    assert review["litigation_after_review"]["pending"] == 1
+
+
 def test_review_litigation_needs_all_fifteen_cells() -> None:
     assert read_review_litigation("行政复议\n1 0 0 0 1\n") is None
 
