@@ -45,19 +45,23 @@ def run(args: argparse.Namespace) -> int:
             "\nsome stored reports (region, year, template, applications received, "
             "failed checks, hazards):"
         )
-        for i, record in enumerate(iter_export_records(session)):
-            if i == 8:
+        shown: set[str | None] = set()
+        for record in iter_export_records(session):
+            if record["region"]["code"] not in shown:  # one per county, to show variety
+                shown.add(record["region"]["code"])
+                print("  " + summary_line(record))
+            if len(shown) == 8:
                 break
-            print("  " + summary_line(record))
     return 0
 
 
 def summary_line(record: dict) -> str:
     region = record["region"]["name"] or record["region"]["province"] or "?"
+    issuer = record["issuer"] or "?"
     received = ((record.get("applications") or {}).get("new_received") or {}).get("total")
     failed = sum(check["status"] == "fail" for check in record["checks"])
     hazards = ",".join(record["hazards"]) or "-"
     return (
-        f"{region} {record['report_year']} template={record['template']} "
+        f"{region} {issuer} {record['report_year']} template={record['template']} "
         f"received={received} failed_checks={failed} hazards={hazards}"
     )
