@@ -121,5 +121,5 @@ _SQUEEZE = re.compile(r"[^\w]|_", re.UNICODE)
 
 @lru_cache(maxsize=16384)
 def squeeze(text: str) -> str:
-    """Drop spaces and punctuation so labels compare by their words alone."""
-    return _SQUEEZE.sub("", text)
+    """Drop spaces and punctuation so labels compare by their words alone; 其它 reads as 其他."""
+    return _SQUEEZE.sub("", text).replace("其它", "其他")

@@ -46,6 +46,7 @@ def numeral_value(numeral: str) -> int:
 
 
 def topic_of(heading: str) -> int | None:
+    heading = heading.replace("其它", "其他")
     for number, pattern in TOPICS:
         if pattern.search(heading):
             return number

@@ -111,7 +111,8 @@ def _latest_match(label: str, rows: Sequence[Row]) -> Row | None:
 def read_rows(
     stream: Sequence[Cell], rows: Sequence[Row], width: int | dict[str, int]
 ) -> dict[str, list[str | None]]:
-    """Find each row by label and take its cells; the first occurrence of a row wins."""
+    """Find each row by label and take its cells; of several occurrences of a row, the first
+    with the most cells filled wins."""
     found: dict[str, list[str | None]] = {}
     label = ""
     current: Row | None = None
@@ -121,7 +122,12 @@ def read_rows(
         nonlocal current, taken
         if current is not None and any(v is not None for v in taken):
             n = width if isinstance(width, int) else width[current.key]
-            found.setdefault(current.key, (taken + [None] * n)[:n])
+            row = (taken + [None] * n)[:n]
+            # A row label may first occur in prose before the table ("共制发规范性文件 3 件"):
+            # the occurrence with more cells filled is the table's.
+            previous = found.get(current.key)
+            if previous is None or _filled(row) > _filled(previous):
+                found[current.key] = row
         current, taken = None, []
 
     for cell in stream:
@@ -143,6 +149,10 @@ def read_rows(
             finish()
     finish()
     return found
+
+
+def _filled(row: list[str | None]) -> int:
+    return sum(value is not None for value in row)
 
 
 # ----- cell values --------------------------------------------------------------------------

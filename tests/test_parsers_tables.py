@@ -175,3 +175,22 @@ def test_not_applicable_marks_are_blank_cells() -> None:
         "value",
         "blank",
     ]
+
+
+def test_a_row_label_in_prose_before_the_table_does_not_win() -> None:
+    region = (
+        "本年度共制发规范性文件 3 件，均已公开。\n"
+        "信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数\n"
+        "规章 | 0 | 0 | 0\n行政规范性文件 | 3 | 1 | 12\n"
+    )
+    table = read_active_disclosure(region, "2021")
+    assert table is not None
+    assert table["normative_documents"] == {"issued": 3, "repealed": 1, "in_force": 12}
+
+
+def test_the_variant_qita_reads_as_qita() -> None:
+    region = "（六）其它处理 | 1 | 0 | 0 | 0 | 0 | 0 | 1\n3.其它 | 2 | 0 | 0 | 0 | 0 | 0 | 2\n"
+    apps = read_applications(region)
+    assert apps is not None
+    assert apps["other_handling"]["total"] == 1
+    assert apps["other_reasons"]["total"] == 2
