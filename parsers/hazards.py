@@ -35,10 +35,21 @@ def find_spam(text: str) -> list[str]:
     return sorted(set(SPAM_NAME.findall(text)), key=len, reverse=True)
 
 
-def remove_spam(text: str, names: list[str]) -> str:
-    for name in names:
-        text = text.replace(name, "")
-    return text
+def spam_spans(text: str) -> list[tuple[int, int]]:
+    """Where spam names stand in the text (start, end), in order."""
+    if not any(word in text for word in _SPAM_TRIGGERS):
+        return []
+    return [m.span() for m in SPAM_NAME.finditer(text)]
+
+
+def cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text without the given spans (spans found in a text aligned with this one)."""
+    kept, position = [], 0
+    for start, end in spans:
+        kept.append(text[position:start])
+        position = end
+    kept.append(text[position:])
+    return "".join(kept)
 
 
 def is_notice(title: str | None, first_line: str) -> bool:

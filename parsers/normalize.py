@@ -30,7 +30,7 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 # (The pattern starts at the parenthesis, which the regex engine finds fast; the character
 # before it is checked in code.)
-_GLOSS = re.compile(rf"(?:\(([{_PINYIN_LETTERS}]{{1,6}}[1-5]?)\))+")
+_GLOSS = re.compile(rf"(?:[(（]([{_PINYIN_LETTERS}]{{1,6}}[1-5]?)[)）])+")
 _CJK_ONE = re.compile(f"[{_CJK}]")
 _SYLLABLE = re.compile(
     r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[iuüv]?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er)"
@@ -39,7 +39,7 @@ _SYLLABLE = re.compile(
 # Mirror mojibake: "。現(xiàn)" written through a 7-bit channel became "?,F(xiàn)": the full stop
 # is lost to "?", and the character's GBK bytes lost their high bit. The gloss right after
 # proves a character stood there, so setting the high bit back recovers it.
-_MOJIBAKE = re.compile(rf"\?([\x21-\x7e])([\x40-\x7e])(?=\([{_PINYIN_LETTERS}]{{1,6}}\))")
+_MOJIBAKE = re.compile(rf"[?？]([\x21-\x7e])([\x40-\x7e])(?=[(（][{_PINYIN_LETTERS}]{{1,6}}[)）])")
 _MOJIBAKE_CHARS = "\ufffd锟烫屯脙脗"
 _MOJIBAKE_SIGNS = re.compile(r"[\ufffd]|锟斤拷|烫烫烫|屯屯屯|[脙脗][\x80-\xff]?")
 
@@ -64,7 +64,12 @@ _PAGE_NUMBER = re.compile(
 
 @dataclass(frozen=True)
 class Normalized:
+    """`text` keeps the source's punctuation and widths (what the record shows); `parse_text`
+    is the same text with full-width forms folded to ASCII, character for character, so an
+    offset found in one is the same place in the other."""
+
     text: str
+    parse_text: str
     script: str  # "simplified" | "traditional"
     hazards: frozenset[str]
 
@@ -78,6 +83,7 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+_ENCLOSED_CHAR = re.compile("[\u3220-\u3229\u2474-\u2487]")
 _FOLDABLE = re.compile("[\uff01-\uff5e\u3000\u3220-\u3229\u2474-\u2487]")
 
 
@@ -143,7 +149,7 @@ def strip_pinyin(text: str) -> tuple[str, bool]:
         start = match.start()
         if start == 0 or not _CJK_ONE.match(text, start - 1):
             return match.group(0)
-        glosses = re.findall(r"\(([^)]*)\)", match.group(0))
+        glosses = re.findall(r"[(（]([^)）]*)[)）]", match.group(0))
         if all(any(c in _TONE_MARKS for c in g) or _SYLLABLE.match(g) for g in glosses):
             found = True
             return ""
@@ -180,7 +186,7 @@ def strip_chrome(text: str) -> tuple[str, bool]:
 def normalize(text: str) -> Normalized:
     hazards: set[str] = set()
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = fold_width(text)
+    text = _ENCLOSED_CHAR.sub(lambda m: _ENCLOSED[m.group()], text)
     text, garbled = repair_mojibake(text)
     if garbled:
         hazards.add("mojibake")
@@ -194,5 +200,8 @@ def normalize(text: str) -> Normalized:
     text, chrome = strip_chrome(simplified)
     if chrome:
         hazards.add("boilerplate")
-    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
-    return Normalized(text=text.strip("\n"), script=script, hazards=frozenset(hazards))
+    text = re.sub(r"[ \t\u00a0\u3000]+\n", "\n", text).strip("\n")
+    # Folding is the last step and maps one character to one, so offsets stay aligned.
+    return Normalized(
+        text=text, parse_text=fold_width(text), script=script, hazards=frozenset(hazards)
+    )

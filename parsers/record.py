@@ -52,14 +52,21 @@ def parse_extracted(
     text_sha256, doc_id = text_digest(extracted.text)
     norm = normalize(extracted.text)
     hazards = set(norm.hazards) | set(extracted.hazards)
-    text = norm.text
-    declared_title = normalize(extracted.title).text if extracted.title else None
+    # Parse the folded text; show what was printed (the two are aligned character for character).
+    printed, text = norm.text, norm.parse_text
+    declared = normalize(extracted.title) if extracted.title else None
+    declared_printed = declared.text if declared else None
+    declared_title = declared.parse_text if declared else None
 
-    spam = hazard_rules.find_spam(f"{declared_title or ''}\n{text}")
+    spans = hazard_rules.spam_spans(text)
+    title_spans = hazard_rules.spam_spans(declared_title) if declared_title else []
+    spam = bool(spans or title_spans)
     if spam:
         hazards.add("spam-hijack")
-        text = hazard_rules.remove_spam(text, spam)
-        declared_title = hazard_rules.remove_spam(declared_title, spam) if declared_title else None
+        text, printed = hazard_rules.cut(text, spans), hazard_rules.cut(printed, spans)
+        if declared_title and declared_printed:
+            declared_title = hazard_rules.cut(declared_title, title_spans)
+            declared_printed = hazard_rules.cut(declared_printed, title_spans)
     lines = text.split("\n")
     title = metadata.find_title(lines, declared_title)
     year = metadata.report_year(title, text)
@@ -83,7 +90,7 @@ def parse_extracted(
         "doc_id": doc_id,
         "text_sha256": text_sha256,
         "simhash": simhash64(text),
-        "title": title,
+        "title": _printed(title, (text, printed), (declared_title, declared_printed)),
         "issuer": issuer,
         "issuer_kind": metadata.issuer_kind(issuer, text),
         "region": resolve_region(title=title, issuer=issuer, text=text, year=year).as_dict(),
@@ -91,7 +98,7 @@ def parse_extracted(
         "published_at": metadata.published_at(lines, year),
         "template": template,
         "script": norm.script,
-        "sections": [{"number": s.number, "heading": s.heading, "text": s.text} for s in sections],
+        "sections": [_section(s, printed) for s in sections],
     }
     if any(mislabeled(s) for s in sections) and template in ("2019", "2021"):
         hazards.add("mislabeled-heading")
@@ -116,6 +123,21 @@ def _signature_pattern(signatures: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _SIGNATURES = {name: _signature_pattern(sigs) for name, sigs in TEMPLATE_SIGNATURES.items()}
+
+
+def _section(section: Section, printed: str) -> dict[str, Any]:
+    heading, body = section.printed(printed)
+    return {"number": section.number, "heading": heading, "text": body}
+
+
+def _printed(found: str | None, *pairs: tuple[str | None, str | None]) -> str | None:
+    """`found` (from a folded text) as printed: the same span of the aligned printed text."""
+    if found is None:
+        return None
+    for folded, shown in pairs:
+        if folded and shown and (at := folded.find(found)) >= 0:
+            return shown[at : at + len(found)]
+    return found  # assembled from two lines: no single span to show
 
 
 def detect_template(text: str, year: int | None) -> str:

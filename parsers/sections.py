@@ -31,6 +31,13 @@ class Section:
     heading: str
     text: str
     start: int  # offset of the heading line in the normalized text
+    heading_span: tuple[int, int] = (0, 0)
+    body_span: tuple[int, int] = (0, 0)
+
+    def printed(self, text: str) -> tuple[str, str]:
+        """Heading and body as printed, cut from a text aligned with the one parsed."""
+        (h0, h1), (b0, b1) = self.heading_span, self.body_span
+        return text[h0:h1].strip(), text[b0:b1].strip()
 
 
 def numeral_value(numeral: str) -> int:
@@ -61,6 +68,7 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
     not taken for the next heading.
     """
     candidates: list[tuple[int, int, str, int]] = []  # (number, offset, heading, body offset)
+    spans: dict[int, tuple[int, int]] = {}  # heading line offset -> the heading's own span
     offset = 0
     for line in text.split("\n"):
         if line.lstrip()[:1] not in NUMERALS:  # most lines; skip the regexes
@@ -74,6 +82,7 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
             body = offset + len(line) + 1
         if match and not _TABLE_ROW.search(match.group(2)):
             heading = match.group(2).strip()
+            spans[offset] = (offset + match.start(2), offset + match.end(2))
             candidates.append((numeral_value(match.group(1)), offset, heading, body))
         offset += len(line) + 1
     chosen: list[tuple[int, int, str, int]] = []
@@ -92,7 +101,12 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
     sections = []
     for i, (number, start, heading, body) in enumerate(chosen):
         end = chosen[i + 1][1] if i + 1 < len(chosen) else len(text)
-        sections.append(Section(number, heading, text[min(body, end) : end].strip(), start))
+        body_span = (min(body, end), end)
+        sections.append(
+            Section(
+                number, heading, text[body_span[0] : end].strip(), start, spans[start], body_span
+            )
+        )
     return sections
 
 

@@ -48,3 +48,21 @@ def test_the_published_pdf_grades_like_its_text() -> None:
     record = parse_bytes(pdf.read_bytes(), pdf.name)
     expected = json.loads((GOLDEN / "huaian_pdf_text" / "expected.json").read_text("utf-8"))
     assert misses(record, expected) == []
+
+
+def test_sections_keep_the_printed_punctuation() -> None:
+    """Full-width forms are folded only to parse; the record shows the text as printed."""
+    text = (GOLDEN / "huaian_pdf_text" / "input.txt").read_bytes()
+    record = parse_bytes(text, "input.txt")
+    overview = record["sections"][0]["text"]
+    assert "（一）主动公开情况。2024 年，" in overview
+    assert record["applications"]["new_received"]["total"] == 3119
+
+
+def test_a_full_width_spam_name_is_removed_from_the_printed_text() -> None:
+    seed = (GOLDEN / "seed_002_ef700086e5424d77" / "input.txt").read_text("utf-8")
+    record = parse_bytes(seed.replace("(中国)", "（中国）").encode(), "input.txt")
+    shown = "\n".join([record["title"] or ""] + [s["text"] for s in record["sections"]])
+    assert "spam-hijack" in record["hazards"]
+    assert "开云" not in shown and "官方网站" not in shown
+    assert record["issuer"] is None
