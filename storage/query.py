@@ -14,24 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Capture, CrawlRun, ReportCell, ReportVersion
-from storage.records import source_dict
-
-
-def capture_source(capture: Capture, crawl_id: str | None) -> dict[str, Any]:
-    return source_dict(
-        url=capture.url,
-        final_url=capture.final_url,
-        fetched_at=capture.fetched_at,
-        http_status=capture.http_status,
-        content_type=capture.content_type,
-        encoding=capture.encoding,
-        warc_file=capture.warc_file,
-        warc_record_id=capture.warc_record_id,
-        warc_offset=capture.warc_offset,
-        payload_sha256=capture.payload_sha256,
-        crawl_id=crawl_id,
-        attachment_of=capture.attachment_of,
-    )
+from storage.records import source_of
 
 
 def latest_versions(session: Session, *, official_only: bool = True) -> list[ReportVersion]:
@@ -62,7 +45,7 @@ def iter_export_records(session: Session) -> Iterator[dict[str, Any]]:
                 .limit(1)
             )
         if capture is not None:
-            record["source"] = capture_source(capture, run_ids.get(capture.crawl_run_id))
+            record["source"] = source_of(capture, run_ids.get(capture.crawl_run_id))
         record["parser_version"] = version.parser_version
         yield record
 

@@ -67,36 +67,29 @@ def version_columns(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def source_dict(
-    *,
-    url: str,
-    final_url: str,
-    fetched_at: Any,
-    http_status: int,
-    content_type: str | None,
-    encoding: str | None,
-    warc_file: str,
-    warc_record_id: str,
-    warc_offset: int,
-    payload_sha256: str,
-    crawl_id: str | None,
-    attachment_of: str | None,
-) -> dict[str, Any]:
-    """The `source` member of a record (RECORD.md, provenance)."""
-    return {
-        "url": url,
-        "final_url": final_url,
-        "fetched_at": iso_utc(fetched_at),
-        "http_status": http_status,
-        "content_type": content_type,
-        "encoding": encoding,
-        "warc_file": warc_file,
-        "warc_record_id": warc_record_id,
-        "warc_offset": warc_offset,
-        "payload_sha256": payload_sha256,
-        "crawl_id": crawl_id,
-        "attachment_of": attachment_of,
-    }
+# The provenance a capture and a crawled item both carry, under these same attribute names.
+SOURCE_FIELDS = (
+    "url",
+    "final_url",
+    "fetched_at",
+    "http_status",
+    "content_type",
+    "encoding",
+    "warc_file",
+    "warc_record_id",
+    "warc_offset",
+    "payload_sha256",
+)
+
+
+def source_of(capture: Any, crawl_id: str | None) -> dict[str, Any]:
+    """The `source` member of a record (RECORD.md provenance), from a stored capture or a
+    crawled item."""
+    source = {name: getattr(capture, name) for name in SOURCE_FIELDS}
+    source["fetched_at"] = iso_utc(source["fetched_at"])
+    source["crawl_id"] = crawl_id
+    source["attachment_of"] = capture.attachment_of
+    return source
 
 
 def iso_utc(value: Any) -> Any:

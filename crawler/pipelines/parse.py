@@ -9,7 +9,7 @@ from crawler.items import DocumentItem
 from crawler.pipelines import workers
 from crawler.runinfo import crawl_id_for
 from parsers import Extracted, ParseError, parse_extracted
-from storage.records import source_dict
+from storage.records import source_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -19,23 +19,6 @@ logger = logging.getLogger(__name__)
 
 def _parse(extracted: Extracted, source: dict[str, object]) -> dict[str, object]:
     return parse_extracted(extracted, source=source)
-
-
-def item_source(item: DocumentItem, crawl_id: str) -> dict[str, object]:
-    return source_dict(
-        url=item.url,
-        final_url=item.final_url,
-        fetched_at=item.fetched_at,
-        http_status=item.http_status,
-        content_type=item.content_type,
-        encoding=item.encoding,
-        warc_file=item.warc_file,
-        warc_record_id=item.warc_record_id,
-        warc_offset=item.warc_offset,
-        payload_sha256=item.payload_sha256,
-        crawl_id=crawl_id,
-        attachment_of=item.attachment_of,
-    )
 
 
 class ParsePipeline:
@@ -52,7 +35,7 @@ class ParsePipeline:
             return item
         try:
             item.record = await workers.run(
-                self.crawler, _parse, item.extracted, item_source(item, crawl_id_for(self.crawler))
+                self.crawler, _parse, item.extracted, source_of(item, crawl_id_for(self.crawler))
             )
         except ParseError as exc:
             item.error = f"parse: {exc}"

@@ -17,7 +17,8 @@ from crawler.encoding import decide_encoding
 from parsers import PARSER_VERSION, ParseError, extract, parse_extracted, simhash64, text_digest
 from storage.db import StorageError, open_database
 from storage.models import Capture, CrawlRun, Document
-from storage.query import capture_source, iter_warc_pointers
+from storage.query import iter_warc_pointers
+from storage.records import source_of
 from storage.repository import add_report_version, find_document, has_version, now
 from storage.warc import ArchiveCorrupt, read_response
 
@@ -104,7 +105,7 @@ def _reparse_one(session, cap: Capture, body: bytes, crawl_id: str | None) -> st
     if has_version(session, doc.id, PARSER_VERSION):
         return "unchanged"
     try:
-        record = parse_extracted(ex, source=capture_source(cap, crawl_id))
+        record = parse_extracted(ex, source=source_of(cap, crawl_id))
     except ParseError:
         return "parse-failed"
     add_report_version(session, doc, cap, record, PARSER_VERSION)
