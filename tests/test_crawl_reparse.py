@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +14,14 @@ from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Capture, Document, ReportVersion
 from storage.query import iter_export_records
+from tests.cli import crawl_sim, run_cli
 
 WEB = SimWeb(sites=2, seed=7)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-
-
 def _crawl(out: Path, db: str) -> dict[str, Any]:
     with serve_in_thread(WEB, port=0) as server:
-        result = _cli(
-            "crawl", "--sites", str(out / "sites.csv"), "--db", db, "--json",
-            "--archive", str(out / "warc"), "--proxy", server.proxy_url, "--fast",
-        )  # fmt: skip
+        result = crawl_sim(out, db, server.proxy_url)
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout)
 
@@ -67,7 +53,7 @@ def test_a_recrawl_stores_nothing_twice(small_crawl: tuple[Path, str]) -> None:
 
 
 def test_reparse_with_the_same_parser_changes_nothing(small_crawl: tuple[Path, str]) -> None:
-    result = _cli("reparse", "--db", small_crawl[1])
+    result = run_cli("reparse", "--db", small_crawl[1])
     assert result.returncode == 0, result.stderr
     assert "unchanged" in result.stdout and "new-version" not in result.stdout
 
@@ -94,7 +80,7 @@ def test_reparse_with_a_new_parser_version_adds_versions_and_keeps_old(
     assert exported and {r["parser_version"] for r in exported} == {"reparse-test-next"}
     assert all(r["source"]["warc_record_id"] for r in exported)
     out = tmp_path / "x.jsonl"
-    assert _cli("export", "--db", db, "--out", str(out)).returncode == 0
+    assert run_cli("export", "--db", db, "--out", str(out)).returncode == 0
     assert {json.loads(line)["parser_version"] for line in out.read_text().splitlines()} == {
         "reparse-test-next"
     }

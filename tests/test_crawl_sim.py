@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,19 +24,10 @@ from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Capture, CrawlRun, Document, SiteStatus
 from storage.query import latest_versions
+from tests.cli import crawl_sim, run_cli
 
 SITES = 50
 SEED = 1
-
-
-def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -49,19 +38,7 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     web.write_truth(out / "truth.jsonl")
     db = f"sqlite:///{out / 'archive.sqlite'}"
     with serve_in_thread(web, port=0) as server:
-        result = run_cli(
-            "crawl",
-            "--sites",
-            str(out / "sites.csv"),
-            "--db",
-            db,
-            "--archive",
-            str(out / "warc"),
-            "--proxy",
-            server.proxy_url,
-            "--fast",
-            "--json",
-        )
+        result = crawl_sim(out, db, server.proxy_url)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
     sessions = open_database(db)

@@ -8,8 +8,6 @@ Four `gov-reports crawl` subprocesses share one archive, run once per module.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Capture, CrawlRun, Document, FetchState, ReportVersion
 from storage.warc import REVISIT_IDENTICAL, REVISIT_NOT_MODIFIED
+from tests.cli import crawl_sim, run_cli
 
 SITES, SEED = 6, 5  # 2 of the 6 sites send validators; every CMS family appears
 RUNS = [  # (name, epoch, --now)
@@ -31,16 +30,6 @@ RUNS = [  # (name, epoch, --now)
     ("early", 0, "2027-06-10"),  # one day later: stored reports are not due yet
     ("next", 1, "2027-07-09"),
 ]
-
-
-def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def warc_records(warc_dir: Path, crawl_id: str) -> list[dict[str, Any]]:
@@ -77,21 +66,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         web.write_sites_csv(out / "sites.csv")
         truth[epoch] = list(web.truth())
         with serve_in_thread(web, port=0) as server:
-            result = run_cli(
-                "crawl",
-                "--sites",
-                str(out / "sites.csv"),
-                "--db",
-                db,
-                "--archive",
-                str(out / "warc"),
-                "--proxy",
-                server.proxy_url,
-                "--fast",
-                "--json",
-                "--now",
-                now,
-            )
+            result = crawl_sim(out, db, server.proxy_url, "--now", now)
         assert result.returncode == 0, result.stderr[-3000:]
         reports[name] = json.loads(result.stdout)
         reports[name]["summary"] = result.stderr.strip().splitlines()[-1]

@@ -1,0 +1,26 @@
+"""Running `gov-reports` as a subprocess, as an operator would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def crawl_sim(out: Path, db: str, proxy: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`gov-reports crawl --json` of `out/sites.csv` through the simulator's proxy, WARC
+    files under `out/warc`."""
+    return run_cli(
+        "crawl", "--sites", str(out / "sites.csv"), "--db", db, "--archive", str(out / "warc"),
+        "--proxy", proxy, "--fast", "--json", *extra,
+    )  # fmt: skip
