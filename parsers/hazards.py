@@ -29,10 +29,9 @@ _ABOUT_REPORTS = re.compile(r"年度报告|年报")
 
 
 def find_spam(text: str) -> list[str]:
-    """Spam names standing in the text, longest first (so removal takes whole names)."""
-    if not any(word in text for word in _SPAM_TRIGGERS):
-        return []
-    return sorted(set(SPAM_NAME.findall(text)), key=len, reverse=True)
+    """The distinct spam names standing in the text, longest first."""
+    names = {text[start:end] for start, end in spam_spans(text)}
+    return sorted(names, key=len, reverse=True)
 
 
 def spam_spans(text: str) -> list[tuple[int, int]]:
