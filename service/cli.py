@@ -3,6 +3,10 @@
 Each module in `service.commands` exposes `register(subparsers)`, which adds its subcommand and
 sets `func(args) -> int` as the handler. Domain errors become one-line messages here, never
 tracebacks.
+
+A command whose module is named after it is loaded alone: `gov-reports parse` imports neither
+the crawler nor the database (`python -X importtime -m service.cli parse …` shows it). Only
+`--help` and commands from other modules load them all.
 """
 
 from __future__ import annotations
@@ -24,20 +28,29 @@ COMMAND_MODULES = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every command, or for `command` alone when its module is named after it."""
     parser = argparse.ArgumentParser(
         prog="gov-reports",
         description="Crawl, archive and parse Chinese government information-disclosure "
         "annual reports (政府信息公开工作年度报告).",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    own = [name for name in COMMAND_MODULES if name.rpartition(".")[2] == command]
+    for module_name in own or COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
+def _command(argv: list[str]) -> str | None:
+    """The command word: the first argument, as the top-level parser has no options of its own
+    other than --help."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
