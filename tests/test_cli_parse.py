@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from service.cli import main
+from tests.cli import run_cli
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 
@@ -88,3 +91,50 @@ def test_record_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert record["schema"] == "gov-reports/record@1"
     assert record["doc_id"] == record["text_sha256"][:16]
     assert len(record["simhash"]) == 16
+
+
+def test_jobs_keep_file_order_and_report_each_bad_file(tmp_path: Path) -> None:
+    """Worker processes: records in the order of the files given, one stderr line per bad file,
+    exit 1, and the same bytes as one process writes."""
+    seeds = sorted(GOLDEN.glob("seed_*/input.txt"))
+    files = []
+    for i in range(12):
+        target = tmp_path / f"{i:02d}.txt"
+        if i in (3, 10):
+            target.write_bytes(b"\x00binary\x00" * 20)
+        else:
+            shutil.copy(seeds[i % len(seeds)], target)
+        files.append(str(target))
+    one = run_cli("parse", "--jobs", "1", *files)
+    two = run_cli("parse", "--jobs", "2", *files)
+    assert one.returncode == two.returncode == 1
+    assert two.stdout == one.stdout
+    paths = [json.loads(line)["source"]["path"] for line in two.stdout.splitlines()]
+    assert paths == [f for i, f in enumerate(files) if i not in (3, 10)]
+    assert two.stderr.splitlines() == [
+        f"gov-reports parse: {files[i]}: binary file, not text" for i in (3, 10)
+    ]
+
+
+def test_jobs_must_be_a_positive_number(tmp_path: Path) -> None:
+    result = run_cli("parse", "--jobs", "0", str(_good(tmp_path)))
+    assert result.returncode == 2
+    assert "--jobs: expected a whole number ≥ 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_loads_neither_the_crawler_nor_the_database(tmp_path: Path) -> None:
+    code = (
+        "import sys; from service.cli import main; main(['parse', sys.argv[1]]); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('scrapy', 'sqlalchemy', 'crawler', 'storage', 'sim', 'twisted')), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(_good(tmp_path))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "[]"
+    assert json.loads(result.stdout)["region"]["name"] == "富源县"
