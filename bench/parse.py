@@ -1,29 +1,50 @@
-"""Parse throughput: reports per second on ≥ 1,000 varied reports (text and HTML), one core.
+"""Parse throughput on one core: simulated reports, real-size reports, and the CLI end to end.
 
-The reports are the golden fixtures varied: another county's name, other numbers, text and HTML
-inputs. Beside it, the time lxml alone needs to parse the same HTML, the floor for any HTML
-parser in Python. Attachments per second by format come from bench.parse_attachments.
+- simulated: ≥ 1,000 varied reports (the golden fixtures with other counties' names and other
+  numbers, text and HTML), mostly short.
+- real-size: the five seed reports and the Huaian report (7–10 KB of text, full tables), the
+  same six as HTML pages (each line a paragraph, as county portals print them), and the real
+  texts in `../shared/real/` when that directory exists (read where they lie, never copied).
+  Beside the HTML rate, the rate of lxml alone on the same pages: the floor for any HTML parser
+  in Python.
+- CLI: `gov-reports parse` on 1,000 seed-size files (copies of the seeds in a temporary
+  directory), with one job and with one per core: records per second, start-up included.
 
-    python -m bench.parse [--reports 1000]
+    python -m bench.parse [--reports 1000] [--cli-files 1000] [--profile] [--real DIR]
+
+`--profile` prints cProfile's top entries for parsing the real-size set.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
+import html
+import io
+import pstats
 import random
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import lxml.html
 
-from parsers import parse_bytes
+from parsers import ParseError, parse_bytes
 from parsers.registry import divisions
 
-GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "golden"
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "fixtures" / "golden"
+SHARED_REAL = ROOT.parent / "shared" / "real"
+Report = tuple[str, bytes]
 
 
-def varied_reports(count: int, seed: int = 7) -> list[tuple[str, bytes]]:
+def varied_reports(count: int, seed: int = 7) -> list[Report]:
     """(name, bytes) pairs: each golden input with its place names and numbers redrawn."""
     rng = random.Random(seed)
     bases = [(p.name, p.read_bytes()) for p in sorted(GOLDEN.glob("*/input.*"))]
@@ -40,54 +61,162 @@ def varied_reports(count: int, seed: int = 7) -> list[tuple[str, bytes]]:
     return reports
 
 
-def measure(reports: list[tuple[str, bytes]]) -> dict[str, float]:
+def seed_paths() -> list[Path]:
+    """The five seed reports and the Huaian report: the real-size inputs shipped in tests."""
+    return [*sorted(GOLDEN.glob("seed_*/input.txt")), GOLDEN / "huaian_pdf_text" / "input.txt"]
+
+
+def real_texts(directory: Path = SHARED_REAL) -> list[Report]:
+    """The shared real texts, read where they lie; none when the directory is absent."""
+    if not directory.is_dir():
+        return []
+    return [(p.name, p.read_bytes()) for p in sorted(directory.glob("*.txt"))]
+
+
+def as_html_page(name: str, text: str) -> Report:
+    """A text report as a portal would serve it: a page with a title, each line a paragraph."""
+    title = html.escape(text.strip().split("\n", 1)[0][:60])
+    body = "\n".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line.strip())
+    page = (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+        f'<body><div class="header">首页 | 政府信息公开</div><div class="article">\n{body}\n'
+        f"</div><div>【打印本页】【关闭窗口】</div></body></html>"
+    )
+    return Path(name).with_suffix(".html").name, page.encode("utf-8")
+
+
+def rate(reports: list[Report], work: Callable[[Report], object], minimum: int) -> float:
+    """Reports per second for `work` over the set, repeated until `minimum` reports are done."""
+    rounds = max(1, -(-minimum // len(reports)))
     start = time.perf_counter()
-    for name, data in reports:
-        parse_bytes(data, name)
-    parse_seconds = time.perf_counter() - start
-    html = [data for name, data in reports if name.endswith(".html")]
-    start = time.perf_counter()
-    for data in html:
-        lxml.html.document_fromstring(data)
-    lxml_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    for name, data in reports:
-        if name.endswith(".html"):
-            parse_bytes(data, name)
-    html_parse_seconds = time.perf_counter() - start
+    for _ in range(rounds):
+        for report in reports:
+            work(report)
+    return rounds * len(reports) / (time.perf_counter() - start)
+
+
+def _parse(report: Report) -> None:
+    # The shared texts include near-misses: a refusal is work done too.
+    with contextlib.suppress(ParseError):
+        parse_bytes(report[1], report[0])
+
+
+def _lxml(report: Report) -> None:
+    lxml.html.document_fromstring(report[1])
+
+
+def measure_simulated(count: int) -> dict[str, float]:
+    reports = varied_reports(count)
+    pages = [r for r in reports if r[0].endswith(".html")]
     return {
         "reports": len(reports),
-        "reports_per_second": len(reports) / parse_seconds,
-        "html_reports": len(html),
-        "html_reports_per_second": len(html) / html_parse_seconds,
-        "lxml_only_html_per_second": len(html) / lxml_seconds,
+        "reports_per_second": rate(reports, _parse, 0),
+        "html_reports": len(pages),
+        "html_reports_per_second": rate(pages, _parse, 0),
+        "lxml_only_html_per_second": rate(pages, _lxml, 0),
     }
+
+
+def measure_real_size(minimum: int, real: list[Report]) -> dict[str, float]:
+    seeds = [(p.name, p.read_bytes()) for p in seed_paths()]
+    pages = [as_html_page(name, data.decode("utf-8")) for name, data in seeds]
+    result = {
+        "seed_text_per_second": rate(seeds, _parse, minimum),
+        "seed_html_per_second": rate(pages, _parse, minimum),
+        "lxml_only_seed_html_per_second": rate(pages, _lxml, minimum),
+    }
+    if real:
+        result["real_texts"] = len(real)
+        result["real_per_second"] = rate(real, _parse, minimum)
+    return result
+
+
+def measure_cli(count: int, jobs: list[int]) -> dict[int, float]:
+    """Records per second printed by `gov-reports parse --jobs N` on `count` seed copies."""
+    seeds = seed_paths()[:5]
+    rates = {}
+    with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
+        files = []
+        for i in range(count):
+            target = Path(tmp) / f"{i:05d}.txt"
+            shutil.copyfile(seeds[i % len(seeds)], target)
+            files.append(str(target))
+        for n in jobs:
+            command = [sys.executable, "-m", "service.cli", "parse", "--jobs", str(n), *files]
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, check=False, cwd=ROOT)
+            seconds = time.perf_counter() - start
+            if done.returncode != 0:
+                raise SystemExit(f"bench.parse: CLI failed: {done.stderr.decode()[-300:]}")
+            rates[n] = done.stdout.count(b"\n") / seconds
+    return rates
+
+
+def profile_real_size(real: list[Report], top: int = 20) -> str:
+    reports = [(p.name, p.read_bytes()) for p in seed_paths()] + real
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(20):
+        for report in reports:
+            _parse(report)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--cli-files", type=int, default=1000)
+    parser.add_argument("--real", type=Path, default=SHARED_REAL, help="real texts directory")
+    parser.add_argument("--profile", action="store_true", help="print the real-size profile")
     parser.add_argument("--attachment-seconds", type=float, default=3.0)
     args = parser.parse_args(argv)
-    reports = varied_reports(args.reports)
-    parse_bytes(*reversed(reports[0]))  # warm caches (registry, OpenCC) outside the timing
-    result = measure(reports)
+    real = real_texts(args.real)
+    _parse((seed_paths()[0].name, seed_paths()[0].read_bytes()))  # warm registry and OpenCC
+
+    sim = measure_simulated(args.reports)
+    print(f"simulated: {sim['reports']:.0f} reports ({sim['html_reports']:.0f} HTML, rest text)")
+    print(f"  parse_bytes reports/s:        {sim['reports_per_second']:.0f}")
     print(
-        f"reports parsed:            {result['reports']} "
-        f"({result['html_reports']} HTML, the rest text)"
+        f"  HTML reports/s:               {sim['html_reports_per_second']:.0f} "
+        f"(lxml alone: {sim['lxml_only_html_per_second']:.0f}/s)"
     )
-    print(f"reports per second:        {result['reports_per_second']:.0f}")
+    size = measure_real_size(args.reports, real)
+    print("real-size: 5 seeds + Huaian (7-10 KB of text, full tables)")
+    print(f"  parse_bytes text reports/s:   {size['seed_text_per_second']:.0f}")
     print(
-        f"HTML reports per second:   {result['html_reports_per_second']:.0f} "
-        f"(lxml alone parses the same HTML at {result['lxml_only_html_per_second']:.0f}/s)"
+        f"  parse_bytes HTML reports/s:   {size['seed_html_per_second']:.0f} "
+        f"(lxml alone: {size['lxml_only_seed_html_per_second']:.0f}/s)"
     )
+    if real:
+        print(
+            f"  {args.real}: {len(real)} texts, parse_bytes reports/s: {size['real_per_second']:.0f}"
+        )
+    else:
+        print(f"  {args.real}: absent, skipped")
+    if args.cli_files:
+        for jobs, per_second in measure_cli(args.cli_files, sorted({1, _cores()})).items():
+            print(
+                f"CLI gov-reports parse --jobs {jobs}, {args.cli_files} seed files: "
+                f"{per_second:.0f} records/s (start-up included)"
+            )
+    if args.profile:
+        print(profile_real_size(real))
     try:
         from bench.parse_attachments import measure as measure_attachments
     except ImportError:
         return 0
-    for fmt, rate in measure_attachments(args.attachment_seconds).items():
-        print(f"{fmt} attachments per second: {rate:.1f}")
+    for fmt, per_second in measure_attachments(args.attachment_seconds).items():
+        print(f"{fmt} attachments per second: {per_second:.1f}")
     return 0
+
+
+def _cores() -> int:
+    from service.commands.parse import available_cores
+
+    return available_cores()
 
 
 if __name__ == "__main__":
