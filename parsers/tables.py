@@ -11,7 +11,7 @@ the row, and the row takes the next N cells.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from parsers.labels import (
@@ -48,36 +48,55 @@ def cells(region: str) -> list[Cell]:
             line + " |" if "|" in line and not line.rstrip().endswith("|") else line
             for line in region.split("\n")
         ]
-        joined = "\n".join(lines)
-        pieces: Iterator[str] = (
-            (_WRAP.sub("", p) if "\n" in p else p).strip() for p in joined.split("|")
-        )
-        bars = True
+        pieces, read = "\n".join(lines).split("|"), _bar_cells
     else:
-        pieces = iter(region.split())
-        bars = False
+        pieces, read = region.split(), _classify
     out: list[Cell] = []
     for piece in pieces:
-        if not piece:
-            if bars:
-                out.append(Cell("blank", ""))
-            continue
-        if bars and " " in piece and all(_VALUE.match(t) for t in piece.split()):
-            out.extend(Cell("value", t) for t in piece.split())  # "0 0 0" inside one cell
-            continue
-        out.extend(_classify(piece))
+        out.extend(read(piece))
     return out
 
 
-def _classify(piece: str) -> list[Cell]:
+# Pieces repeat from report to report (row labels, "0", a blank between bars), so each is read
+# once. The caches are bounded by clearing: a new label simply gets read again.
+_CACHE_LIMIT = 50_000
+
+
+def _cached(read: Callable[[str], tuple[Cell, ...]]) -> Callable[[str], tuple[Cell, ...]]:
+    cache: dict[str, tuple[Cell, ...]] = {}
+
+    def cached(piece: str) -> tuple[Cell, ...]:
+        found = cache.get(piece)
+        if found is None:
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            found = cache[piece] = read(piece)
+        return found
+
+    return cached
+
+
+@_cached
+def _bar_cells(raw: str) -> tuple[Cell, ...]:
+    """The cells of what lies between two bars: wrapped lines joined, a blank kept."""
+    piece = (_WRAP.sub("", raw) if "\n" in raw else raw).strip()
+    if not piece:
+        return (Cell("blank", ""),)
+    if " " in piece and all(_VALUE.match(t) for t in piece.split()):
+        return tuple(Cell("value", t) for t in piece.split())  # "0 0 0" inside one cell
+    return _classify(piece)
+
+
+@_cached
+def _classify(piece: str) -> tuple[Cell, ...]:
     if piece.isdigit() or _VALUE.match(piece):
-        return [Cell("value", piece)]
+        return (Cell("value", piece),)
     if _NOT_APPLICABLE.match(piece):
-        return [Cell("blank", piece)]
+        return (Cell("blank", piece),)
     glued = _GLUED.match(piece)
     if glued and not glued.group(1).endswith(("增", "减")):
-        return [Cell("label", glued.group(1)), Cell("value", glued.group(2))]
-    return [Cell("label", piece)]
+        return (Cell("label", glued.group(1)), Cell("value", glued.group(2)))
+    return (Cell("label", piece),)
 
 
 _BEST_ROW_CACHE: dict[tuple[str, int], Row | None] = {}
