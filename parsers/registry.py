@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -137,35 +138,66 @@ def _provinces() -> frozenset[str]:
 
 
 @cache
+def _province_pattern() -> re.Pattern[str] | None:
+    """One scan for every province name. A scan reports matches that do not overlap, so it is
+    used only while no name holds another or begins with another's ending (None otherwise:
+    look name by name)."""
+    names = sorted(_provinces())
+    for a in names:
+        for b in names:
+            if a != b and (a in b or any(a.endswith(b[:k]) for k in range(1, len(b)))):
+                return None
+    return re.compile("|".join(map(re.escape, names)))
+
+
+def provinces_in(text: str) -> set[str]:
+    """The province names the text contains."""
+    pattern = _province_pattern()
+    if pattern is None:
+        return {name for name in _provinces() if name in text}
+    return set(pattern.findall(text))
+
+
+@cache
 def _longest_prefecture() -> int:
     return max(len(name) for name in _prefectures())
 
 
-@cache
-def _prefecture_endings() -> frozenset[str]:
-    return frozenset(name[-2:] for name in _prefectures())
+def _lengths_by_ending(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """Last two characters → the lengths of the names ending so, longest first: a lookup tries
+    only the lengths a name could have."""
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        if len(name) >= 2:
+            lengths.setdefault(name[-2:], set()).add(len(name))
+    return {ending: tuple(sorted(found, reverse=True)) for ending, found in lengths.items()}
 
 
 @cache
-def _name_endings() -> frozenset[str]:
-    return frozenset(name[-2:] for name in _by_name())
+def _prefecture_lengths() -> dict[str, tuple[int, ...]]:
+    return _lengths_by_ending(_prefectures())
 
 
 @cache
-def _longest_name() -> int:
-    return max(len(name) for name in _by_name())
+def _name_lengths() -> dict[str, tuple[int, ...]]:
+    return _lengths_by_ending(_by_name())
+
+
+_DIVISION_END = re.compile(f"[{_SUFFIXES}]")
+_PREFECTURE_END = re.compile("[市州盟区]")
 
 
 def find_division_names(text: str) -> Counter[str]:
     """Count registry names in the text (names end in 县/区/市/旗), the longest name first."""
     index = _by_name()
-    endings = _name_endings()
+    by_ending = _name_lengths()
     found: Counter[str] = Counter()
-    for match in re.finditer(f"[{_SUFFIXES}]", text):
+    for match in _DIVISION_END.finditer(text):
         end = match.end()
-        if text[end - 2 : end] not in endings:  # "全县", "我区": no name ends so; skip fast
+        lengths = by_ending.get(text[end - 2 : end])
+        if lengths is None:  # "全县", "我区": no name ends so; skip fast
             continue
-        for length in range(_longest_name(), 1, -1):
+        for length in lengths:
             start = end - length
             if start < 0:
                 continue
@@ -181,14 +213,11 @@ def find_division_names(text: str) -> Counter[str]:
 def find_prefecture_names(text: str) -> set[str]:
     """Prefecture names in the text (they end in 市/州/盟/地区)."""
     names = _prefectures()
-    longest = _longest_prefecture()
-    endings = _prefecture_endings()
+    by_ending = _prefecture_lengths()
     found = set()
-    for match in re.finditer("[市州盟区]", text):
+    for match in _PREFECTURE_END.finditer(text):
         end = match.end()
-        if text[end - 2 : end] not in endings:
-            continue
-        for length in range(2, longest + 1):
+        for length in by_ending.get(text[end - 2 : end], ()):
             if end - length >= 0 and text[end - length : end] in names:
                 found.add(text[end - length : end])
     return found
@@ -220,7 +249,7 @@ def resolve_region(*, title: str | None, issuer: str | None, text: str, year: in
         for name, n in find_division_names(strong or "").items():
             counts[name] += 10 * n
     prefectures = list(find_prefecture_names(text))
-    provinces = [p for p in _provinces() if p in text]
+    provinces = list(provinces_in(text))
     if counts:
         best_name = max(counts, key=lambda name: (counts[name], len(name)))
         candidates = _by_name()[best_name]
