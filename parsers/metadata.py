@@ -154,10 +154,16 @@ def find_issuer(
 
 
 _SELF_MARKERS = {
-    "government": (r"[我本全](?:县|区|市|旗)(?!委|直)", r"(?:县|区|市|旗)委、(?:县|区|市|旗)政府"),
-    "township": (r"[我本全](?:镇|乡|街道|苏木)",),
-    "department": (r"[我本](?:局|委|单位|部门|中心|院|所|厅|馆|站|队|公司)",),
-    "government_office": (r"[我本]办(?!公)",),
+    kind: tuple(map(re.compile, patterns))
+    for kind, patterns in {
+        "government": (
+            r"[我本全](?:县|区|市|旗)(?!委|直)",
+            r"(?:县|区|市|旗)委、(?:县|区|市|旗)政府",
+        ),
+        "township": (r"[我本全](?:镇|乡|街道|苏木)",),
+        "department": (r"[我本](?:局|委|单位|部门|中心|院|所|厅|馆|站|队|公司)",),
+        "government_office": (r"[我本]办(?!公)",),
+    }.items()
 }
 
 
@@ -174,8 +180,8 @@ def issuer_kind(issuer: str | None, text: str) -> str:
     counts: Counter[str] = Counter()
     for kind, patterns in _SELF_MARKERS.items():
         for pattern in patterns:
-            for match in re.finditer(pattern, text):
-                counts[kind] += 1 if match.group(0).startswith("全") else 3
+            for found in pattern.findall(text):  # no groups: the matched text
+                counts[kind] += 1 if found.startswith("全") else 3
     if not counts:
         return "unknown"
     kind, _ = counts.most_common(1)[0]
