@@ -29,8 +29,11 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A gloss is a parenthesized pinyin syllable right after a Chinese character: 統(tǒng), 開(kai).
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 # (The pattern starts at the parenthesis, which the regex engine finds fast; the character
-# before it is checked in code.)
-_GLOSS = re.compile(rf"(?:[(（]([{_PINYIN_LETTERS}]{{1,6}}[1-5]?)[)）])+")
+# before it is checked in code. It is written as one gloss then any more, not as a repeated
+# group, because the engine skips ahead to a leading character class, never to a repeat.)
+_ONE_GLOSS = rf"[(（][{_PINYIN_LETTERS}]{{1,6}}[1-5]?[)）]"
+_GLOSS = re.compile(rf"{_ONE_GLOSS}(?:{_ONE_GLOSS})*")
+_GLOSS_TEXT = re.compile(r"[(（]([^)）]*)[)）]")
 _CJK_ONE = re.compile(f"[{_CJK}]")
 _SYLLABLE = re.compile(
     r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[iuüv]?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er)"
@@ -60,6 +63,10 @@ _CHROME_LINE = re.compile(
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$"
 )
+
+
+# Spaces ending a line (one class then a repeat, so the engine skips ahead to candidates).
+_TRAILING_SPACE = re.compile("[ \t\u00a0\u3000][ \t\u00a0\u3000]*\n")
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,7 @@ def strip_pinyin(text: str) -> tuple[str, bool]:
         start = match.start()
         if start == 0 or not _CJK_ONE.match(text, start - 1):
             return match.group(0)
-        glosses = re.findall(r"[(（]([^)）]*)[)）]", match.group(0))
+        glosses = _GLOSS_TEXT.findall(match.group(0))
         if all(any(c in _TONE_MARKS for c in g) or _SYLLABLE.match(g) for g in glosses):
             found = True
             return ""
@@ -200,7 +207,7 @@ def normalize(text: str) -> Normalized:
     text, chrome = strip_chrome(simplified)
     if chrome:
         hazards.add("boilerplate")
-    text = re.sub(r"[ \t\u00a0\u3000]+\n", "\n", text).strip("\n")
+    text = _TRAILING_SPACE.sub("\n", text).strip("\n")
     # Folding is the last step and maps one character to one, so offsets stay aligned.
     return Normalized(
         text=text, parse_text=fold_width(text), script=script, hazards=frozenset(hazards)
