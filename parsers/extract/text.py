@@ -12,7 +12,8 @@ _BINARY_BYTES = bytes(range(9)) + bytes(range(14, 32))
 def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode bytes to text; return (text, encoding used). Raise ParseError if none fits."""
     sample = data[:4096]
-    if b"\x00" in sample or sum(sample.count(b) for b in _BINARY_BYTES) > len(sample) // 100:
+    binary = len(sample) - len(sample.translate(None, _BINARY_BYTES))  # one pass, in C
+    if b"\x00" in sample or binary > len(sample) // 100:
         raise ParseError("binary file, not text")
     candidates = []
     if encoding:
