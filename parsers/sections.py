@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*(.{{2,40}}?)\s*\|?\s*$")
+# A line whose first character other than spaces is a numeral: the only lines worth trying.
+# (Found from the newline before it, a literal the regex engine skips to fast.)
+_NUMBERED_LINE = re.compile(rf"\n[^\S\n]*[{NUMERALS}]")
+_NUMBERED_START = re.compile(rf"[^\S\n]*[{NUMERALS}]")
 # "一、总体情况。2020年，…": a heading with its text on the same line.
 _INLINE_HEADING = re.compile(
     rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*([^。:：，,]{{2,24}}?)\s*[。:：]\s*\S"
@@ -69,11 +73,11 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
     """
     candidates: list[tuple[int, int, str, int]] = []  # (number, offset, heading, body offset)
     spans: dict[int, tuple[int, int]] = {}  # heading line offset -> the heading's own span
-    offset = 0
-    for line in text.split("\n"):
-        if line.lstrip()[:1] not in NUMERALS:  # most lines; skip the regexes
-            offset += len(line) + 1
-            continue
+    starts = [0] if _NUMBERED_START.match(text) else []
+    starts += [numbered.start() + 1 for numbered in _NUMBERED_LINE.finditer(text)]
+    for offset in starts:  # only lines that start with a numeral
+        end = text.find("\n", offset)
+        line = text[offset:] if end < 0 else text[offset:end]
         match = _INLINE_HEADING.match(line) if canonical else None
         if match and topic_of(match.group(2)) == numeral_value(match.group(1)):
             body = offset + match.end() - 1
@@ -84,7 +88,6 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
             heading = match.group(2).strip()
             spans[offset] = (offset + match.start(2), offset + match.end(2))
             candidates.append((numeral_value(match.group(1)), offset, heading, body))
-        offset += len(line) + 1
     chosen: list[tuple[int, int, str, int]] = []
     last, position = 0, -1
     while True:
