@@ -11,7 +11,8 @@ the row, and the row takes the next N cells.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from parsers.labels import (
@@ -57,26 +58,9 @@ def cells(region: str) -> list[Cell]:
     return out
 
 
-# Pieces repeat from report to report (row labels, "0", a blank between bars), so each is read
-# once. The caches are bounded by clearing: a new label simply gets read again.
-_CACHE_LIMIT = 50_000
-
-
-def _cached(read: Callable[[str], tuple[Cell, ...]]) -> Callable[[str], tuple[Cell, ...]]:
-    cache: dict[str, tuple[Cell, ...]] = {}
-
-    def cached(piece: str) -> tuple[Cell, ...]:
-        found = cache.get(piece)
-        if found is None:
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            found = cache[piece] = read(piece)
-        return found
-
-    return cached
-
-
-@_cached
+# Pieces repeat from report to report (row labels, "0", a blank between bars), so each distinct
+# piece is read once; the caches are bounded, a piece dropped is simply read again.
+@lru_cache(maxsize=65536)
 def _bar_cells(raw: str) -> tuple[Cell, ...]:
     """The cells of what lies between two bars: wrapped lines joined, a blank kept."""
     piece = (_WRAP.sub("", raw) if "\n" in raw else raw).strip()
@@ -87,7 +71,7 @@ def _bar_cells(raw: str) -> tuple[Cell, ...]:
     return _classify(piece)
 
 
-@_cached
+@lru_cache(maxsize=65536)
 def _classify(piece: str) -> tuple[Cell, ...]:
     if piece.isdigit() or _VALUE.match(piece):
         return (Cell("value", piece),)
