@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import opencc
@@ -191,13 +191,26 @@ def strip_chrome(text: str) -> tuple[str, bool]:
         if len(line) > 80:  # navigation lines are short; article paragraphs are not
             kept.append(line)
             continue
-        if _CHROME_LINE.match(line):
+        kind = _line_kind(line)
+        if kind == _CHROME:
             removed = True
-            continue
-        if _PAGE_NUMBER.match(line):
-            continue
-        kept.append(line)
+        elif kind == _KEEP:
+            kept.append(line)
     return "\n".join(kept), removed
+
+
+_KEEP, _CHROME, _PAGE = range(3)
+
+
+@lru_cache(maxsize=65536)
+def _line_kind(line: str) -> int:
+    """Chrome, page number or text. Cached: short lines (table cells, template labels, page
+    furniture) repeat from report to report, and the chrome pattern is slow to try."""
+    if _CHROME_LINE.match(line):
+        return _CHROME
+    if _PAGE_NUMBER.match(line):
+        return _PAGE
+    return _KEEP
 
 
 def normalize(text: str) -> Normalized:
