@@ -1,4 +1,4 @@
-"""Hostile copies and non-reports: SEO-spam names, and notices about annual reports."""
+"""Hostile copies: SEO-spam names standing where the government's name belongs."""
 
 from __future__ import annotations
 
@@ -22,12 +22,6 @@ SPAM_NAME = re.compile(
     rf"(?:[\-_·]?[\w]{{0,8}}?(?:{_SPAM_ENDINGS}))*"
 )
 
-_NOTICE_TITLE = re.compile(
-    r"(?:通知|方案|意见|要点|函|公告|提醒|说明|解读|目录|指南|索引)$|^关于|编制(?:发布)?工作|报送"
-)
-_ABOUT_REPORTS = re.compile(r"年度报告|年报")
-
-
 def find_spam(text: str) -> list[str]:
     """The distinct spam names standing in the text, longest first."""
     names = {text[start:end] for start, end in spam_spans(text)}
@@ -49,11 +43,3 @@ def cut(text: str, spans: list[tuple[int, int]]) -> str:
         position = end
     kept.append(text[position:])
     return "".join(kept)
-
-
-def is_notice(title: str | None, first_line: str) -> bool:
-    """A notice, plan or guide about annual reports rather than a report itself."""
-    for candidate in (title, first_line):
-        if candidate and _ABOUT_REPORTS.search(candidate) and _NOTICE_TITLE.search(candidate):
-            return True
-    return False

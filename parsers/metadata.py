@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from parsers import vocabulary
+
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {
     "O": "0",
     "○": "0",
@@ -25,7 +27,7 @@ _ORG_SUFFIX = (
 )
 _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）·]{{2,30}}{_ORG_SUFFIX}$")
 _REPORT_WORDS = re.compile(r"报告|年报")
-_NOT_TITLE = ("根据", "按照", "依据", "本报告", "现将", "上一", "下一", "相关")
+_NOT_TITLE = ("根据", "按照", "依据", "本报告", "本年报", "本年度", "现将", "上一", "下一", "相关")
 
 
 def chinese_number(text: str) -> int:
@@ -59,20 +61,55 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
     """The report's title: the page's declared title, or a title line near the top.
 
     Near the top of a web page stand menu items such as "政府信息公开年报", so a title line
-    further down must name a year; the first line may do without.
+    further down must name a year; the first line may do without. A title run into the first
+    paragraph on one line ("…年度报告,根据《条例》…") is cut where the report's name ends.
     """
     if declared and _REPORT_WORDS.search(declared):
         return split_page_title(declared)[0] or None
-    head = [line.strip() for line in lines[:20] if line.strip()]
+    head = [_TITLE_LABEL.sub("", line.strip()).strip(" |") for line in lines[:20] if line.strip()]
     for i, line in enumerate(head[:12]):
-        if not _REPORT_WORDS.search(line) or len(line) > 60 or line.startswith(_NOT_TITLE):
+        line = _title_of(line)
+        if not line:
             continue
         if i == 0 or re.search(rf"{_YEAR}\s*年", line):
-            # A title printed on two lines: the issuer, then "2024 年政府信息公开工作年度报告".
-            if i > 0 and _ORG_LINE.match(head[i - 1]) and re.match(rf"\s*{_YEAR}", line):
+            # A title printed on two lines: "左贡县人民政府2021年度" / "信息公开年度报告".
+            after_issuer = i > 0 and bool(
+                _ORG_LINE.match(head[i - 1]) or _ENDS_WITH_YEAR.search(head[i - 1])
+            )
+            if after_issuer and (
+                re.match(rf"\s*{_YEAR}", line) or not re.search(rf"{_YEAR}\s*年", line)
+            ):
                 return head[i - 1] + re.sub(r"\s+", "", line)
             return line
+        if i > 0 and _ENDS_WITH_YEAR.search(head[i - 1]) and len(head[i - 1]) <= 30:
+            return head[i - 1] + line
     return None
+
+
+# "标 题 | …", "名  称: …": a metadata table's label before the title.
+_TITLE_LABEL = re.compile(r"^(?:标\s*题|名\s*称|题\s*目|文章标题)\s*[:|]\s*")
+_ENDS_WITH_YEAR = re.compile(rf"^[\u4e00-\u9fff()]{{2,30}}{_YEAR}\s*年度?$")
+_SENTENCE_MARK = re.compile(r"[,;:。，；：]")
+
+
+def _title_of(line: str) -> str | None:
+    """The line as a title, or its leading report name when a paragraph runs on after it."""
+    if not _REPORT_WORDS.search(line) or line.startswith(_NOT_TITLE):
+        return None
+    if len(line) <= 60 and not _SENTENCE_MARK.search(line):
+        return line
+    name = vocabulary.REPORT_NAME.search(line)
+    if not name or name.end() > 60:
+        return None
+    title = line[: name.end()].strip()
+    return None if _SENTENCE_MARK.search(title) else title
+
+
+def head_titles(lines: list[str], title: str | None) -> list[str]:
+    """The title, then the title-like lines near the top (a notice's or a plan's title has no
+    report words, so find_title does not return it)."""
+    head = [line.strip() for line in lines[:30] if line.strip()][:8]
+    return ([title] if title else []) + [line for line in head if 10 <= len(line) <= 60]
 
 
 def report_year(title: str | None, text: str) -> int | None:

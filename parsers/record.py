@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from parsers import doctype, metadata, prose
 from parsers import hazards as hazard_rules
-from parsers import metadata, prose
 from parsers.checks import application_checks, review_checks
 from parsers.errors import ParseError
 from parsers.extract import Extracted, extract
@@ -14,7 +14,7 @@ from parsers.fingerprint import simhash64, text_digest
 from parsers.labels import TEMPLATE_SIGNATURES
 from parsers.normalize import normalize
 from parsers.registry import resolve_region
-from parsers.sections import Section, mislabeled, split_sections, topic_of
+from parsers.sections import Section, mislabeled, split_sections
 from parsers.tables import read_active_disclosure, read_applications, read_review_litigation
 
 SCHEMA = "gov-reports/record@1"
@@ -22,9 +22,6 @@ PARSER_VERSION = "0.1.0"
 
 _TABLE3_START = re.compile(r"申请人情况|本年新收")
 _TABLE4_START = re.compile(r"行政复议")
-_REPORT_TITLE = re.compile(
-    r"(?:政府信息公开|政务公开|信息公开).{0,8}(?:年度)?(?:工作)?(?:报告|年报)"
-)
 
 
 def parse_bytes(
@@ -72,14 +69,19 @@ def parse_extracted(
     year = metadata.report_year(title, text)
     template = detect_template(text, year)
     sections = split_sections(text, canonical=template in ("2019", "2021"))
-    first_line = next((line.strip() for line in lines if line.strip()), "")
 
-    # "关于发布…年度报告的公告" may head the report itself: a notice-like title counts only when
-    # the body has neither the template's tables nor the report's sections.
-    if hazard_rules.is_notice(title, first_line) and not _substantive(sections, template):
+    tables = _tables(text, sections, template)
+    kind = doctype.classify(
+        metadata.head_titles(lines, title),
+        text,
+        sections,
+        template in ("2019", "2021") and _has_numbers(tables),
+    )
+    if kind == "notice":
         hazards.add("not-a-report")
         template = "unknown"
-    elif "needs-ocr" not in hazards and not _looks_like_report(title, text, sections, template):
+        tables = _tables(text, sections, template)
+    elif kind == "none" and "needs-ocr" not in hazards:
         raise ParseError("not a report: no report title, numbered sections or report tables")
 
     # On a hijacked copy the spam stood where the issuer's name belongs: the name is unknown.
@@ -102,7 +104,7 @@ def parse_extracted(
     }
     if any(mislabeled(s) for s in sections) and template in ("2019", "2021"):
         hazards.add("mislabeled-heading")
-    record.update(_tables(text, sections, template))
+    record.update(tables)
     checks = []
     if template in ("2019", "2021"):
         checks = application_checks(record["applications"] or {}) + review_checks(
@@ -151,18 +153,13 @@ def detect_template(text: str, year: int | None) -> str:
     return "pre2019"
 
 
-def _substantive(sections: list[Section], template: str) -> bool:
-    return (
-        template in ("2019", "2021") or sum(topic_of(s.heading) is not None for s in sections) >= 3
-    )
-
-
-def _looks_like_report(
-    title: str | None, text: str, sections: list[Section], template: str
-) -> bool:
-    if template in ("2019", "2021") or len(sections) >= 3:
-        return True
-    return bool(title and _REPORT_TITLE.search(title)) or bool(_REPORT_TITLE.search(text[:300]))
+def _has_numbers(tables: dict[str, Any]) -> bool:
+    """Any number read from the template's tables (table 二, 三 or 四)."""
+    for table in tables.values():
+        for row in (table or {}).values():
+            if any(isinstance(v, (int, float, dict)) and v is not None for v in row.values()):
+                return True
+    return False
 
 
 def _region(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.hazards import find_spam, is_notice
+from parsers.hazards import find_spam
+from parsers.vocabulary import is_notice_title
 from parsers.metadata import (
     chinese_number,
     find_issuer,
@@ -139,8 +140,8 @@ def test_spam_names_and_everyday_words() -> None:
 
 
 def test_notices_about_reports() -> None:
-    assert is_notice("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", "")
-    assert not is_notice("某县2023年政府信息公开工作年度报告", "")
+    assert is_notice_title("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知")
+    assert not is_notice_title("某县2023年政府信息公开工作年度报告")
 
 
 def test_a_report_under_an_announcement_title_is_a_report() -> None:
