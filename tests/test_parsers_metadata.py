@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from parsers.hazards import find_spam
-from parsers.vocabulary import is_notice_title
 from parsers.metadata import (
     chinese_number,
     find_issuer,
@@ -16,6 +15,7 @@ from parsers.metadata import (
 )
 from parsers.registry import resolve_region
 from parsers.sections import split_sections
+from parsers.vocabulary import is_notice_title
 
 
 def test_sections_skip_item_lists_and_split_inline_headings() -> None:
