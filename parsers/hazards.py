@@ -22,6 +22,7 @@ SPAM_NAME = re.compile(
     rf"(?:[\-_·]?[\w]{{0,8}}?(?:{_SPAM_ENDINGS}))*"
 )
 
+
 def find_spam(text: str) -> list[str]:
     """The distinct spam names standing in the text, longest first."""
     names = {text[start:end] for start, end in spam_spans(text)}

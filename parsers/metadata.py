@@ -80,7 +80,7 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
                 re.match(rf"\s*{_YEAR}", line) or not re.search(rf"{_YEAR}\s*年", line)
             ):
                 return head[i - 1] + re.sub(r"\s+", "", line)
-            return line
+            return line + _continuation(head[i + 1 : i + 2])
         if i > 0 and _ENDS_WITH_YEAR.search(head[i - 1]) and len(head[i - 1]) <= 30:
             return head[i - 1] + line
     return None
@@ -90,6 +90,18 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
 _TITLE_LABEL = re.compile(r"^(?:标\s*题|名\s*称|题\s*目|文章标题)\s*[:|]\s*")
 _ENDS_WITH_YEAR = re.compile(rf"^[\u4e00-\u9fff()]{{2,30}}{_YEAR}\s*年度?$")
 _SENTENCE_MARK = re.compile(r"[,;:。，；：]")
+
+
+_DOCUMENT_NOUN = re.compile(r"(?:通知|公告|通告|意见|的函|报告|年报|说明|方案|办法|制度|规定)$")
+
+
+def _continuation(following: list[str]) -> str:
+    """The rest of a title broken before its last words ("关于…年度报告" / "有关事项的通知")."""
+    if following and len(following[0]) <= 20 and _DOCUMENT_NOUN.search(following[0]):
+        tail = following[0]
+        if not _SENTENCE_MARK.search(tail) and not vocabulary.REPORT_NAME.search(tail):
+            return tail
+    return ""
 
 
 def _title_of(line: str) -> str | None:
@@ -108,8 +120,9 @@ def _title_of(line: str) -> str | None:
 def head_titles(lines: list[str], title: str | None) -> list[str]:
     """The title, then the title-like lines near the top (a notice's or a plan's title has no
     report words, so find_title does not return it)."""
-    head = [line.strip() for line in lines[:30] if line.strip()][:8]
-    return ([title] if title else []) + [line for line in head if 10 <= len(line) <= 60]
+    head = [line.strip() for line in lines[:30] if line.strip()][:9]
+    joined = [line + _continuation(head[i + 1 : i + 2]) for i, line in enumerate(head)]
+    return ([title] if title else []) + [line for line in joined if 10 <= len(line) <= 60]
 
 
 def report_year(title: str | None, text: str) -> int | None:
