@@ -27,7 +27,19 @@ _ORG_SUFFIX = (
 )
 _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）·]{{2,30}}{_ORG_SUFFIX}$")
 _REPORT_WORDS = re.compile(r"报告|年报")
-_NOT_TITLE = ("根据", "按照", "依据", "本报告", "本年报", "本年度", "现将", "上一", "下一", "相关")
+_NOT_TITLE = (
+    "根据",
+    "按照",
+    "依据",
+    "本报告",
+    "本年报",
+    "本年度",
+    "现将",
+    "为",
+    "上一",
+    "下一",
+    "相关",
+)
 
 
 def chinese_number(text: str) -> int:
@@ -87,9 +99,11 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
 
 
 # "标 题 | …", "名  称: …": a metadata table's label before the title.
-_TITLE_LABEL = re.compile(r"^(?:标\s*题|名\s*称|题\s*目|文章标题)\s*[:|]\s*")
+_TITLE_LABEL = re.compile(r"^[-•·?？\s]*(?:(?:标\s*题|名\s*称|题\s*目|文章标题)(?:\s*[:|]|\s)\s*)?")
 _ENDS_WITH_YEAR = re.compile(rf"^[\u4e00-\u9fff()]{{2,30}}{_YEAR}\s*年度?$")
 _SENTENCE_MARK = re.compile(r"[,;:。，；：]")
+_RUN_ON = re.compile(r"(?:报告|年报)(?:根据|依据|按照|是)|《$")
+_BREADCRUMB = re.compile(r"(?:/.*){2}|(?:>.*){2}|(?:».*){2}")
 
 
 _DOCUMENT_NOUN = re.compile(r"(?:通知|公告|通告|意见|的函|报告|年报|说明|方案|办法|制度|规定)$")
@@ -106,12 +120,14 @@ def _continuation(following: list[str]) -> str:
 
 def _title_of(line: str) -> str | None:
     """The line as a title, or its leading report name when a paragraph runs on after it."""
-    if not _REPORT_WORDS.search(line) or line.startswith(_NOT_TITLE):
+    if " | " in line:  # "每日一报 | 辽宁2015年…年度报告": the part that names the report
+        line = next((part for part in line.split(" | ") if _REPORT_WORDS.search(part)), line)
+    if not _REPORT_WORDS.search(line) or line.startswith(_NOT_TITLE) or _BREADCRUMB.search(line):
         return None
-    if len(line) <= 60 and not _SENTENCE_MARK.search(line):
+    if len(line) <= 60 and not _SENTENCE_MARK.search(line) and not _RUN_ON.search(line):
         return line
     name = vocabulary.REPORT_NAME.search(line)
-    if not name or name.end() > 60:
+    if not name or name.end() > 60 or not re.search("信息公开|政务公开", name.group(0)):
         return None
     title = line[: name.end()].strip()
     return None if _SENTENCE_MARK.search(title) else title
@@ -125,6 +141,23 @@ def head_titles(lines: list[str], title: str | None) -> list[str]:
     return ([title] if title else []) + [line for line in joined if 10 <= len(line) <= 60]
 
 
+_YEAR_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        # the statistics period: "统计期限自2013年1月1日起至12月31日止"
+        rf"(?:统计|期限|时限|时间|区间|所列数据|数据为|涵盖|起止)[^。]{{0,16}}?{_YEAR}\s*年\s*1\s*月\s*1\s*日",
+        rf"{_YEAR}\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|-|—)\s*(?:{_YEAR}\s*年\s*)?12\s*月\s*31\s*日",
+        rf"(?:截至|截止)\s*{_YEAR}\s*年\s*(?:12\s*月\s*31\s*日|底)",
+        # the year's work, first person: "2019年度我局共收到…", "2016年初,我乡…"
+        rf"(?:^|\n|。)\s*{_YEAR}\s*年(?:度|初)?\s*[,，]?\s*(?:我|本|全)(?:县|区|市|局|镇|乡|街道|办|委|中心|省|厅|单位|部门|旗|苏木)",
+        # the report naming itself
+        rf"{_YEAR}\s*年度?(?:政府信息公开|政务公开|信息公开)[^。\n]{{0,12}}?(?:年度)?(?:报告|工作)",
+        rf"(?:现将|现就|公布|发布)[^。\n]{{0,30}}?{_YEAR}\s*年",
+        rf"(?:^|\n)\s*{_YEAR}\s*年度?\s*(?:[,，]|年报|年度报告)",
+    )
+)
+
+
 def report_year(title: str | None, text: str) -> int | None:
     """The year the report covers: from the title, else from the statistics period or the
     opening sentences. Never from the publication date alone."""
@@ -132,14 +165,8 @@ def report_year(title: str | None, text: str) -> int | None:
         match = re.search(rf"{_YEAR}\s*年", title)
         if match:
             return chinese_number(match.group(1))
-    patterns = (
-        rf"(?:统计|期限|时限|时间|区间)[^。\n]{{0,12}}?{_YEAR}\s*年\s*1\s*月\s*1\s*日",
-        rf"{_YEAR}\s*年度?(?:政府信息公开|政务公开|信息公开)[^。\n]{{0,12}}?(?:年度)?(?:报告|工作)",
-        rf"(?:现将|现就|公布|发布)[^。\n]{{0,30}}?{_YEAR}\s*年",
-        rf"(?:^|\n)\s*{_YEAR}\s*年度?\s*[,，]",
-    )
-    for pattern in patterns:
-        match = re.search(pattern, text[:6000])
+    for pattern in _YEAR_PATTERNS:
+        match = pattern.search(text[:6000])
         if match:
             year = chinese_number(match.group(1))
             if 2000 <= year <= 2100:
@@ -174,7 +201,7 @@ def find_issuer(
     prefix = None
     if title:
         match = re.match(rf"^(.*?)\s*{_YEAR}\s*年", title)
-        prefix = match.group(1).strip(" ·") if match else None
+        prefix = re.sub(r"关于$", "", match.group(1).strip(" ·")) if match else None
     if prefix:
         if re.search(f"{_ORG_SUFFIX}$", prefix):
             return prefix
@@ -190,18 +217,27 @@ def find_issuer(
         found = re.search(rf"{place}人民政府办公[室厅]", text)
         if found:
             return found.group(0)
-    match = re.search(
-        rf"(?:现向社会公布|现予公布|现公布)([\u4e00-\u9fff]{{2,30}}?{_ORG_SUFFIX})\s*{_YEAR}\s*年",
-        text[:2000],
-    )
-    if match:
-        return match.group(1)
+    for frame in _ISSUER_FRAMES:
+        for match in frame.finditer(text[:2000]):
+            if not match.group(1).startswith(("我", "本", "各", "全")):
+                return match.group(1)
     for line in reversed(lines[-8:]):
         candidate = line.strip()
         if _ORG_LINE.match(candidate) and len(candidate) <= 30:
             return candidate
     return None
 
+
+_ORG = rf"[\u4e00-\u9fff()]{{2,30}}?{_ORG_SUFFIX}"
+# Where reports name their issuer when the title does not: "现将富县人民政府2024年…报告予以公开",
+# "由北京市商务委员会编制的2013年度…", a line "武江区龙归镇人民政府2016年政府信息公开年度报告".
+_ISSUER_FRAMES = (
+    re.compile(
+        rf"(?:现将|现予公布|现公布|现向社会公布|公开|公布|发布|编制)\s*({_ORG})\s*{_YEAR}\s*年"
+    ),
+    re.compile(rf"由\s*({_ORG}|[\u4e00-\u9fff]{{2,20}}?办)\s*(?:负责)?编制"),
+    re.compile(rf"(?:^|\n)\s*({_ORG})\s*{_YEAR}\s*年度?[^\n。]{{0,20}}?(?:报告|年报)"),
+)
 
 _SELF_MARKERS = {
     "government": (r"[我本全](?:县|区|市|旗)(?!委|直)", r"(?:县|区|市|旗)委、(?:县|区|市|旗)政府"),
