@@ -55,8 +55,9 @@ def parse_extracted(
     declared_printed = declared.text if declared else None
     declared_title = declared.parse_text if declared else None
 
-    spans = hazard_rules.spam_spans(text)
-    title_spans = hazard_rules.spam_spans(declared_title) if declared_title else []
+    names = hazard_rules.spam_name_spans(text)
+    spans = hazard_rules.merged(names + hazard_rules.fake_address_spans(text))
+    title_spans = hazard_rules.spam_name_spans(declared_title) if declared_title else []
     spam = bool(spans or title_spans)
     if spam:
         hazards.add("spam-hijack")
@@ -84,9 +85,11 @@ def parse_extracted(
     elif kind == "none" and "needs-ocr" not in hazards:
         raise ParseError("not a report: no report title, numbered sections or report tables")
 
-    # On a hijacked copy the spam stood where the issuer's name belongs: the name is unknown.
+    # Where a spam name stood, it stood where the issuer's name belongs: the name is unknown. A
+    # fake portal address alone leaves the printed name standing.
     site_name = metadata.split_page_title(declared_title)[1] if declared_title else None
-    issuer = None if spam else metadata.find_issuer(title, text, lines, site_name)
+    spam_name = bool(names or title_spans)
+    issuer = None if spam_name else metadata.find_issuer(title, text, lines, site_name)
     record: dict[str, Any] = {
         "schema": SCHEMA,
         "doc_id": doc_id,
