@@ -22,6 +22,9 @@ PARSER_VERSION = "0.1.0"
 
 _TABLE3_START = re.compile(r"申请人情况|本年新收")
 _TABLE4_START = re.compile(r"行政复议")
+# What only reports under the 2019 regulation say (its article 50, its decree number, the
+# section on applications "收到和处理", the national format).
+_POST_2019 = re.compile(r"第五十条|711号|收到和处理政府信息公开申请|年度报告格式")
 
 
 def parse_bytes(
@@ -71,7 +74,7 @@ def parse_extracted(
     template = detect_template(text, year)
     sections = split_sections(text, canonical=template in ("2019", "2021"))
 
-    tables = _tables(text, sections, template)
+    tables = _tables(text, sections, template, year)
     kind = doctype.classify(
         metadata.head_titles(lines, title),
         text,
@@ -81,7 +84,7 @@ def parse_extracted(
     if kind == "notice":
         hazards.add("not-a-report")
         template = "unknown"
-        tables = _tables(text, sections, template)
+        tables = _tables(text, sections, template, year)
     elif kind == "none" and "needs-ocr" not in hazards:
         raise ParseError("not a report: no report title, numbered sections or report tables")
 
@@ -153,6 +156,8 @@ def detect_template(text: str, year: int | None) -> str:
     if "本年新收" in text or ("予以公开" in text and re.search(r"七\W{0,2}总计", text)):
         # Table 三 without table 二's signatures: the year decides which format it was.
         return "2021" if year and year >= 2021 else "2019"
+    if (year is not None and year >= 2019) or (year is None and _POST_2019.search(text)):
+        return "unknown"  # a report under the 2019 regulation whose tables are not in the text
     return "pre2019"
 
 
@@ -181,14 +186,14 @@ def _region(
     return text[match.start() : end]
 
 
-def _tables(text: str, sections: list[Section], template: str) -> dict[str, Any]:
+def _tables(text: str, sections: list[Section], template: str, year: int | None) -> dict[str, Any]:
     if template not in ("2019", "2021"):
-        body = "\n".join(s.text for s in sections) or text
         if template == "pre2019":
+            parts = [(s.heading, s.text) for s in sections] or [("", text)]
             return {
                 "active_disclosure": None,
-                "applications": prose.prose_applications(body),
-                "review_litigation": prose.prose_review_litigation(body),
+                "applications": prose.prose_applications(parts, year),
+                "review_litigation": prose.prose_review_litigation("\n".join(t for _, t in parts)),
             }
         return {"active_disclosure": None, "applications": None, "review_litigation": None}
     table2 = _region(text, sections, 2, re.compile(r"第二十条"), 3)
