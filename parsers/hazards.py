@@ -81,6 +81,32 @@ def merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+_CJK = "\u4e00-\u9fff"
+# GBK text that lost a byte on a mirror: the characters after the loss are read one byte out of
+# step ("海口市人民政府" → "??谑腥嗣裾"), or bytes lost their high bit and became ASCII between
+# the characters ("三校”制度，" → "三?!敝贫?,").
+_OUT_OF_STEP = re.compile(rf"[?？]{{2}}([{_CJK}]{{3,12}})")
+_HIGH_BIT_LOST = re.compile(rf"[{_CJK}][?？][!-~][{_CJK}]{{1,8}}[?？][!-~]")
+
+
+def garbled_gbk(text: str) -> bool:
+    """Signs of GBK bytes read out of step: the characters read one byte later spell words
+    the text also prints correctly, or ASCII stands where bytes lost their high bit."""
+    if "?" not in text and "？" not in text:
+        return False
+    if _HIGH_BIT_LOST.search(text):
+        return True
+    for match in _OUT_OF_STEP.finditer(text):
+        try:
+            shifted = match.group(1).encode("gbk")[1:]
+            words = shifted[: len(shifted) // 2 * 2].decode("gbk")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if len(words) >= 3 and words[:3] in text.replace(match.group(0), ""):
+            return True
+    return False
+
+
 def find_spam(text: str) -> list[str]:
     """The distinct spam names standing in the text, longest first."""
     names = {text[start:end] for start, end in spam_spans(text)}

@@ -52,6 +52,8 @@ def parse_extracted(
     text_sha256, doc_id = text_digest(extracted.text)
     norm = normalize(extracted.text)
     hazards = set(norm.hazards) | set(extracted.hazards)
+    if hazard_rules.garbled_gbk(extracted.text):
+        hazards.add("mojibake")
     # Parse the folded text; show what was printed (the two are aligned character for character).
     printed, text = norm.text, norm.parse_text
     declared = normalize(extracted.title) if extracted.title else None
