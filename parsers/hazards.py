@@ -1,4 +1,4 @@
-"""Hostile copies and non-reports: SEO-spam names, and notices about annual reports."""
+"""Hostile copies: SEO-spam names standing where the government's name belongs."""
 
 from __future__ import annotations
 
@@ -23,10 +23,89 @@ SPAM_NAME = re.compile(
     rf"(?:[\-_·]?[\w]{{0,8}}?(?:{_SPAM_ENDINGS}))*"
 )
 
-_NOTICE_TITLE = re.compile(
-    r"(?:通知|方案|意见|要点|函|公告|提醒|说明|解读|目录|指南|索引)$|^关于|编制(?:发布)?工作|报送"
+
+# Words only spam pages use, whatever stands around them ("365体育投注", "bt365备用网址",
+# "《即时比分公报》", a porn header). Everyday words (体育, 平台, 久久为功) are not among them.
+_SPAM_MARKER = re.compile(
+    r"投注|博彩|赌场|娱乐城|娱城|即时比分|比分直播|足球网|备用网址|提款|网页版登录|官网入口|官方入口"
+    r"|百家乐|老虎机|六合彩|买球|菠萝视频|精品国产|国产精品|中文字幕|无码|欧美激情|金沙城|葡京|威尼斯人"
+    r"|威廉希尔|华体会|bt365|mobile365|365(?:体育|官方|提款)|(?<![A-Za-z])hth(?![A-Za-z])"
 )
-_ABOUT_REPORTS = re.compile(r"年度报告|年报")
+# What such a name is made of around its marker: brand words, Latin letters, digits and the
+# brackets and dashes hijackers write; ordinary Chinese text ends it.
+_SPAM_PART = (
+    r"(?:体育|彩票|娱乐|棋牌|真人|电竞|竞猜|官方|官网|平台|网站|网址|入口|登录|下载|中文|正版|中国|澳门"
+    r"|欧洲杯|亚洲|国产|成人|一区|二区|日韩|韩日|欧美|精品|激情|一级|乱码|视频|足球|威廉|金沙|新甫京"
+    r"|城中心|备用|网页版|提款|一直在处理中|[A-Za-z0-9ⅴ\-_*.·|【】\[\] ])"
+)
+_SPAM_LEFT = re.compile(rf"(?:{_SPAM_PART})+$")
+_SPAM_RIGHT = re.compile(rf"(?:{_SPAM_PART})+")
+# A non-government address given as the government's site: "门户网站(http://www.91mtk.com)",
+# or standing where the name belongs at the start of a line ("puroview.com沙头镇").
+_DOMAIN = r"(?:https?://)?(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,6}"
+_PORTAL_ADDRESS = re.compile(
+    rf"(?:网站|网址|政府网|门户|站)[^。\n,，]{{0,12}}?[(（“\":：]\s*({_DOMAIN})"
+    rf"|(?:^|\n)\s*((?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|net|cc|top|vip|xyz|info))(?=[\u4e00-\u9fff])"
+)
+_GOVERNMENT_DOMAIN = re.compile(r"\.gov\b|gov\.cn|\.org\.cn|\.edu\.cn", re.IGNORECASE)
+
+
+def _marker_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _SPAM_MARKER.finditer(text):
+        start, end = match.span()
+        left = _SPAM_LEFT.search(text[max(0, start - 60) : start])
+        right = _SPAM_RIGHT.match(text, end)
+        start -= len(left.group(0)) if left else 0
+        end = right.end() if right else end
+        spans.append((start + (len(text[start:end]) - len(text[start:end].lstrip())), end))
+    return spans
+
+
+def fake_address_spans(text: str) -> list[tuple[int, int]]:
+    """Non-government addresses given as the government's site."""
+    spans = []
+    for match in _PORTAL_ADDRESS.finditer(text):
+        group = 1 if match.group(1) else 2
+        if not _GOVERNMENT_DOMAIN.search(match.group(group)):
+            spans.append(match.span(group))
+    return spans
+
+
+def merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+_CJK = "\u4e00-\u9fff"
+# GBK text that lost a byte on a mirror: the characters after the loss are read one byte out of
+# step ("海口市人民政府" → "??谑腥嗣裾"), or bytes lost their high bit and became ASCII between
+# the characters ("三校”制度，" → "三?!敝贫?,").
+_OUT_OF_STEP = re.compile(rf"[?？]{{2}}([{_CJK}]{{3,12}})")
+_HIGH_BIT_LOST = re.compile(rf"[{_CJK}][?？][!-~][{_CJK}]{{1,8}}[?？][!-~]")
+
+
+def garbled_gbk(text: str) -> bool:
+    """Signs of GBK bytes read out of step: the characters read one byte later spell words
+    the text also prints correctly, or ASCII stands where bytes lost their high bit."""
+    if "?" not in text and "？" not in text:
+        return False
+    if _HIGH_BIT_LOST.search(text):
+        return True
+    for match in _OUT_OF_STEP.finditer(text):
+        try:
+            shifted = match.group(1).encode("gbk")[1:]
+            words = shifted[: len(shifted) // 2 * 2].decode("gbk")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if len(words) >= 3 and words[:3] in text.replace(match.group(0), ""):
+            return True
+    return False
 
 
 def find_spam(text: str) -> list[str]:
@@ -36,10 +115,16 @@ def find_spam(text: str) -> list[str]:
 
 
 def spam_spans(text: str) -> list[tuple[int, int]]:
-    """Where spam names stand in the text (start, end), in order."""
-    if not _SPAM_TRIGGER.search(text):
-        return []
-    return [m.span() for m in SPAM_NAME.finditer(text)]
+    """Where spam names and fake portal addresses stand in the text (start, end), in order."""
+    return merged(spam_name_spans(text) + fake_address_spans(text))
+
+
+def spam_name_spans(text: str) -> list[tuple[int, int]]:
+    """Where gambling, lottery or porn names stand in the text (start, end), in order."""
+    spans = _marker_spans(text)
+    if _SPAM_TRIGGER.search(text):
+        spans += [m.span() for m in SPAM_NAME.finditer(text)]
+    return merged(spans)
 
 
 def cut(text: str, spans: list[tuple[int, int]]) -> str:
@@ -50,11 +135,3 @@ def cut(text: str, spans: list[tuple[int, int]]) -> str:
         position = end
     kept.append(text[position:])
     return "".join(kept)
-
-
-def is_notice(title: str | None, first_line: str) -> bool:
-    """A notice, plan or guide about annual reports rather than a report itself."""
-    for candidate in (title, first_line):
-        if candidate and _ABOUT_REPORTS.search(candidate) and _NOTICE_TITLE.search(candidate):
-            return True
-    return False

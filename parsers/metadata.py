@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from parsers import vocabulary
+
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {
     "O": "0",
     "○": "0",
@@ -25,7 +27,19 @@ _ORG_SUFFIX = (
 )
 _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）·]{{2,30}}{_ORG_SUFFIX}$")
 _REPORT_WORDS = re.compile(r"报告|年报")
-_NOT_TITLE = ("根据", "按照", "依据", "本报告", "现将", "上一", "下一", "相关")
+_NOT_TITLE = (
+    "根据",
+    "按照",
+    "依据",
+    "本报告",
+    "本年报",
+    "本年度",
+    "现将",
+    "为",
+    "上一",
+    "下一",
+    "相关",
+)
 
 
 def chinese_number(text: str) -> int:
@@ -59,20 +73,89 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
     """The report's title: the page's declared title, or a title line near the top.
 
     Near the top of a web page stand menu items such as "政府信息公开年报", so a title line
-    further down must name a year; the first line may do without.
+    further down must name a year; the first line may do without. A title run into the first
+    paragraph on one line ("…年度报告,根据《条例》…") is cut where the report's name ends.
     """
     if declared and _REPORT_WORDS.search(declared):
         return split_page_title(declared)[0] or None
-    head = [line.strip() for line in lines[:20] if line.strip()]
+    head = [_TITLE_LABEL.sub("", line.strip()).strip(" |") for line in lines[:20] if line.strip()]
     for i, line in enumerate(head[:12]):
-        if not _REPORT_WORDS.search(line) or len(line) > 60 or line.startswith(_NOT_TITLE):
+        line = _title_of(line)
+        if not line:
             continue
         if i == 0 or re.search(rf"{_YEAR}\s*年", line):
-            # A title printed on two lines: the issuer, then "2024 年政府信息公开工作年度报告".
-            if i > 0 and _ORG_LINE.match(head[i - 1]) and re.match(rf"\s*{_YEAR}", line):
+            # A title printed on two lines: "左贡县人民政府2021年度" / "信息公开年度报告".
+            after_issuer = i > 0 and bool(
+                _ORG_LINE.match(head[i - 1]) or _ENDS_WITH_YEAR.search(head[i - 1])
+            )
+            if after_issuer and (
+                re.match(rf"\s*{_YEAR}", line) or not re.search(rf"{_YEAR}\s*年", line)
+            ):
                 return head[i - 1] + re.sub(r"\s+", "", line)
-            return line
+            return line + _continuation(head[i + 1 : i + 2])
+        if i > 0 and _ENDS_WITH_YEAR.search(head[i - 1]) and len(head[i - 1]) <= 30:
+            return head[i - 1] + line
     return None
+
+
+# "标 题 | …", "名  称: …": a metadata table's label before the title.
+_TITLE_LABEL = re.compile(r"^[-•·?？\s]*(?:(?:标\s*题|名\s*称|题\s*目|文章标题)(?:\s*[:|]|\s)\s*)?")
+_ENDS_WITH_YEAR = re.compile(rf"^[\u4e00-\u9fff()]{{2,30}}{_YEAR}\s*年度?$")
+_SENTENCE_MARK = re.compile(r"[,;:。，；：]")
+_RUN_ON = re.compile(r"(?:报告|年报)(?:根据|依据|按照|是)|《$")
+_BREADCRUMB = re.compile(r"(?:/.*){2}|(?:>.*){2}|(?:».*){2}")
+
+
+_DOCUMENT_NOUN = re.compile(r"(?:通知|公告|通告|意见|的函|报告|年报|说明|方案|办法|制度|规定)$")
+
+
+def _continuation(following: list[str]) -> str:
+    """The rest of a title broken before its last words ("关于…年度报告" / "有关事项的通知")."""
+    if following and len(following[0]) <= 20 and _DOCUMENT_NOUN.search(following[0]):
+        tail = following[0]
+        if not _SENTENCE_MARK.search(tail) and not vocabulary.REPORT_NAME.search(tail):
+            return tail
+    return ""
+
+
+def _title_of(line: str) -> str | None:
+    """The line as a title, or its leading report name when a paragraph runs on after it."""
+    if " | " in line:  # "每日一报 | 辽宁2015年…年度报告": the part that names the report
+        line = next((part for part in line.split(" | ") if _REPORT_WORDS.search(part)), line)
+    if not _REPORT_WORDS.search(line) or line.startswith(_NOT_TITLE) or _BREADCRUMB.search(line):
+        return None
+    if len(line) <= 60 and not _SENTENCE_MARK.search(line) and not _RUN_ON.search(line):
+        return line
+    name = vocabulary.REPORT_NAME.search(line)
+    if not name or name.end() > 60 or not re.search("信息公开|政务公开", name.group(0)):
+        return None
+    title = line[: name.end()].strip()
+    return None if _SENTENCE_MARK.search(title) else title
+
+
+def head_titles(lines: list[str], title: str | None) -> list[str]:
+    """The title, then the title-like lines near the top (a notice's or a plan's title has no
+    report words, so find_title does not return it)."""
+    head = [line.strip() for line in lines[:30] if line.strip()][:9]
+    joined = [line + _continuation(head[i + 1 : i + 2]) for i, line in enumerate(head)]
+    return ([title] if title else []) + [line for line in joined if 10 <= len(line) <= 60]
+
+
+_YEAR_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        # the statistics period: "统计期限自2013年1月1日起至12月31日止"
+        rf"(?:统计|期限|时限|时间|区间|所列数据|数据为|涵盖|起止)[^。]{{0,16}}?{_YEAR}\s*年\s*1\s*月\s*1\s*日",
+        rf"{_YEAR}\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|-|—)\s*(?:{_YEAR}\s*年\s*)?12\s*月\s*31\s*日",
+        rf"(?:截至|截止)\s*{_YEAR}\s*年\s*(?:12\s*月\s*31\s*日|底)",
+        # the year's work, first person: "2019年度我局共收到…", "2016年初,我乡…"
+        rf"(?:^|\n|。)\s*{_YEAR}\s*年(?:度|初)?\s*[,，]?\s*(?:我|本|全)(?:县|区|市|局|镇|乡|街道|办|委|中心|省|厅|单位|部门|旗|苏木)",
+        # the report naming itself
+        rf"{_YEAR}\s*年度?(?:政府信息公开|政务公开|信息公开)[^。\n]{{0,12}}?(?:年度)?(?:报告|工作)",
+        rf"(?:现将|现就|公布|发布)[^。\n]{{0,30}}?{_YEAR}\s*年",
+        rf"(?:^|\n)\s*{_YEAR}\s*年度?\s*(?:[,，]|年报|年度报告)",
+    )
+)
 
 
 def report_year(title: str | None, text: str) -> int | None:
@@ -82,14 +165,8 @@ def report_year(title: str | None, text: str) -> int | None:
         match = re.search(rf"{_YEAR}\s*年", title)
         if match:
             return chinese_number(match.group(1))
-    patterns = (
-        rf"(?:统计|期限|时限|时间|区间)[^。\n]{{0,12}}?{_YEAR}\s*年\s*1\s*月\s*1\s*日",
-        rf"{_YEAR}\s*年度?(?:政府信息公开|政务公开|信息公开)[^。\n]{{0,12}}?(?:年度)?(?:报告|工作)",
-        rf"(?:现将|现就|公布|发布)[^。\n]{{0,30}}?{_YEAR}\s*年",
-        rf"(?:^|\n)\s*{_YEAR}\s*年度?\s*[,，]",
-    )
-    for pattern in patterns:
-        match = re.search(pattern, text[:6000])
+    for pattern in _YEAR_PATTERNS:
+        match = pattern.search(text[:6000])
         if match:
             year = chinese_number(match.group(1))
             if 2000 <= year <= 2100:
@@ -124,7 +201,7 @@ def find_issuer(
     prefix = None
     if title:
         match = re.match(rf"^(.*?)\s*{_YEAR}\s*年", title)
-        prefix = match.group(1).strip(" ·") if match else None
+        prefix = re.sub(r"关于$", "", match.group(1).strip(" ·")) if match else None
     if prefix:
         if re.search(f"{_ORG_SUFFIX}$", prefix):
             return prefix
@@ -140,18 +217,27 @@ def find_issuer(
         found = re.search(rf"{place}人民政府办公[室厅]", text)
         if found:
             return found.group(0)
-    match = re.search(
-        rf"(?:现向社会公布|现予公布|现公布)([\u4e00-\u9fff]{{2,30}}?{_ORG_SUFFIX})\s*{_YEAR}\s*年",
-        text[:2000],
-    )
-    if match:
-        return match.group(1)
+    for frame in _ISSUER_FRAMES:
+        for match in frame.finditer(text[:2000]):
+            if not match.group(1).startswith(("我", "本", "各", "全")):
+                return match.group(1)
     for line in reversed(lines[-8:]):
         candidate = line.strip()
         if _ORG_LINE.match(candidate) and len(candidate) <= 30:
             return candidate
     return None
 
+
+_ORG = rf"[\u4e00-\u9fff()]{{2,30}}?{_ORG_SUFFIX}"
+# Where reports name their issuer when the title does not: "现将富县人民政府2024年…报告予以公开",
+# "由北京市商务委员会编制的2013年度…", a line "武江区龙归镇人民政府2016年政府信息公开年度报告".
+_ISSUER_FRAMES = (
+    re.compile(
+        rf"(?:现将|现予公布|现公布|现向社会公布|公开|公布|发布|编制)\s*({_ORG})\s*{_YEAR}\s*年"
+    ),
+    re.compile(rf"由\s*({_ORG}|[\u4e00-\u9fff]{{2,20}}?办)\s*(?:负责)?编制"),
+    re.compile(rf"(?:^|\n)\s*({_ORG})\s*{_YEAR}\s*年度?[^\n。]{{0,20}}?(?:报告|年报)"),
+)
 
 _SELF_MARKERS = {
     kind: tuple(map(re.compile, patterns))

@@ -184,6 +184,16 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
+def _legible(text: str, simplified: str) -> tuple[str, str]:
+    """The lines that are not mis-decoded (no U+FFFD), which alone tell the script: UTF-8 read
+    as GBK is full of rare characters that conversion changes."""
+    if "\ufffd" not in text:
+        return text, simplified
+    pairs = zip(text.split("\n"), simplified.split("\n"), strict=False)
+    kept = [(a, b) for a, b in pairs if "\ufffd" not in a]
+    return "\n".join(a for a, _ in kept), "\n".join(b for _, b in kept)
+
+
 def strip_chrome(text: str) -> tuple[str, bool]:
     """Drop navigation lines ("上一条:…", 打印/关闭, 字号, share buttons) and page numbers."""
     kept, removed = [], False
@@ -224,7 +234,7 @@ def normalize(text: str) -> Normalized:
     if glossed:
         hazards.add("pinyin-annotations")
     simplified = to_simplified(text)
-    script = detect_script(text, simplified)
+    script = detect_script(*_legible(text, simplified))
     if script == "traditional":
         hazards.add("traditional-script")
     text, chrome = strip_chrome(simplified)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from parsers import doctype, metadata, prose
 from parsers import hazards as hazard_rules
-from parsers import metadata, prose
 from parsers.checks import application_checks, review_checks
 from parsers.errors import ParseError
 from parsers.extract import Extracted, extract
@@ -14,7 +14,7 @@ from parsers.fingerprint import simhash64, text_digest
 from parsers.labels import TEMPLATE_SIGNATURES
 from parsers.normalize import normalize
 from parsers.registry import resolve_region
-from parsers.sections import Section, mislabeled, split_sections, topic_of
+from parsers.sections import Section, mislabeled, split_sections
 from parsers.tables import read_active_disclosure, read_applications, read_review_litigation
 
 SCHEMA = "gov-reports/record@1"
@@ -22,9 +22,9 @@ PARSER_VERSION = "0.1.0"
 
 _TABLE3_START = re.compile(r"申请人情况|本年新收")
 _TABLE4_START = re.compile(r"行政复议")
-_REPORT_TITLE = re.compile(
-    r"(?:政府信息公开|政务公开|信息公开).{0,8}(?:年度)?(?:工作)?(?:报告|年报)"
-)
+# What only reports under the 2019 regulation say (its article 50, its decree number, the
+# section on applications "收到和处理", the national format).
+_POST_2019 = re.compile(r"第五十条|711号|收到和处理政府信息公开申请|年度报告格式")
 
 
 def parse_bytes(
@@ -52,14 +52,17 @@ def parse_extracted(
     text_sha256, doc_id = text_digest(extracted.text)
     norm = normalize(extracted.text)
     hazards = set(norm.hazards) | set(extracted.hazards)
+    if hazard_rules.garbled_gbk(extracted.text):
+        hazards.add("mojibake")
     # Parse the folded text; show what was printed (the two are aligned character for character).
     printed, text = norm.text, norm.parse_text
     declared = normalize(extracted.title) if extracted.title else None
     declared_printed = declared.text if declared else None
     declared_title = declared.parse_text if declared else None
 
-    spans = hazard_rules.spam_spans(text)
-    title_spans = hazard_rules.spam_spans(declared_title) if declared_title else []
+    names = hazard_rules.spam_name_spans(text)
+    spans = hazard_rules.merged(names + hazard_rules.fake_address_spans(text))
+    title_spans = hazard_rules.spam_name_spans(declared_title) if declared_title else []
     spam = bool(spans or title_spans)
     if spam:
         hazards.add("spam-hijack")
@@ -72,19 +75,26 @@ def parse_extracted(
     year = metadata.report_year(title, text)
     template = detect_template(text, year)
     sections = split_sections(text, canonical=template in ("2019", "2021"))
-    first_line = next((line.strip() for line in lines if line.strip()), "")
 
-    # "关于发布…年度报告的公告" may head the report itself: a notice-like title counts only when
-    # the body has neither the template's tables nor the report's sections.
-    if hazard_rules.is_notice(title, first_line) and not _substantive(sections, template):
+    tables = _tables(text, sections, template, year)
+    kind = doctype.classify(
+        metadata.head_titles(lines, title),
+        text,
+        sections,
+        template in ("2019", "2021") and _has_numbers(tables),
+    )
+    if kind == "notice":
         hazards.add("not-a-report")
         template = "unknown"
-    elif "needs-ocr" not in hazards and not _looks_like_report(title, text, sections, template):
+        tables = _tables(text, sections, template, year)
+    elif kind == "none" and "needs-ocr" not in hazards:
         raise ParseError("not a report: no report title, numbered sections or report tables")
 
-    # On a hijacked copy the spam stood where the issuer's name belongs: the name is unknown.
+    # Where a spam name stood, it stood where the issuer's name belongs: the name is unknown. A
+    # fake portal address alone leaves the printed name standing.
     site_name = metadata.split_page_title(declared_title)[1] if declared_title else None
-    issuer = None if spam else metadata.find_issuer(title, text, lines, site_name)
+    spam_name = bool(names or title_spans)
+    issuer = None if spam_name else metadata.find_issuer(title, text, lines, site_name)
     record: dict[str, Any] = {
         "schema": SCHEMA,
         "doc_id": doc_id,
@@ -102,7 +112,7 @@ def parse_extracted(
     }
     if any(mislabeled(s) for s in sections) and template in ("2019", "2021"):
         hazards.add("mislabeled-heading")
-    record.update(_tables(text, sections, template))
+    record.update(tables)
     checks = []
     if template in ("2019", "2021"):
         checks = application_checks(record["applications"] or {}) + review_checks(
@@ -148,21 +158,18 @@ def detect_template(text: str, year: int | None) -> str:
     if "本年新收" in text or ("予以公开" in text and re.search(r"七\W{0,2}总计", text)):
         # Table 三 without table 二's signatures: the year decides which format it was.
         return "2021" if year and year >= 2021 else "2019"
+    if (year is not None and year >= 2019) or (year is None and _POST_2019.search(text)):
+        return "unknown"  # a report under the 2019 regulation whose tables are not in the text
     return "pre2019"
 
 
-def _substantive(sections: list[Section], template: str) -> bool:
-    return (
-        template in ("2019", "2021") or sum(topic_of(s.heading) is not None for s in sections) >= 3
-    )
-
-
-def _looks_like_report(
-    title: str | None, text: str, sections: list[Section], template: str
-) -> bool:
-    if template in ("2019", "2021") or len(sections) >= 3:
-        return True
-    return bool(title and _REPORT_TITLE.search(title)) or bool(_REPORT_TITLE.search(text[:300]))
+def _has_numbers(tables: dict[str, Any]) -> bool:
+    """Any number read from the template's tables (table 二, 三 or 四)."""
+    for table in tables.values():
+        for row in (table or {}).values():
+            if any(isinstance(v, (int, float, dict)) and v is not None for v in row.values()):
+                return True
+    return False
 
 
 def _region(
@@ -181,14 +188,14 @@ def _region(
     return text[match.start() : end]
 
 
-def _tables(text: str, sections: list[Section], template: str) -> dict[str, Any]:
+def _tables(text: str, sections: list[Section], template: str, year: int | None) -> dict[str, Any]:
     if template not in ("2019", "2021"):
-        body = "\n".join(s.text for s in sections) or text
         if template == "pre2019":
+            parts = [(s.heading, s.text) for s in sections] or [("", text)]
             return {
                 "active_disclosure": None,
-                "applications": prose.prose_applications(body),
-                "review_litigation": prose.prose_review_litigation(body),
+                "applications": prose.prose_applications(parts, year),
+                "review_litigation": prose.prose_review_litigation("\n".join(t for _, t in parts)),
             }
         return {"active_disclosure": None, "applications": None, "review_litigation": None}
     table2 = _region(text, sections, 2, re.compile(r"第二十条"), 3)

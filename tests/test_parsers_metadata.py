@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.hazards import find_spam, is_notice
+from parsers.hazards import find_spam
 from parsers.metadata import (
     chinese_number,
     find_issuer,
@@ -15,6 +15,7 @@ from parsers.metadata import (
 )
 from parsers.registry import resolve_region
 from parsers.sections import split_sections
+from parsers.vocabulary import is_notice_title
 
 
 def test_sections_skip_item_lists_and_split_inline_headings() -> None:
@@ -139,8 +140,8 @@ def test_spam_names_and_everyday_words() -> None:
 
 
 def test_notices_about_reports() -> None:
-    assert is_notice("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", "")
-    assert not is_notice("某县2023年政府信息公开工作年度报告", "")
+    assert is_notice_title("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知")
+    assert not is_notice_title("某县2023年政府信息公开工作年度报告")
 
 
 def test_a_report_under_an_announcement_title_is_a_report() -> None:
@@ -160,14 +161,24 @@ def test_a_report_under_an_announcement_title_is_a_report() -> None:
     ("sentence", "received"),
     [
         ("2014年，我县共收到政府信息公开申请1件。", 1),
-        ("全年共办理依申请公开事项3件。", 3),
+        ("2014年，我局收到12起政府信息依申请公开，均按时办理。", 12),
+        ("2014年度我镇共收到4件信息公开申请。", 4),
         ("本年度政府信息公开申请共计5件，均已办结。", 5),
-        ("2016年，我局未收到政府信息公开申请。", 0),
+        ("2014年，我局未收到政府信息公开申请。", 0),
+        ("本年度没有申请公开政府信息和不予公开政府信息的情况。", 0),
         ("本年度主动公开信息86条。", None),
+        # handled is not received; other applications; a sub-unit; another year; a fee clause
+        ("全年共办理依申请公开事项3件。", None),
+        ("行政审批服务中心全年受理申请121510件。", None),
+        ("其中县民政局收到政府信息公开申请2件。", None),
+        ("2013年收到政府信息公开申请3件。", None),
+        ("无一例因政府信息公开申请提起行政复议。", None),
+        # sentences that disagree: unknown
+        ("全年共收到政府信息公开申请6件。全年受理政府信息公开申请8件。", None),
     ],
 )
 def test_pre2019_prose_applications(sentence: str, received: int | None) -> None:
     from parsers.prose import prose_applications
 
-    found = prose_applications(sentence)
+    found = prose_applications([("", sentence)], 2014)  # a report on 2014
     assert (found["new_received"]["total"] if found else None) == received

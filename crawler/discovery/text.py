@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 
+from parsers.vocabulary import is_notice_words, is_report_title
+
+__all__ = [
+    "clean",
+    "is_disclosure_column",
+    "is_noise",
+    "is_notice",
+    "is_report_column",
+    "is_report_title",
+]
+
 _SPACE = re.compile(r"\s+")
-# "XX县2020年政府信息公开工作年度报告", "2019年度政务公开年报", "政府信息公开年度报告（2018年）"
-_REPORT = re.compile(
-    r"(?:(?:政府|政务)?信息公开|政务公开).{0,12}?(?:工作)?(?:年度报告|年报)"
-    r"|(?:19|20)\d{2}\s*年度?.{0,24}?(?:年度报告|年报)"
-)
 _YEAR = re.compile(r"(?:19|20)\d{2}")
-# A notice, plan or request about the reports, not a report: "关于做好…年度报告工作的通知".
-_NOTICE = re.compile(
-    r"关于|通知|通报|公告|公示|的函|意见|方案|计划|要点|征集|评议|考核|检查|培训|会议|解读|图解"
-    r"|模板|格式|编制|报送|提纲|问答|指南|目录$"
-)
 # Column names of the disclosure section and of its annual-report sub-column.
 _REPORT_COLUMN = re.compile(r"(?:信息公开|政务公开)?(?:工作)?(?:年度报告|年报)")
 _DISCLOSURE_COLUMN = re.compile(
@@ -34,14 +35,9 @@ def clean(text: str | None) -> str:
 
 
 def is_notice(text: str) -> bool:
-    """Text about reports that is not itself a report (关于…的通知, 编制要点, 解读)."""
-    return bool(_NOTICE.search(clean(text)))
-
-
-def is_report_title(text: str) -> bool:
-    """A report's title or link text: a disclosure annual report with a year, no notice words."""
-    t = clean(text)
-    return bool(_REPORT.search(t) and _YEAR.search(t) and not is_notice(t))
+    """Text about reports that is not itself a report (关于…的通知, 编制要点, 解读); the words
+    are the parser's (parsers.vocabulary), so both agree on what a report is."""
+    return is_notice_words(text)
 
 
 def is_report_column(text: str) -> bool:

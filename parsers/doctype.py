@@ -1,0 +1,111 @@
+"""Report or not: decided from the text's structure, not from one phrase.
+
+A disclosure report shows at least one of: the template's tables with numbers; the statistics
+period it covers ("本报告中所列数据的统计期限自2013年1月1日起"); a sentence that presents
+itself ("本报告根据…编制", "现将…年度报告公布如下"); numbered sections on the report's topics,
+each with a body. A notice, plan or rule *about* reports has none of these, or lists the
+report's topics as items to write (no bodies), or is built of articles (第一条…) and orders.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from parsers import vocabulary
+from parsers.sections import Section, topic_of
+
+Kind = Literal["report", "notice", "none"]
+
+_YEAR = r"(?:(?:19|20)\d{2}|[〇○O零一二][〇○O零一二三四五六七八九]{3})"
+# The period the statistics cover, as reports state it.
+PERIOD = re.compile(
+    rf"(?:统计|期限|时限|时间段|起止时间|涵盖|所列数据|数据为)[^。]{{0,16}}?{_YEAR}\s*年\s*(?:度|1\s*月\s*1\s*日)"
+    rf"|{_YEAR}\s*年\s*1\s*月\s*1\s*日\s*(?:起\s*)?(?:至|到|-|—)\s*(?:{_YEAR}\s*年\s*)?12\s*月\s*31\s*日"
+)
+# The report speaking of itself, or presenting itself.
+_SELF = re.compile(
+    r"本(?:年度)?报告|本年报|编制本报告"
+    r"|(?:现将|现予|现公布|现向社会公布|特向社会公[布开]|予以公[布开示])[^。]{0,60}?(?:报告|年报)"
+    r"(?!》?(?:格式|制度|模板|样本|编制|有关事项|工作的))"
+    r"|(?:报告|年报)(?:如下|予以公[布开示])|(?:年度报告|年报)是?(?:根据|依据|按照)"
+    r"|由[^。]{0,80}?[一二三四五六七八九十\d]个?(?:大)?部分组成"
+)
+_ABOUT_DISCLOSURE = re.compile(r"信息公开|政务公开|年报|公开条例")
+# A rule or an order: articles, and the words of instructions.
+_ARTICLE = re.compile(r"^\s*第[一二三四五六七八九十]{1,3}条", re.MULTILINE)
+_RULE_SELF = re.compile(
+    r"制定本(?:制度|办法|规定|细则|方案)|本(?:制度|办法|规定|细则)(?:所称|由|自|适用|第)"
+)
+_ORDERS = re.compile(
+    r"应当|务必|不得|请各|要(?:严格|认真|按照|对照|及时|确保)|各(?:地|单位|部门)要"
+)
+# Sub-headings "(一)主动公开方面" carry the report's topics too, in excerpts cut short.
+_SUB_HEADING = re.compile(
+    r"^\s*[(（][一二三四五六七八九十]{1,2}[)）]\s*([^。:：，,;；\n]{2,24})", re.MULTILINE
+)
+
+
+def report_evidence(text: str, sections: list[Section], has_tables: bool) -> set[str]:
+    """What in the text shows a report: "tables", "period", "self", "sections"."""
+    found = set()
+    if has_tables:
+        found.add("tables")
+    if PERIOD.search(text):
+        found.add("period")
+    if any(_ABOUT_DISCLOSURE.search(_sentence(text, m.start())) for m in _SELF.finditer(text)):
+        found.add("self")
+    topics = {topic_of(s.heading) for s in sections if len(s.text) >= 20}
+    topics |= {topic_of(m.group(1)) for m in _SUB_HEADING.finditer(text)}
+    topics.discard(None)
+    opening = any(
+        s.number == 1 and topic_of(s.heading) == 1 and len(s.text) >= 100 for s in sections
+    )
+    if opening or (
+        len(topics) >= 2 and any(len(s.text) >= 20 and topic_of(s.heading) for s in sections)
+    ):
+        found.add("sections")
+    return found
+
+
+def _sentence(text: str, at: int) -> str:
+    start = max(text.rfind("。", 0, at), text.rfind("\n", 0, at)) + 1
+    ends = [i for i in (text.find("。", at), text.find("\n", at)) if i >= 0]
+    return text[start : min(ends) if ends else len(text)]
+
+
+def rule_evidence(text: str) -> set[str]:
+    """What shows a rule, plan or notice: "articles", "rule", "orders"."""
+    found = set()
+    if len(_ARTICLE.findall(text)) >= 2:
+        found.add("articles")
+    if _RULE_SELF.search(text):
+        found.add("rule")
+    if len(_ORDERS.findall(text)) >= 3:
+        found.add("orders")
+    return found
+
+
+def classify(head_titles: list[str], text: str, sections: list[Section], has_tables: bool) -> Kind:
+    """ "report", "notice" (about reports: kept, tagged not-a-report) or "none" (refused).
+
+    `head_titles` are the title candidates near the top (the found title first).
+    """
+    kinds = [vocabulary.title_kind(t) for t in head_titles]
+    kind = next((k for k in kinds if k), None)
+    about_reports = kind is not None or vocabulary.names_report(text[:400])
+    report = report_evidence(text, sections, has_tables)
+    rule = rule_evidence(text)
+    if "tables" in report:
+        return "report"
+    if kind == "other":
+        return "none"  # another kind of document (法治政府建设报告, 工作要点): not about reports
+    if kind == "notice" or rule & {"articles", "rule"}:
+        # A report that cites a notice about reports still presents itself and its period.
+        strong = {"self", "period"} <= report or {"self", "sections"} <= report
+        if strong and not rule & {"articles", "rule"}:
+            return "report"
+        return "notice" if about_reports else "none"
+    if kind == "report" or report & {"self", "period"}:
+        return "report"
+    return "report" if "sections" in report and "orders" not in rule else "none"
