@@ -143,7 +143,8 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
         found = True
         return "。" + char
 
-    repaired = _MOJIBAKE.sub(fix, text)
+    # The pattern starts at a question mark: without one there is nothing to scan for.
+    repaired = _MOJIBAKE.sub(fix, text) if "?" in text or "？" in text else text
     signs = any(c in text for c in _MOJIBAKE_CHARS) and bool(_MOJIBAKE_SIGNS.search(text))
     return repaired, found or signs
 
