@@ -91,13 +91,13 @@ def classify(head_titles: list[str], text: str, sections: list[Section], has_tab
 
     `head_titles` are the title candidates near the top (the found title first).
     """
+    if has_tables:
+        return "report"  # the template's tables with numbers decide alone: skip the scans
     kinds = [vocabulary.title_kind(t) for t in head_titles]
     kind = next((k for k in kinds if k), None)
     about_reports = kind is not None or vocabulary.names_report(text[:400])
     report = report_evidence(text, sections, has_tables)
     rule = rule_evidence(text)
-    if "tables" in report:
-        return "report"
     if kind == "other":
         return "none"  # another kind of document (法治政府建设报告, 工作要点): not about reports
     if kind == "notice" or rule & {"articles", "rule"}:
