@@ -170,6 +170,10 @@ def to_int(text: str | None) -> int | None:
     return int(number) if float(number).is_integer() else None
 
 
+# Cell texts recur ("0", "12", None): each is converted once.
+_cell_int = lru_cache(maxsize=65536)(to_int)
+
+
 def to_number(text: str | None) -> int | float | None:
     """ "增9" → 9, "减6" → -6, "1,234" → 1234, "96171.6" → 96171.6; units dropped."""
     if text is None:
@@ -212,15 +216,14 @@ def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
     found = read_rows(stream, APPLICATION_ROWS, len(columns))
     if not found:
         return None
-    order = [row.key for row in APPLICATION_ROWS]
+    kept = [(i, col) for i, col in enumerate(columns) if not col.startswith("_")]
     return {
-        key: {
-            col: to_int(v)
-            for col, v in zip(columns, found[key], strict=True)
-            if not col.startswith("_")
-        }
-        for key in sorted(found, key=order.index)
+        key: {col: _cell_int(found[key][i]) for i, col in kept}
+        for key in sorted(found, key=_APPLICATION_ORDER.__getitem__)
     }
+
+
+_APPLICATION_ORDER = {row.key: i for i, row in enumerate(APPLICATION_ROWS)}
 
 
 def read_review_litigation(region: str) -> dict[str, dict[str, int | None]] | None:
@@ -233,7 +236,7 @@ def read_review_litigation(region: str) -> dict[str, dict[str, int | None]] | No
         found = values if len(values) == 15 else None
     if found is None:
         return None
-    numbers = [to_int(c.text) if c.kind == "value" else None for c in found]
+    numbers = [_cell_int(c.text) if c.kind == "value" else None for c in found]
     return {
         group: dict(zip(REVIEW_CELLS, numbers[i * 5 : i * 5 + 5], strict=True))
         for i, group in enumerate(REVIEW_GROUPS)
