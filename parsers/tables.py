@@ -120,24 +120,13 @@ def read_rows(
     label = ""
     current: Row | None = None
     taken: list[str | None] = []
-
-    def finish() -> None:
-        nonlocal current, taken
-        if current is not None and any(v is not None for v in taken):
-            n = width if isinstance(width, int) else width[current.key]
-            row = (taken + [None] * n)[:n]
-            # A row label may first occur in prose before the table ("共制发规范性文件 3 件"):
-            # the occurrence with more cells filled is the table's.
-            previous = found.get(current.key)
-            if previous is None or _filled(row) > _filled(previous):
-                found[current.key] = row
-        current, taken = None, []
-
-    for cell in stream:
-        if cell.kind == "label":
+    n = 0
+    for kind, text in stream:
+        if kind == "label":
             if current is not None:
-                finish()
-            label += squeeze(cell.text)
+                _keep(found, current.key, taken, n)
+                current, taken = None, []
+            label += squeeze(text)
             continue
         if current is None:
             if not label:
@@ -146,16 +135,30 @@ def read_rows(
             label = ""
             if current is None:
                 continue
-        taken.append(cell.text if cell.kind == "value" else None)
-        n = width if isinstance(width, int) else width[current.key]
+            n = width if isinstance(width, int) else width[current.key]
+        taken.append(text if kind == "value" else None)
         if len(taken) >= n:
-            finish()
-    finish()
+            _keep(found, current.key, taken, n)
+            current, taken = None, []
+    if current is not None:
+        _keep(found, current.key, taken, n)
     return found
 
 
+def _keep(found: dict[str, list[str | None]], key: str, taken: list[str | None], n: int) -> None:
+    """Record a row's cells unless all are blank, padded to its width."""
+    if taken.count(None) == len(taken):
+        return
+    row = (taken + [None] * n)[:n]
+    # A row label may first occur in prose before the table ("共制发规范性文件 3 件"): the
+    # occurrence with more cells filled is the table's.
+    previous = found.get(key)
+    if previous is None or _filled(row) > _filled(previous):
+        found[key] = row
+
+
 def _filled(row: list[str | None]) -> int:
-    return sum(value is not None for value in row)
+    return len(row) - row.count(None)
 
 
 # ----- cell values --------------------------------------------------------------------------
