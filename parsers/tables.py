@@ -23,6 +23,7 @@ from parsers.labels import (
     Row,
     squeeze,
 )
+from parsers.runs import Run, resolve_applications, review_readings, unique_reading
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _VALUE = re.compile(rf"^(?:[+\-−]|增|减)?\s*(?:{_NUMBER})\s*(?:万元|万|元|件|个|项|条)?$")
@@ -54,7 +55,8 @@ def cells(region: str) -> list[Cell]:
         )
         bars = True
     else:
-        pieces = iter(region.split())
+        pieces = iter(_unglue(p) for p in region.split())
+        pieces = (p for group in pieces for p in group)
         bars = False
     out: list[Cell] = []
     for piece in pieces:
@@ -67,6 +69,32 @@ def cells(region: str) -> list[Cell]:
             continue
         out.extend(_classify(piece))
     return out
+
+
+# A table flattened without any separator: "…对外公开总数量规章555规范性文件141414第二十条…".
+# Such a piece carries the tables' own headers; its digit runs glued between labels are cells.
+_FLAT_TABLE = re.compile(r"信息内容|本年新制作数量|本年制发件数|申请人情况|自然人|结果维持")
+_GLUED_RUN = re.compile(
+    r"(?<=[\u4e00-\u9fff)）”\"’》])(?<!第)(\d+)"
+    r"(?=[\u4e00-\u9fff(（《“]|[.、](?=[\u4e00-\u9fff])|$)(?![条件个项万元年月日号次人份篇期余多家名位天])"
+)
+
+
+def _unglue(piece: str) -> list[str]:
+    """A flattened table's piece cut into labels and digit runs; any other piece as it is."""
+    if len(piece) < 20 or not _FLAT_TABLE.search(piece):
+        return [piece]
+    out, position = [], 0
+    for match in _GLUED_RUN.finditer(piece):
+        start, end = match.span()
+        if piece[end : end + 1] in (".", "、"):
+            end -= 1  # the last digit numbers the next label ("…0000000" + "6.属于四类过程性信息")
+            if end <= start:
+                continue
+        out += [piece[position:start], piece[start:end]]
+        position = end
+    out.append(piece[position:])
+    return [p for p in out if p]
 
 
 def _classify(piece: str) -> list[Cell]:
@@ -123,6 +151,9 @@ def read_rows(
         if current is not None and any(v is not None for v in taken):
             n = width if isinstance(width, int) else width[current.key]
             row = (taken + [None] * n)[:n]
+            lone = taken[0] if len(taken) == 1 else None
+            if lone is not None and 2 <= n <= len(lone) and lone.isdigit():
+                row = [Run(lone)] + [None] * (n - 1)  # one digit run where n cells belong
             # A row label may first occur in prose before the table ("共制发规范性文件 3 件"):
             # the occurrence with more cells filled is the table's.
             previous = found.get(current.key)
@@ -198,8 +229,17 @@ def money(text: str | None) -> dict[str, object] | None:
 # ----- the three tables ----------------------------------------------------------------------
 
 
-def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
-    """Table 三: rows × (six applicant columns + total). None when no row is found."""
+RUN_TOGETHER = "cells-run-together"
+
+
+def read_applications(
+    region: str, notes: set[str] | None = None
+) -> dict[str, dict[str, int | None]] | None:
+    """Table 三: rows × (six applicant columns + total). None when no row is found.
+
+    A row whose digits ran together is read through its identities (parsers.runs); `notes`
+    then receives "cells-run-together".
+    """
     stream = cells(region)
     head = squeeze(region[: region.find("本年新收")] if "本年新收" in region else "")
     # Some provinces add a "法人或其他组织小计" column before 总计; read it and drop it.
@@ -209,28 +249,53 @@ def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
     found = read_rows(stream, APPLICATION_ROWS, len(columns))
     if not found:
         return None
+    numbers: dict[str, list[object]] = {
+        key: [row[0]] if isinstance(row[0], Run) else [to_int(v) for v in row]
+        for key, row in found.items()
+    }
+    if any(isinstance(row[0], Run) for row in numbers.values()):
+        if notes is not None:
+            notes.add(RUN_TOGETHER)
+        if "_subtotal" in columns:  # no identity covers the extra column: unknown
+            numbers = {
+                k: [None] * len(columns) if isinstance(r[0], Run) else r for k, r in numbers.items()
+            }
+        else:
+            numbers = dict(resolve_applications(numbers)[0])
     order = [row.key for row in APPLICATION_ROWS]
     return {
         key: {
-            col: to_int(v)
-            for col, v in zip(columns, found[key], strict=True)
+            col: v  # type: ignore[misc]
+            for col, v in zip(columns, numbers[key], strict=True)
             if not col.startswith("_")
         }
-        for key in sorted(found, key=order.index)
+        for key in sorted(numbers, key=order.index)
     }
 
 
-def read_review_litigation(region: str) -> dict[str, dict[str, int | None]] | None:
+def read_review_litigation(
+    region: str, notes: set[str] | None = None
+) -> dict[str, dict[str, int | None]] | None:
     """Table 四: one row of 15 cells after the headers, or (a layout some sites use) three rows
-    of five, one per group, under their labels. None unless all 15 cells are there."""
+    of five, one per group, under their labels. None unless all 15 cells are there. Fifteen
+    cells run together are read through the groups' identities."""
     stream = cells(region)
     found = _fifteen_in_a_row(stream)
     if found is None:
         values = [c for c in stream if c.kind == "value"]
         found = values if len(values) == 15 else None
+        if len(values) == 1 and len(values[0].text) >= 15 and values[0].text.isdigit():
+            if notes is not None:
+                notes.add(RUN_TOGETHER)
+            cuts = review_readings(values[0].text)
+            numbers: list[int | None] = list(cuts[0]) if len(cuts) == 1 else [None] * 15
+            return _review_groups(numbers)
     if found is None:
         return None
-    numbers = [to_int(c.text) if c.kind == "value" else None for c in found]
+    return _review_groups([to_int(c.text) if c.kind == "value" else None for c in found])
+
+
+def _review_groups(numbers: list[int | None]) -> dict[str, dict[str, int | None]]:
     return {
         group: dict(zip(REVIEW_CELLS, numbers[i * 5 : i * 5 + 5], strict=True))
         for i, group in enumerate(REVIEW_GROUPS)
@@ -251,8 +316,11 @@ def _fifteen_in_a_row(stream: list[Cell]) -> list[Cell] | None:
     return None
 
 
-def read_active_disclosure(region: str, template: str) -> dict[str, dict[str, object]] | None:
-    """Table 二 for the 2019 or 2021 template; None when no row is found."""
+def read_active_disclosure(
+    region: str, template: str, notes: set[str] | None = None
+) -> dict[str, dict[str, object]] | None:
+    """Table 二 for the 2019 or 2021 template; None when no row is found. A row whose digits
+    ran together is kept only where its cells can be cut one way alone ("规章555" → 5, 5, 5)."""
     spec = ACTIVE_ROWS.get(template)
     if not spec:
         return None
@@ -265,9 +333,14 @@ def read_active_disclosure(region: str, template: str) -> dict[str, dict[str, ob
     for row, names in spec:
         if row.key not in found:
             continue
+        texts: list[str | None] = found[row.key]
+        if isinstance(texts[0], Run):
+            if notes is not None:
+                notes.add(RUN_TOGETHER)
+            cut = unique_reading(texts[0], len(names))
+            texts = [str(v) for v in cut] if cut else [None] * len(names)
         result[row.key] = {
-            name: _active_value(name, text)
-            for name, text in zip(names, found[row.key], strict=True)
+            name: _active_value(name, text) for name, text in zip(names, texts, strict=True)
         }
     return result
 
