@@ -202,6 +202,8 @@ def find_issuer(
     if title:
         match = re.match(rf"^(.*?)\s*{_YEAR}\s*年", title)
         prefix = re.sub(r"关于$", "", match.group(1).strip(" ·")) if match else None
+        if prefix and vocabulary.publishes_report(title):  # "关于公布《云岭县2023年…》的通知"
+            prefix = re.sub(r"^.*?关于(?:公布|发布|印发|公开|刊发|公示|刊登)《?", "", prefix)
     if prefix:
         if re.search(f"{_ORG_SUFFIX}$", prefix):
             return prefix
