@@ -57,16 +57,27 @@ def report_evidence(text: str, sections: list[Section], has_tables: bool) -> set
     if any(_ABOUT_DISCLOSURE.search(_sentence(text, m.start())) for m in _SELF.finditer(text)):
         found.add("self")
     topics = {topic_of(s.heading) for s in sections if len(s.text) >= 20}
-    topics |= {topic_of(m.group(1)) for m in _SUB_HEADING.finditer(text)}
+    topics |= {topic_of(m.group(1)) for m in _SUB_HEADING.finditer(text) if _has_body(text, m)}
     topics.discard(None)
-    opening = any(
-        s.number == 1 and topic_of(s.heading) == 1 and len(s.text) >= 100 for s in sections
-    )
-    if opening or (
-        len(topics) >= 2 and any(len(s.text) >= 20 and topic_of(s.heading) for s in sections)
-    ):
+    # One section on its own topic with a real body ("一、总体情况" and a paragraph) is enough.
+    whole = any(topic_of(s.heading) == s.number and len(s.text) >= 60 for s in sections)
+    if whole or len(topics) >= 2:
         found.add("sections")
     return found
+
+
+def _has_body(text: str, match: re.Match[str]) -> bool:
+    """A sub-heading that heads text, not an item of a list of what to write ("(一)概述；")."""
+    line_start = text.rfind("\n", 0, match.start(1)) + 1
+    line_end = text.find("\n", match.start(1))
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    if line.endswith((";", "；")):
+        return False
+    if len(line) >= len(match.group(1)) + 14:  # the text runs on after the heading
+        return True
+    following = text[line_end + 1 :].lstrip() if line_end >= 0 else ""
+    next_line = following.split("\n", 1)[0]
+    return len(next_line) >= 10 and not _SUB_HEADING.match(next_line)
 
 
 def _sentence(text: str, at: int) -> str:

@@ -138,7 +138,8 @@ def head_titles(lines: list[str], title: str | None) -> list[str]:
     report words, so find_title does not return it)."""
     head = [line.strip() for line in lines[:30] if line.strip()][:9]
     joined = [line + _continuation(head[i + 1 : i + 2]) for i, line in enumerate(head)]
-    return ([title] if title else []) + [line for line in joined if 10 <= len(line) <= 60]
+    titles = [line for line in joined if 10 <= len(line) <= 60 and not _SENTENCE_MARK.search(line)]
+    return ([title] if title else []) + titles
 
 
 _YEAR_PATTERNS = tuple(
