@@ -26,7 +26,8 @@ PERIOD = re.compile(
 # The report speaking of itself, or presenting itself.
 _SELF = re.compile(
     r"本(?:年度)?报告|本年报|编制本报告"
-    r"|(?:现将|现予|现公布|现向社会公布|特向社会公[布开]|予以公[布开示])[^。]{0,60}?(?:报告|年报)"
+    r"|(?:现将|(?:现|特)(?:予以?)?(?:向社会)?(?:公布|发布|公开|公示|印发)|予以公[布开示])"
+    r"[^。]{0,60}?(?:报告|年报)"
     r"(?!》?(?:格式|制度|模板|样本|编制|有关事项|工作的))"
     r"|(?:报告|年报)(?:如下|予以公[布开示])|(?:年度报告|年报)是?(?:根据|依据|按照)"
     r"|由[^。]{0,80}?[一二三四五六七八九十\d]个?(?:大)?部分组成"
@@ -56,16 +57,27 @@ def report_evidence(text: str, sections: list[Section], has_tables: bool) -> set
     if any(_ABOUT_DISCLOSURE.search(_sentence(text, m.start())) for m in _SELF.finditer(text)):
         found.add("self")
     topics = {topic_of(s.heading) for s in sections if len(s.text) >= 20}
-    topics |= {topic_of(m.group(1)) for m in _SUB_HEADING.finditer(text)}
+    topics |= {topic_of(m.group(1)) for m in _SUB_HEADING.finditer(text) if _has_body(text, m)}
     topics.discard(None)
-    opening = any(
-        s.number == 1 and topic_of(s.heading) == 1 and len(s.text) >= 100 for s in sections
-    )
-    if opening or (
-        len(topics) >= 2 and any(len(s.text) >= 20 and topic_of(s.heading) for s in sections)
-    ):
+    # One section on its own topic with a real body ("一、总体情况" and a paragraph) is enough.
+    whole = any(topic_of(s.heading) == s.number and len(s.text) >= 60 for s in sections)
+    if whole or len(topics) >= 2:
         found.add("sections")
     return found
+
+
+def _has_body(text: str, match: re.Match[str]) -> bool:
+    """A sub-heading that heads text, not an item of a list of what to write ("(一)概述；")."""
+    line_start = text.rfind("\n", 0, match.start(1)) + 1
+    line_end = text.find("\n", match.start(1))
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    if line.endswith((";", "；")):
+        return False
+    if len(line) >= len(match.group(1)) + 14:  # the text runs on after the heading
+        return True
+    following = text[line_end + 1 :].lstrip() if line_end >= 0 else ""
+    next_line = following.split("\n", 1)[0]
+    return len(next_line) >= 10 and not _SUB_HEADING.match(next_line)
 
 
 def _sentence(text: str, at: int) -> str:

@@ -26,11 +26,14 @@ SPAM_NAME = re.compile(
 
 # Words only spam pages use, whatever stands around them ("365体育投注", "bt365备用网址",
 # "《即时比分公报》", a porn header). Everyday words (体育, 平台, 久久为功) are not among them.
-# (Every alternative starts with a literal, so the regex engine skips ahead to candidates:
-# "hth" not after a letter is written h(?<![A-Za-z]h)th rather than with a leading lookbehind.)
+# (Every alternative starts with a literal, so the regex engine skips ahead to candidates: a
+# word not after another is written with the lookbehind after its first character, e.g.
+# 投(?<!彩票投)注 for 投注 not after 彩票, h(?<![A-Za-z]h)th for hth not after a letter.)
 _SPAM_MARKER = re.compile(
-    r"投注|博彩|赌场|娱乐城|娱城|即时比分|比分直播|足球网|备用网址|提款|网页版登录|官网入口|官方入口"
-    r"|百家乐|老虎机|六合彩|买球|菠萝视频|精品国产|国产精品|中文字幕|无码|欧美激情|金沙城|葡京|威尼斯人"
+    r"投(?<!彩票投)注(?!站)|博(?<!打击博)(?<!查处博)(?<!整治博)彩|赌(?<!打击赌)(?<!查处赌)(?<!整治赌)场"
+    r"|娱乐城|娱城|即时比分|比分直播|足球网"
+    r"|备用网址|提款|网页版登录|官网入口|官方入口|百家乐|老虎机|六合彩|买球|菠萝视频|精品国产|国产精品"
+    r"|中文字幕|欧美激情|澳门金沙|金沙城中心|葡京|威尼斯人"
     r"|威廉希尔|华体会|bt365|mobile365|365(?:体育|官方|提款)|h(?<![A-Za-z]h)th(?![A-Za-z])"
 )
 # What such a name is made of around its marker: brand words, Latin letters, digits and the
@@ -50,6 +53,8 @@ _PORTAL_ADDRESS = re.compile(
     rf"|(?:^|\n)\s*((?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|net|cc|top|vip|xyz|info))(?=[\u4e00-\u9fff])"
 )
 _DOT_LETTER = re.compile(r"\.[A-Za-z]")
+# The sentence names the government's site, or the place where the report itself is offered.
+_OFFERS_THE_REPORT = re.compile(r"政府|门户|政务|电子版|下载|全文公开|本报告|本年报")
 _GOVERNMENT_DOMAIN = re.compile(r"\.gov\b|gov\.cn|\.org\.cn|\.edu\.cn", re.IGNORECASE)
 
 
@@ -72,7 +77,10 @@ def fake_address_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for match in _PORTAL_ADDRESS.finditer(text):
         group = 1 if match.group(1) else 2
-        if not _GOVERNMENT_DOMAIN.search(match.group(group)):
+        if _GOVERNMENT_DOMAIN.search(match.group(group)):
+            continue
+        sentence = text[max(0, text.rfind("。", 0, match.start()) + 1) : match.start(group)]
+        if group == 2 or _OFFERS_THE_REPORT.search(sentence):
             spans.append(match.span(group))
     return spans
 

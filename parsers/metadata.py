@@ -138,7 +138,8 @@ def head_titles(lines: list[str], title: str | None) -> list[str]:
     report words, so find_title does not return it)."""
     head = [line.strip() for line in lines[:30] if line.strip()][:9]
     joined = [line + _continuation(head[i + 1 : i + 2]) for i, line in enumerate(head)]
-    return ([title] if title else []) + [line for line in joined if 10 <= len(line) <= 60]
+    titles = [line for line in joined if 10 <= len(line) <= 60 and not _SENTENCE_MARK.search(line)]
+    return ([title] if title else []) + titles
 
 
 _YEAR_PATTERNS = tuple(
@@ -148,12 +149,14 @@ _YEAR_PATTERNS = tuple(
         rf"(?:统计|期限|时限|时间|区间|所列数据|数据为|涵盖|起止)[^。]{{0,16}}?{_YEAR}\s*年\s*1\s*月\s*1\s*日",
         rf"{_YEAR}\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|-|—)\s*(?:{_YEAR}\s*年\s*)?12\s*月\s*31\s*日",
         rf"(?:截至|截止)\s*{_YEAR}\s*年\s*(?:12\s*月\s*31\s*日|底)",
-        # the year's work, first person: "2019年度我局共收到…", "2016年初,我乡…"
+        # the report presenting itself: "现发布《辽宁省2019年度…报告》"
+        rf"(?:现将|现就|现予?以?(?:公布|发布|公开)|向社会公[布开])[^。\n]{{0,30}}?{_YEAR}\s*年",
+        # the year's work: "2019年度我局共收到…", "2016年初,我乡…", a paragraph "2019年,辽宁省…"
         rf"(?:^|\n|。)\s*{_YEAR}\s*年(?:度|初)?\s*[,，]?\s*(?:我|本|全)(?:县|区|市|局|镇|乡|街道|办|委|中心|省|厅|单位|部门|旗|苏木)",
-        # the report naming itself
+        rf"(?:^|\n|。)\s*{_YEAR}\s*年度?\s*(?:[,，]|年报|年度报告)",
+        # the report naming itself anywhere
         rf"{_YEAR}\s*年度?(?:政府信息公开|政务公开|信息公开)[^。\n]{{0,12}}?(?:年度)?(?:报告|工作)",
-        rf"(?:现将|现就|公布|发布)[^。\n]{{0,30}}?{_YEAR}\s*年",
-        rf"(?:^|\n)\s*{_YEAR}\s*年度?\s*(?:[,，]|年报|年度报告)",
+        rf"(?:公布|发布)[^。\n]{{0,30}}?{_YEAR}\s*年",
     )
 )
 
@@ -202,6 +205,8 @@ def find_issuer(
     if title:
         match = re.match(rf"^(.*?)\s*{_YEAR}\s*年", title)
         prefix = re.sub(r"关于$", "", match.group(1).strip(" ·")) if match else None
+        if prefix and vocabulary.publishes_report(title):  # "关于公布《云岭县2023年…》的通知"
+            prefix = re.sub(r"^.*?关于(?:公布|发布|印发|公开|刊发|公示|刊登)《?", "", prefix)
     if prefix:
         if re.search(f"{_ORG_SUFFIX}$", prefix):
             return prefix
@@ -233,7 +238,7 @@ _ORG = rf"[\u4e00-\u9fff()]{{2,30}}?{_ORG_SUFFIX}"
 # "由北京市商务委员会编制的2013年度…", a line "武江区龙归镇人民政府2016年政府信息公开年度报告".
 _ISSUER_FRAMES = (
     re.compile(
-        rf"(?:现将|现予公布|现公布|现向社会公布|公开|公布|发布|编制)\s*({_ORG})\s*{_YEAR}\s*年"
+        rf"(?:现将|现予?以?(?:公布|发布|公开)|向社会公[布开]|特此公布|编制)\s*({_ORG})\s*{_YEAR}\s*年"
     ),
     re.compile(rf"由\s*({_ORG}|[\u4e00-\u9fff]{{2,20}}?办)\s*(?:负责)?编制"),
     re.compile(rf"(?:^|\n)\s*({_ORG})\s*{_YEAR}\s*年度?[^\n。]{{0,20}}?(?:报告|年报)"),

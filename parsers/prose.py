@@ -41,12 +41,16 @@ def _patterns(noun: str) -> tuple[re.Pattern[str], ...]:
 _COUNTS = {"disclosure": _patterns(_DISCLOSURE), "any": _patterns(_ANY)}
 _NONE = {
     "disclosure": re.compile(
-        rf"(?:未|没有|无)(?:收到|受理|接到|发生|出现|有)?[^{_CLAUSE_END}]{{0,16}}?{_DISCLOSURE}"
+        rf"(?:(?:未|没有)(?:收到|受理|接到|发生|出现|有)?[^{_CLAUSE_END}]{{0,16}}?"
+        rf"|无(?:收到|受理|接到)?(?:任何)?的?){_DISCLOSURE}"
     ),
     "any": re.compile(rf"(?:未|没有)(?:收到|受理|接到|发生)[^{_CLAUSE_END}]{{0,16}}?申请"),
 }
-# A clause about something else: review and lawsuits, fees, a sub-unit, all years together.
-_OTHER_MATTER = re.compile(r"复议|诉讼|收费|减免|费用|其中|历年|上年|去年|同比|比.{0,6}年")
+# A clause about something else: review and lawsuits, fees, delays, a sub-unit, all years
+# together, another year.
+_OTHER_MATTER = re.compile(
+    r"复议|诉讼|收费|减免|费用|超期|逾期|超时|纠错|被投诉|其中|历年|上年|去年|同比|比.{0,6}年"
+)
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _APPLICATION_SECTION = re.compile(r"依申请|申请公开|收到和处理|申请情况|受理情况")
 

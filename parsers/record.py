@@ -76,7 +76,8 @@ def parse_extracted(
     template = detect_template(text, year)
     sections = split_sections(text, canonical=template in ("2019", "2021"))
 
-    tables = _tables(text, sections, template, year)
+    notes: set[str] = set()
+    tables = _tables(text, sections, template, year, notes)
     kind = doctype.classify(
         metadata.head_titles(lines, title),
         text,
@@ -86,7 +87,8 @@ def parse_extracted(
     if kind == "notice":
         hazards.add("not-a-report")
         template = "unknown"
-        tables = _tables(text, sections, template, year)
+        notes.clear()
+        tables = _tables(text, sections, template, year, notes)
     elif kind == "none" and "needs-ocr" not in hazards:
         raise ParseError("not a report: no report title, numbered sections or report tables")
 
@@ -113,6 +115,7 @@ def parse_extracted(
     if any(mislabeled(s) for s in sections) and template in ("2019", "2021"):
         hazards.add("mislabeled-heading")
     record.update(tables)
+    hazards |= notes
     checks = []
     if template in ("2019", "2021"):
         checks = application_checks(record["applications"] or {}) + review_checks(
@@ -188,7 +191,14 @@ def _region(
     return text[match.start() : end]
 
 
-def _tables(text: str, sections: list[Section], template: str, year: int | None) -> dict[str, Any]:
+def _tables(
+    text: str,
+    sections: list[Section],
+    template: str,
+    year: int | None,
+    notes: set[str] | None = None,
+) -> dict[str, Any]:
+    """The three tables; `notes` receives the hazards the table reader noticed."""
     if template not in ("2019", "2021"):
         if template == "pre2019":
             parts = [(s.heading, s.text) for s in sections] or [("", text)]
@@ -202,7 +212,7 @@ def _tables(text: str, sections: list[Section], template: str, year: int | None)
     table3 = _region(text, sections, 3, _TABLE3_START, 4)
     table4 = _region(text, sections, 4, _TABLE4_START, 5)
     return {
-        "active_disclosure": read_active_disclosure(table2, template),
-        "applications": read_applications(table3),
-        "review_litigation": read_review_litigation(table4),
+        "active_disclosure": read_active_disclosure(table2, template, notes),
+        "applications": read_applications(table3, notes),
+        "review_litigation": read_review_litigation(table4, notes),
     }

@@ -24,6 +24,7 @@ from parsers.labels import (
     Row,
     squeeze,
 )
+from parsers.runs import Run, resolve_applications, review_readings, unique_reading
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _VALUE = re.compile(rf"^(?:[+\-−]|增|减)?\s*(?:{_NUMBER})\s*(?:万元|万|元|件|个|项|条)?$")
@@ -51,7 +52,8 @@ def cells(region: str) -> list[Cell]:
         ]
         pieces, read = "\n".join(lines).split("|"), _bar_cells
     else:
-        pieces, read = region.split(), _classify
+        pieces = [piece for token in region.split() for piece in _unglue(token)]
+        read = _classify
     out: list[Cell] = []
     for piece in pieces:
         out.extend(read(piece))
@@ -69,6 +71,32 @@ def _bar_cells(raw: str) -> tuple[Cell, ...]:
     if " " in piece and all(_VALUE.match(t) for t in piece.split()):
         return tuple(Cell("value", t) for t in piece.split())  # "0 0 0" inside one cell
     return _classify(piece)
+
+
+# A table flattened without any separator: "…对外公开总数量规章555规范性文件141414第二十条…".
+# Such a piece carries the tables' own headers; its digit runs glued between labels are cells.
+_FLAT_TABLE = re.compile(r"信息内容|本年新制作数量|本年制发件数|申请人情况|自然人|结果维持")
+_GLUED_RUN = re.compile(
+    r"(?<=[\u4e00-\u9fff)）”\"’》])(?<!第)(\d+)"
+    r"(?=[\u4e00-\u9fff(（《“]|[.、](?=[\u4e00-\u9fff])|$)(?![条件个项万元年月日号次人份篇期余多家名位天])"
+)
+
+
+def _unglue(piece: str) -> list[str]:
+    """A flattened table's piece cut into labels and digit runs; any other piece as it is."""
+    if len(piece) < 20 or not _FLAT_TABLE.search(piece):
+        return [piece]
+    out, position = [], 0
+    for match in _GLUED_RUN.finditer(piece):
+        start, end = match.span()
+        if piece[end : end + 1] in (".", "、"):
+            end -= 1  # the last digit numbers the next label ("…0000000" + "6.属于四类过程性信息")
+            if end <= start:
+                continue
+        out += [piece[position:start], piece[start:end]]
+        position = end
+    out.append(piece[position:])
+    return [p for p in out if p]
 
 
 @lru_cache(maxsize=65536)
@@ -150,6 +178,9 @@ def _keep(found: dict[str, list[str | None]], key: str, taken: list[str | None],
     if taken.count(None) == len(taken):
         return
     row = (taken + [None] * n)[:n]
+    lone = taken[0] if len(taken) == 1 else None
+    if lone is not None and 2 <= n <= len(lone) and lone.isdigit():
+        row = [Run(lone)] + [None] * (n - 1)  # one digit run where n cells belong
     # A row label may first occur in prose before the table ("共制发规范性文件 3 件"): the
     # occurrence with more cells filled is the table's.
     previous = found.get(key)
@@ -208,8 +239,17 @@ def money(text: str | None) -> dict[str, object] | None:
 # ----- the three tables ----------------------------------------------------------------------
 
 
-def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
-    """Table 三: rows × (six applicant columns + total). None when no row is found."""
+RUN_TOGETHER = "cells-run-together"
+
+
+def read_applications(
+    region: str, notes: set[str] | None = None
+) -> dict[str, dict[str, int | None]] | None:
+    """Table 三: rows × (six applicant columns + total). None when no row is found.
+
+    A row whose digits ran together is read through its identities (parsers.runs); `notes`
+    then receives "cells-run-together".
+    """
     stream = cells(region)
     head = squeeze(region[: region.find("本年新收")] if "本年新收" in region else "")
     # Some provinces add a "法人或其他组织小计" column before 总计; read it and drop it.
@@ -219,27 +259,55 @@ def read_applications(region: str) -> dict[str, dict[str, int | None]] | None:
     found = read_rows(stream, APPLICATION_ROWS, len(columns))
     if not found:
         return None
-    kept = [(i, col) for i, col in enumerate(columns) if not col.startswith("_")]
+    numbers: dict[str, list[object]] = {
+        key: [row[0]] if isinstance(row[0], Run) else [_cell_int(v) for v in row]
+        for key, row in found.items()
+    }
+    if any(isinstance(row[0], Run) for row in numbers.values()):
+        if notes is not None:
+            notes.add(RUN_TOGETHER)
+        if "_subtotal" in columns:  # no identity covers the extra column: unknown
+            numbers = {
+                k: [None] * len(columns) if isinstance(r[0], Run) else r for k, r in numbers.items()
+            }
+        else:
+            numbers = dict(resolve_applications(numbers)[0])
     return {
-        key: {col: _cell_int(found[key][i]) for i, col in kept}
-        for key in sorted(found, key=_APPLICATION_ORDER.__getitem__)
+        key: {
+            col: v  # type: ignore[misc]
+            for col, v in zip(columns, numbers[key], strict=True)
+            if not col.startswith("_")
+        }
+        for key in sorted(numbers, key=_APPLICATION_ORDER.__getitem__)
     }
 
 
 _APPLICATION_ORDER = {row.key: i for i, row in enumerate(APPLICATION_ROWS)}
 
 
-def read_review_litigation(region: str) -> dict[str, dict[str, int | None]] | None:
+def read_review_litigation(
+    region: str, notes: set[str] | None = None
+) -> dict[str, dict[str, int | None]] | None:
     """Table 四: one row of 15 cells after the headers, or (a layout some sites use) three rows
-    of five, one per group, under their labels. None unless all 15 cells are there."""
+    of five, one per group, under their labels. None unless all 15 cells are there. Fifteen
+    cells run together are read through the groups' identities."""
     stream = cells(region)
     found = _fifteen_in_a_row(stream)
     if found is None:
         values = [c for c in stream if c.kind == "value"]
         found = values if len(values) == 15 else None
+        if len(values) == 1 and len(values[0].text) >= 15 and values[0].text.isdigit():
+            if notes is not None:
+                notes.add(RUN_TOGETHER)
+            cuts = review_readings(values[0].text)
+            numbers: list[int | None] = list(cuts[0]) if len(cuts) == 1 else [None] * 15
+            return _review_groups(numbers)
     if found is None:
         return None
-    numbers = [_cell_int(c.text) if c.kind == "value" else None for c in found]
+    return _review_groups([_cell_int(c.text) if c.kind == "value" else None for c in found])
+
+
+def _review_groups(numbers: list[int | None]) -> dict[str, dict[str, int | None]]:
     return {
         group: dict(zip(REVIEW_CELLS, numbers[i * 5 : i * 5 + 5], strict=True))
         for i, group in enumerate(REVIEW_GROUPS)
@@ -260,8 +328,11 @@ def _fifteen_in_a_row(stream: list[Cell]) -> list[Cell] | None:
     return None
 
 
-def read_active_disclosure(region: str, template: str) -> dict[str, dict[str, object]] | None:
-    """Table 二 for the 2019 or 2021 template; None when no row is found."""
+def read_active_disclosure(
+    region: str, template: str, notes: set[str] | None = None
+) -> dict[str, dict[str, object]] | None:
+    """Table 二 for the 2019 or 2021 template; None when no row is found. A row whose digits
+    ran together is kept only where its cells can be cut one way alone ("规章555" → 5, 5, 5)."""
     spec = ACTIVE_ROWS.get(template)
     if not spec:
         return None
@@ -274,9 +345,14 @@ def read_active_disclosure(region: str, template: str) -> dict[str, dict[str, ob
     for row, names in spec:
         if row.key not in found:
             continue
+        texts: list[str | None] = found[row.key]
+        if isinstance(texts[0], Run):
+            if notes is not None:
+                notes.add(RUN_TOGETHER)
+            cut = unique_reading(texts[0], len(names))
+            texts = [str(v) for v in cut] if cut else [None] * len(names)
         result[row.key] = {
-            name: _active_value(name, text)
-            for name, text in zip(names, found[row.key], strict=True)
+            name: _active_value(name, text) for name, text in zip(names, texts, strict=True)
         }
     return result
 

@@ -32,6 +32,18 @@ def test_there_is_a_golden_case_per_template_and_layout() -> None:
         "huaian_pdf_text",
     } <= names
     assert sum(n.startswith("seed_") for n in names) == 5
+    # each behaviour read from real county sites (issue 9) has its own fixture
+    assert {
+        "real_cells_run_together",
+        "real_cites_notice_prose",
+        "real_cover_notice",
+        "real_no_title_excerpt",
+        "real_prose_unclear",
+        "real_rules_about_reports",
+        "real_spam_brand",
+        "real_spam_fake_portal",
+        "real_title_run_in",
+    } <= names
 
 
 def test_grading_catches_a_wrong_number() -> None:

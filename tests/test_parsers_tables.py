@@ -194,3 +194,61 @@ def test_the_variant_qita_reads_as_qita() -> None:
     assert apps is not None
     assert apps["other_handling"]["total"] == 1
     assert apps["other_reasons"]["total"] == 2
+
+
+# ----- cells run together (a table flattened without separators) ----------------------------
+
+RUN_HEAD = "申请人情况自然人商业企业科研机构社会公益组织法律服务机构其他总计"
+
+
+def test_a_run_together_row_is_read_through_its_row_total() -> None:
+    notes: set[str] = set()
+    apps = read_applications(
+        f"{RUN_HEAD}{ROW}640020470二、上年结转政府信息公开申请数量0000000", notes
+    )
+    assert apps is not None and notes == {"cells-run-together"}
+    assert list(apps["new_received"].values()) == [64, 0, 0, 2, 0, 4, 70]
+    assert list(apps["carried_over"].values()) == [0] * 7
+
+
+def test_a_run_with_two_readings_is_null_unless_the_flow_decides() -> None:
+    # "101000112": 10,1,0,0,0,1,12 and 1,0,10,0,0,1,12 both add up within the row
+    alone = read_applications(f"{RUN_HEAD}{ROW}101000112")
+    assert alone is not None and list(alone["new_received"].values()) == [None] * 7
+    flow = (
+        f"{RUN_HEAD}{ROW}101000112二、上年结转政府信息公开申请数量0000000"
+        "(七)总计100000111四、结转下年度继续办理0100001"
+    )
+    apps = read_applications(flow)
+    assert apps is not None
+    assert list(apps["new_received"].values()) == [10, 1, 0, 0, 0, 1, 12]
+
+
+def test_a_run_that_no_reading_explains_is_null() -> None:
+    apps = read_applications(f"{RUN_HEAD}{ROW}1234567")  # 1+2+3+4+5+6 is not 7
+    assert apps is not None and list(apps["new_received"].values()) == [None] * 7
+
+
+def test_run_together_table_two_and_table_four() -> None:
+    notes: set[str] = set()
+    region = "信息内容本年新制作数量本年新公开数量对外公开总数量规章555规范性文件141414第二十条"
+    table2 = read_active_disclosure(region, "2019", notes)
+    assert table2 is not None and notes == {"cells-run-together"}
+    assert table2["regulations"] == {"made": 5, "published": 5, "total_published": 5}
+    assert set(table2["normative_documents"].values()) == {None}  # 1,41,414 or 14,14,14 or …
+    table4 = read_review_litigation("行政复议结果维持结果纠正其他结果尚未审结总计100010100100000")
+    assert table4 is not None
+    assert table4["litigation_direct"] == {
+        "upheld": 0,
+        "corrected": 1,
+        "other": 0,
+        "pending": 0,
+        "total": 1,
+    }
+
+
+def test_prose_numbers_beside_a_flattened_table_are_not_cells() -> None:
+    region = "信息内容本年处理决定数量全年行政处罚399条行政许可1288第二十条"
+    table2 = read_active_disclosure(region, "2021")
+    assert table2 is not None
+    assert "punishment" not in table2 and table2["licensing"] == {"decisions": 1288}
