@@ -12,7 +12,12 @@
 
     python -m bench.parse [--reports 1000] [--cli-files 1000] [--profile] [--real DIR]
 
-`--profile` prints cProfile's top entries for parsing the real-size set.
+`--profile` prints cProfile's top entries for parsing the real-size set (CPU time).
+
+Each rate is given twice: per second of wall time, and per second of CPU time (the process's
+own, or the CLI child's). On a machine shared with other work the wall rate falls with the load
+while the CPU rate stays close to what an idle machine shows; compare runs by the CPU rate and
+by ratios measured in the same run.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import io
 import pstats
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -32,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import lxml.html
 
@@ -85,14 +92,23 @@ def as_html_page(name: str, text: str) -> Report:
     return Path(name).with_suffix(".html").name, page.encode("utf-8")
 
 
-def rate(reports: list[Report], work: Callable[[Report], object], minimum: int) -> float:
+class Rate(NamedTuple):
+    wall: float  # per second of wall time
+    cpu: float  # per second of CPU time
+
+    def __str__(self) -> str:
+        return f"{self.wall:,.0f}/s wall, {self.cpu:,.0f}/s CPU"
+
+
+def rate(reports: list[Report], work: Callable[[Report], object], minimum: int) -> Rate:
     """Reports per second for `work` over the set, repeated until `minimum` reports are done."""
     rounds = max(1, -(-minimum // len(reports)))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(rounds):
         for report in reports:
             work(report)
-    return rounds * len(reports) / (time.perf_counter() - start)
+    done = rounds * len(reports)
+    return Rate(done / (time.perf_counter() - start), done / (time.process_time() - cpu))
 
 
 def _parse(report: Report) -> None:
@@ -105,7 +121,7 @@ def _lxml(report: Report) -> None:
     lxml.html.document_fromstring(report[1])
 
 
-def measure_simulated(count: int) -> dict[str, float]:
+def measure_simulated(count: int) -> dict[str, Rate | int]:
     reports = varied_reports(count)
     pages = [r for r in reports if r[0].endswith(".html")]
     return {
@@ -117,10 +133,10 @@ def measure_simulated(count: int) -> dict[str, float]:
     }
 
 
-def measure_real_size(minimum: int, real: list[Report]) -> dict[str, float]:
+def measure_real_size(minimum: int, real: list[Report]) -> dict[str, Rate | int]:
     seeds = [(p.name, p.read_bytes()) for p in seed_paths()]
     pages = [as_html_page(name, data.decode("utf-8")) for name, data in seeds]
-    result = {
+    result: dict[str, Rate | int] = {
         "seed_text_per_second": rate(seeds, _parse, minimum),
         "seed_html_per_second": rate(pages, _parse, minimum),
         "lxml_only_seed_html_per_second": rate(pages, _lxml, minimum),
@@ -131,8 +147,9 @@ def measure_real_size(minimum: int, real: list[Report]) -> dict[str, float]:
     return result
 
 
-def measure_cli(count: int, jobs: list[int]) -> dict[int, float]:
-    """Records per second printed by `gov-reports parse --jobs N` on `count` seed copies."""
+def measure_cli(count: int, jobs: list[int]) -> dict[int, Rate]:
+    """Records per second printed by `gov-reports parse --jobs N` on `count` seed copies (CPU:
+    the CLI's processes' user and system time)."""
     seeds = seed_paths()[:5]
     rates = {}
     with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
@@ -143,18 +160,22 @@ def measure_cli(count: int, jobs: list[int]) -> dict[int, float]:
             files.append(str(target))
         for n in jobs:
             command = [sys.executable, "-m", "service.cli", "parse", "--jobs", str(n), *files]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = subprocess.run(command, capture_output=True, check=False, cwd=ROOT)
             seconds = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if done.returncode != 0:
                 raise SystemExit(f"bench.parse: CLI failed: {done.stderr.decode()[-300:]}")
-            rates[n] = done.stdout.count(b"\n") / seconds
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            records = done.stdout.count(b"\n")
+            rates[n] = Rate(records / seconds, records / cpu)
     return rates
 
 
 def profile_real_size(real: list[Report], top: int = 20) -> str:
     reports = [(p.name, p.read_bytes()) for p in seed_paths()] + real
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(20):
         for report in reports:
@@ -177,31 +198,23 @@ def main(argv: list[str] | None = None) -> int:
     _parse((seed_paths()[0].name, seed_paths()[0].read_bytes()))  # warm registry and OpenCC
 
     sim = measure_simulated(args.reports)
-    print(f"simulated: {sim['reports']:.0f} reports ({sim['html_reports']:.0f} HTML, rest text)")
-    print(f"  parse_bytes reports/s:        {sim['reports_per_second']:.0f}")
-    print(
-        f"  HTML reports/s:               {sim['html_reports_per_second']:.0f} "
-        f"(lxml alone: {sim['lxml_only_html_per_second']:.0f}/s)"
-    )
+    print(f"simulated: {sim['reports']} reports ({sim['html_reports']} HTML, the rest text)")
+    print(f"  parse_bytes:              {sim['reports_per_second']}")
+    print(f"  parse_bytes, HTML only:   {sim['html_reports_per_second']}")
+    print(f"  lxml alone, same HTML:    {sim['lxml_only_html_per_second']}")
     size = measure_real_size(args.reports, real)
     print("real-size: 5 seeds + Huaian (7-10 KB of text, full tables)")
-    print(f"  parse_bytes text reports/s:   {size['seed_text_per_second']:.0f}")
-    print(
-        f"  parse_bytes HTML reports/s:   {size['seed_html_per_second']:.0f} "
-        f"(lxml alone: {size['lxml_only_seed_html_per_second']:.0f}/s)"
-    )
+    print(f"  parse_bytes, text:        {size['seed_text_per_second']}")
+    print(f"  parse_bytes, as HTML:     {size['seed_html_per_second']}")
+    print(f"  lxml alone, same HTML:    {size['lxml_only_seed_html_per_second']}")
     if real:
-        print(
-            f"  {args.real}: {len(real)} texts, parse_bytes reports/s: {size['real_per_second']:.0f}"
-        )
+        print(f"{args.real}: {len(real)} texts")
+        print(f"  parse_bytes:              {size['real_per_second']}")
     else:
-        print(f"  {args.real}: absent, skipped")
+        print(f"{args.real}: absent, skipped")
     if args.cli_files:
         for jobs, per_second in measure_cli(args.cli_files, sorted({1, _cores()})).items():
-            print(
-                f"CLI gov-reports parse --jobs {jobs}, {args.cli_files} seed files: "
-                f"{per_second:.0f} records/s (start-up included)"
-            )
+            print(f"CLI parse --jobs {jobs}, {args.cli_files} seed files: {per_second} (records)")
     if args.profile:
         print(profile_real_size(real))
     try:
