@@ -197,17 +197,13 @@ def _legible(text: str, simplified: str) -> tuple[str, str]:
 
 def strip_chrome(text: str) -> tuple[str, bool]:
     """Drop navigation lines ("上一条:…", 打印/关闭, 字号, share buttons) and page numbers."""
-    kept, removed = [], False
-    for line in text.split("\n"):
-        if len(line) > 80:  # navigation lines are short; article paragraphs are not
-            kept.append(line)
-            continue
-        kind = _line_kind(line)
-        if kind == _CHROME:
-            removed = True
-        elif kind == _KEEP:
-            kept.append(line)
-    return "\n".join(kept), removed
+    lines = text.split("\n")
+    # Navigation lines are short; article paragraphs are not.
+    kinds = [_KEEP if len(line) > 80 else _line_kind(line) for line in lines]
+    if _CHROME not in kinds and _PAGE not in kinds:
+        return text, False  # the usual case: nothing to drop, no copy
+    kept = [line for line, kind in zip(lines, kinds, strict=True) if kind == _KEEP]
+    return "\n".join(kept), _CHROME in kinds
 
 
 _KEEP, _CHROME, _PAGE = range(3)
