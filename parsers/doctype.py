@@ -110,8 +110,8 @@ def classify(head_titles: list[str], text: str, sections: list[Section], has_tab
     about_reports = kind is not None or vocabulary.names_report(text[:400])
     report = report_evidence(text, sections, has_tables)
     rule = rule_evidence(text)
-    if kind == "other":
-        return "none"  # another kind of document (法治政府建设报告, 工作要点): not about reports
+    if kind == "other":  # 法治政府建设报告, 工作要点, or a menu item naming one above a report
+        return "report" if {"self", "period"} <= report else "none"
     if kind == "notice" or rule & {"articles", "rule"}:
         # A report that cites a notice about reports still presents itself and its period.
         strong = {"self", "period"} <= report or {"self", "sections"} <= report

@@ -112,8 +112,7 @@ def garbled_gbk(text: str) -> bool:
         return True
     for match in _OUT_OF_STEP.finditer(text):
         try:
-            shifted = match.group(1).encode("gbk")[1:]
-            words = shifted[: len(shifted) // 2 * 2].decode("gbk")
+            words = match.group(1).encode("gbk")[1:7].decode("gbk")  # the first three
         except (UnicodeEncodeError, UnicodeDecodeError):
             continue
         if len(words) >= 3 and words[:3] in text.replace(match.group(0), ""):

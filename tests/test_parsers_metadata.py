@@ -182,3 +182,35 @@ def test_pre2019_prose_applications(sentence: str, received: int | None) -> None
 
     found = prose_applications([("", sentence)], 2014)  # a report on 2014
     assert (found["new_received"]["total"] if found else None) == received
+
+
+@pytest.mark.parametrize(
+    ("text", "garbled"),
+    [
+        ("海口市人民政府编制了本报告。本报告可在??谑腥嗣裾网站下载。", True),  # a byte out of step
+        ("严格落实“三审三?!敝贫?,确保信息准确。", True),  # high bits lost
+        ("??根据《中华人民共和国政府信息公开条例》编制本报告。", False),  # lost indents only
+        ("海口市人民政府编制了本报告。", False),
+    ],
+)
+def test_gbk_read_out_of_step_is_mojibake(text: str, garbled: bool) -> None:
+    from parsers.hazards import garbled_gbk
+
+    assert garbled_gbk(text) is garbled
+
+
+@pytest.mark.parametrize(
+    ("text", "spam"),
+    [
+        ("认真落实365体育投注、省政府工作要求", ["365体育投注"]),
+        ("本报告可在县政府门户网站(http://www.ab-lucky88.com)下载", ["http://www.ab-lucky88.com"]),
+        ("puroview.com沙头镇2008年政府信息公开工作年度报告", ["puroview.com"]),
+        ("本报告可在县政府门户网站(http://www.ab.gov.cn)下载", []),
+        ("全市体育彩票投注站开展诚信经营培训", []),
+        ("依法打击赌场和非法集资", []),
+        ("金沙城区道路改造项目信息已公开", []),
+        ("坚持久久为功，持续推进政务公开", []),
+    ],
+)
+def test_spam_names_and_fake_portal_addresses(text: str, spam: list[str]) -> None:
+    assert find_spam(text) == spam

@@ -238,13 +238,7 @@ def test_run_together_table_two_and_table_four() -> None:
     assert set(table2["normative_documents"].values()) == {None}  # 1,41,414 or 14,14,14 or …
     table4 = read_review_litigation("行政复议结果维持结果纠正其他结果尚未审结总计100010100100000")
     assert table4 is not None
-    assert table4["litigation_direct"] == {
-        "upheld": 0,
-        "corrected": 1,
-        "other": 0,
-        "pending": 0,
-        "total": 1,
-    }
+    assert list(table4["litigation_direct"].values()) == [0, 1, 0, 0, 1]
 
 
 def test_prose_numbers_beside_a_flattened_table_are_not_cells() -> None:
