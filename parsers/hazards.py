@@ -29,7 +29,10 @@ _SPAM_MARKER = re.compile(
     r"(?<!彩票)投注(?!站)|(?<!打击)(?<!查处)(?<!整治)(?:博彩|赌场)|娱乐城|娱城|即时比分|比分直播|足球网"
     r"|备用网址|提款|网页版登录|官网入口|官方入口|百家乐|老虎机|六合彩|买球|菠萝视频|精品国产|国产精品"
     r"|中文字幕|欧美激情|澳门金沙|金沙城中心|葡京|威尼斯人"
-    r"|威廉希尔|华体会|bt365|mobile365|365(?:体育|官方|提款)|(?<![A-Za-z])hth(?![A-Za-z])"
+    r"|威廉希尔|华体会|bt365|bet365|mobile365|365(?:体育|官方|提款)|(?<![A-Za-z])hth(?![A-Za-z])"
+    r"|太阳城|博狗|金宝博|乐天堂|(?:沙巴|万博|皇冠|亚博|天博|开云|必威|米乐|乐鱼)体育|九游会|真人娱乐|真人视讯"
+    r"|[aA][gG]真人|电子游艺|棋牌游戏|时时彩|北京赛车|幸运飞艇|[pP][kK]10"
+    r"|女优|成人影院|[aA][vV]在线|(?:日韩|亚洲|久久)精品|精品一区"
 )
 # What such a name is made of around its marker: brand words, Latin letters, digits and the
 # brackets and dashes hijackers write; ordinary Chinese text ends it.
