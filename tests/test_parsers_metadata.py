@@ -64,6 +64,14 @@ def test_title_is_found_below_page_menus() -> None:
         (None, "现将2023年度政府信息公开工作的主要做法汇报如下。", 2023),
         (None, "一、总体情况\n2020年，在区委领导下。", 2020),
         (None, "发布时间：2021-03-30", None),  # a publication date alone says nothing
+        # the period broken over lines, with 年 and 月 lost, or only its end
+        (None, "统计期限为\n2011\n年\n1\n月\n1\n日至\n2011\n年", 2011),
+        (None, "本报告数据统计期限从202111日到20211231日止。", 2021),
+        (None, "截至2016年12月31日，我乡主动公开政府信息93条。", 2016),
+        # the year's work beats a mention of last year's report
+        (None, "公开了2018年度信息公开工作报告。\n2019年度我局共收到14件依申请公开。", 2019),
+        # the period beats an intro that names the wrong year
+        (None, "《某镇2020年政府信息公开工作年度报告》。本报告统计期限为2021年1月1日至12月31日。", 2021),
     ],
 )
 def test_report_year(title: str | None, text: str, year: int | None) -> None:
