@@ -13,16 +13,11 @@ import re
 from typing import Literal
 
 from parsers import vocabulary
+from parsers.metadata import PERIOD
 from parsers.sections import Section, topic_of
 
 Kind = Literal["report", "notice", "none"]
 
-_YEAR = r"(?:(?:19|20)\d{2}|[〇○O零一二][〇○O零一二三四五六七八九]{3})"
-# The period the statistics cover, as reports state it.
-PERIOD = re.compile(
-    rf"(?:统计|期限|时限|时间段|起止时间|涵盖|所列数据|数据为)[^。]{{0,16}}?{_YEAR}\s*年\s*(?:度|1\s*月\s*1\s*日)"
-    rf"|{_YEAR}\s*年\s*1\s*月\s*1\s*日\s*(?:起\s*)?(?:至|到|-|—)\s*(?:{_YEAR}\s*年\s*)?12\s*月\s*31\s*日"
-)
 # The report speaking of itself, or presenting itself.
 _SELF = re.compile(
     r"本(?:年度)?报告|本年报|编制本报告"

@@ -142,12 +142,17 @@ def head_titles(lines: list[str], title: str | None) -> list[str]:
     return ([title] if title else []) + titles
 
 
+# The period a report's statistics cover: "统计期限自2013年1月1日起至12月31日止", "统计时限为
+# 2019年度", and with 年 and 月 lost on the way: "202111日起至20211230日止".
+PERIOD = re.compile(
+    rf"(?:统计|期限|时限|时间|区间|所列数据|数据为|涵盖|起止)[^。]{{0,16}}?{_YEAR}\s*年\s*(?:度|1\s*月\s*1\s*日)"
+    rf"|{_YEAR}\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|-|—)\s*(?:{_YEAR}\s*年\s*)?12\s*月\s*31\s*日"
+    rf"|{_YEAR}1\s*1\s*日\s*起?\s*(?:至|到)\s*(?:{_YEAR})?\s*12\s*3[01]\s*日"
+)
 _YEAR_PATTERNS = tuple(
     re.compile(p)
     for p in (
-        # the statistics period: "统计期限自2013年1月1日起至12月31日止"
-        rf"(?:统计|期限|时限|时间|区间|所列数据|数据为|涵盖|起止)[^。]{{0,16}}?{_YEAR}\s*年\s*1\s*月\s*1\s*日",
-        rf"{_YEAR}\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|-|—)\s*(?:{_YEAR}\s*年\s*)?12\s*月\s*31\s*日",
+        PERIOD.pattern,
         rf"(?:截至|截止)\s*{_YEAR}\s*年\s*(?:12\s*月\s*31\s*日|底)",
         # the report presenting itself: "现发布《辽宁省2019年度…报告》"
         rf"(?:现将|现就|现予?以?(?:公布|发布|公开)|向社会公[布开])[^。\n]{{0,30}}?{_YEAR}\s*年",
@@ -171,7 +176,7 @@ def report_year(title: str | None, text: str) -> int | None:
     for pattern in _YEAR_PATTERNS:
         match = pattern.search(text[:6000])
         if match:
-            year = chinese_number(match.group(1))
+            year = chinese_number(next(g for g in match.groups() if g))
             if 2000 <= year <= 2100:
                 return year
     return None

@@ -170,7 +170,17 @@ def read_rows(
             current, taken = None, []
     if current is not None:
         _keep(found, current.key, taken, n)
-    return found
+    return _runs_only_if_flattened(found)
+
+
+def _runs_only_if_flattened(found: dict[str, list[str | None]]) -> dict[str, list[str | None]]:
+    """A lone digit run is cells run together only in a table whose rows all ran together;
+    beside rows printed cell by cell, it is one cell whose place is unknown: null."""
+    if not any(isinstance(row[0], Run) for row in found.values()):
+        return found
+    if not any(_filled(row) >= 2 for row in found.values()):
+        return found
+    return {k: [None] * len(r) if isinstance(r[0], Run) else r for k, r in found.items()}
 
 
 def _keep(found: dict[str, list[str | None]], key: str, taken: list[str | None], n: int) -> None:

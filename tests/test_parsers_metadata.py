@@ -64,6 +64,18 @@ def test_title_is_found_below_page_menus() -> None:
         (None, "现将2023年度政府信息公开工作的主要做法汇报如下。", 2023),
         (None, "一、总体情况\n2020年，在区委领导下。", 2020),
         (None, "发布时间：2021-03-30", None),  # a publication date alone says nothing
+        # the period broken over lines, with 年 and 月 lost, or only its end
+        (None, "统计期限为\n2011\n年\n1\n月\n1\n日至\n2011\n年", 2011),
+        (None, "本报告数据统计期限从202111日到20211231日止。", 2021),
+        (None, "截至2016年12月31日，我乡主动公开政府信息93条。", 2016),
+        # the year's work beats a mention of last year's report
+        (None, "公开了2018年度信息公开工作报告。\n2019年度我局共收到14件依申请公开。", 2019),
+        # the period beats an intro that names the wrong year
+        (
+            None,
+            "《某镇2020年政府信息公开工作年度报告》。本报告统计期限为2021年1月1日至12月31日。",
+            2021,
+        ),
     ],
 )
 def test_report_year(title: str | None, text: str, year: int | None) -> None:
@@ -214,3 +226,56 @@ def test_gbk_read_out_of_step_is_mojibake(text: str, garbled: bool) -> None:
 )
 def test_spam_names_and_fake_portal_addresses(text: str, spam: list[str]) -> None:
     assert find_spam(text) == spam
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "issuer"),
+    [
+        # a title run into the first paragraph on one line
+        (
+            "云岭县体育局2024年政府信息公开工作年度报告，根据《条例》编制。",
+            "云岭县体育局2024年政府信息公开工作年度报告",
+            "云岭县体育局",
+        ),
+        # a metadata table's label before the title; a title broken after the year
+        (
+            "标 题 | 云岭县人民政府办公室2021年政府信息公开工作年度报告 | ||",
+            "云岭县人民政府办公室2021年政府信息公开工作年度报告",
+            "云岭县人民政府办公室",
+        ),
+        (
+            "云岭县人民政府2021年度\n信息公开年度报告\n（2022年1月）",
+            "云岭县人民政府2021年度信息公开年度报告",
+            "云岭县人民政府",
+        ),
+        # 关于 between the issuer and the year
+        (
+            "云岭县人民政府关于2019年度政府信息公开工作年度报告",
+            "云岭县人民政府关于2019年度政府信息公开工作年度报告",
+            "云岭县人民政府",
+        ),
+        # no title: the intro names the issuer
+        (
+            "根据《条例》有关要求，现将云岭县人民政府2024年政府信息公开工作年度报告予以公开。",
+            None,
+            "云岭县人民政府",
+        ),
+        (
+            "本报告是根据《条例》要求，由云岭县信访办编制的2009年度政府信息公开年度报告。",
+            None,
+            "云岭县信访办",
+        ),
+        (
+            "2016年青石镇政府信息公开年度报告\n云岭县青石镇人民政府2016年政府信息公开年度报告 本年报是按照…",
+            "2016年青石镇政府信息公开年度报告",
+            "云岭县青石镇人民政府",
+        ),
+        # a breadcrumb and a sentence are not titles
+        ("首页/ 政府信息公开 / 政府信息公开年报 / 2021年 / 正文", None, None),
+    ],
+)
+def test_titles_and_issuers_as_printed(text: str, title: str | None, issuer: str | None) -> None:
+    lines = text.split("\n")
+    found = find_title(lines, None)
+    assert found == title
+    assert find_issuer(found, text, lines) == issuer

@@ -246,3 +246,13 @@ def test_prose_numbers_beside_a_flattened_table_are_not_cells() -> None:
     table2 = read_active_disclosure(region, "2021")
     assert table2 is not None
     assert "punishment" not in table2 and table2["licensing"] == {"decisions": 1288}
+
+
+def test_a_lone_number_beside_rows_printed_cell_by_cell_is_not_a_run() -> None:
+    """ "行政事业性收费 10" where the other rows print each cell: one cell, place unknown."""
+    region = "信息内容 上一年项目数量 本年增/减 处理决定数量\n行政许可 12 0 30\n行政事业性收费 10\n"
+    notes: set[str] = set()
+    table2 = read_active_disclosure(region, "2019", notes)
+    assert table2 is not None and notes == set()
+    assert table2["licensing"] == {"previous_year": 12, "change": 0, "decisions": 30}
+    assert table2["fees"] == {"previous_year": None, "change": None}
