@@ -27,15 +27,17 @@ SPAM_NAME = re.compile(
 # Words only spam pages use, whatever stands around them ("365体育投注", "bt365备用网址",
 # "《即时比分公报》", a porn header). Everyday words (体育, 平台, 久久为功) are not among them.
 _SPAM_MARKER = re.compile(
-    # every alternative starts with a literal, so the engine skips ahead to candidates
+    # every alternative starts with a literal, so the engine skips ahead to candidates: no
+    # group or character class first ("沙巴体育|万博体育", not "(?:沙巴|万博)体育")
     r"投注(?<!彩票投注)(?!站)|博彩(?<!打击博彩)(?<!查处博彩)(?<!整治博彩)"
     r"|赌场(?<!打击赌场)(?<!查处赌场)(?<!整治赌场)|娱乐城|娱城|即时比分|比分直播|足球网"
     r"|备用网址|提款|网页版登录|官网入口|官方入口|百家乐|老虎机|六合彩|买球|菠萝视频|精品国产|国产精品"
     r"|中文字幕|欧美激情|澳门金沙|金沙城中心|葡京|威尼斯人"
     r"|威廉希尔|华体会|bt365|bet365|mobile365|365(?:体育|官方|提款)|hth(?<![A-Za-z]hth)(?![A-Za-z])"
-    r"|太阳城|博狗|金宝博|乐天堂|(?:沙巴|万博|皇冠|亚博|天博|开云|必威|米乐|乐鱼)体育|九游会|真人娱乐|真人视讯"
-    r"|[aA][gG]真人|电子游艺|棋牌游戏|时时彩|北京赛车|幸运飞艇|[pP][kK]10"
-    r"|女优|成人影院|[aA][vV]在线|(?:日韩|亚洲|久久)精品|精品一区"
+    r"|太阳城|博狗|金宝博|乐天堂|沙巴体育|万博体育|皇冠体育|亚博体育|天博体育|开云体育|必威体育"
+    r"|米乐体育|乐鱼体育|九游会|真人娱乐|真人视讯|ag真人|aG真人|Ag真人|AG真人|电子游艺|棋牌游戏"
+    r"|时时彩|北京赛车|幸运飞艇|pk10|pK10|Pk10|PK10|女优|成人影院|av在线|aV在线|Av在线|AV在线"
+    r"|日韩精品|亚洲精品|久久精品|精品一区"
 )
 # What such a name is made of around its marker: brand words, Latin letters, digits and the
 # brackets and dashes hijackers write; ordinary Chinese text ends it.
