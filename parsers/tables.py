@@ -56,13 +56,17 @@ def cells(region: str) -> list[Cell]:
         read = _classify
     out: list[Cell] = []
     for piece in pieces:
-        out.extend(read(piece))
+        # Long pieces (prose caught in a region) rarely recur: read, not kept in the cache.
+        out.extend(read(piece) if len(piece) <= _CACHED_PIECE else read.__wrapped__(piece))
     return out
 
 
 # Pieces repeat from report to report (row labels, "0", a blank between bars), so each distinct
-# piece is read once; the caches are bounded, a piece dropped is simply read again.
-@lru_cache(maxsize=65536)
+# short piece is read once; the caches are bounded, a piece dropped is simply read again.
+_CACHED_PIECE = 120
+
+
+@lru_cache(maxsize=32768)
 def _bar_cells(raw: str) -> tuple[Cell, ...]:
     """The cells of what lies between two bars: wrapped lines joined, a blank kept."""
     piece = (_WRAP.sub("", raw) if "\n" in raw else raw).strip()
@@ -70,7 +74,7 @@ def _bar_cells(raw: str) -> tuple[Cell, ...]:
         return (Cell("blank", ""),)
     if " " in piece and all(_VALUE.match(t) for t in piece.split()):
         return tuple(Cell("value", t) for t in piece.split())  # "0 0 0" inside one cell
-    return _classify(piece)
+    return _classify(piece) if len(piece) <= _CACHED_PIECE else _classify.__wrapped__(piece)
 
 
 # A table flattened without any separator: "…对外公开总数量规章555规范性文件141414第二十条…".
@@ -99,7 +103,7 @@ def _unglue(piece: str) -> list[str]:
     return [p for p in out if p]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def _classify(piece: str) -> tuple[Cell, ...]:
     if piece.isdigit() or _VALUE.match(piece):
         return (Cell("value", piece),)
