@@ -20,6 +20,9 @@ from parsers import ParseError, parse_bytes
 # Files handed to a worker at a time: large enough that inter-process traffic stays small next
 # to parsing, small enough that output starts early and the last batch does not leave cores idle.
 _CHUNK = 8
+# By default, one more worker per this many files (up to the cores): a handful of files parse
+# faster in the command's own process than a pool starts.
+_FILES_PER_WORKER = 16
 
 
 class Outcome(NamedTuple):
@@ -41,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=_positive,
         default=None,
         metavar="N",
-        help="parse with N processes (default: one per available core)",
+        help="parse with N processes (default: one per available core, fewer for a handful "
+        "of files)",
     )
     parser.set_defaults(func=run)
 
@@ -79,7 +83,10 @@ def _parse_indented(name: str) -> Outcome:
 
 
 def run(args: argparse.Namespace) -> int:
-    jobs = min(args.jobs or available_cores(), len(args.files))
+    if args.jobs:
+        jobs = min(args.jobs, len(args.files))
+    else:  # a worker is worth starting for a few dozen files, not for a handful
+        jobs = min(available_cores(), max(1, len(args.files) // _FILES_PER_WORKER))
     work = _parse_indented if args.indent else parse_file
     if jobs <= 1:
         return _write(map(work, args.files))
