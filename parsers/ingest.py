@@ -36,6 +36,17 @@ class Ingested:
     record: dict[str, Any] | None  # None when the text is no report (see parse_error)
     parse_error: str | None = None
 
+    def document_fields(self) -> dict[str, Any]:
+        """What the archive's `documents` row holds (storage.repository.DocumentData)."""
+        return {
+            "text_sha256": self.text_sha256,
+            "doc_id": self.doc_id,
+            "text": self.extracted.text,
+            "simhash": self.simhash,
+            "format": self.extracted.format,
+            "title": self.extracted.title,
+        }
+
 
 def file_name(url: str) -> str:
     """The last path segment of a URL, unquoted: what the format sniffer sees as the name."""

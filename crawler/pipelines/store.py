@@ -59,14 +59,7 @@ class StorePipeline:
             head = item.near_dup_head
             doc_id = add_document(
                 session,
-                DocumentData(
-                    text_sha256=ingested.text_sha256,
-                    doc_id=ingested.doc_id,
-                    text=ingested.extracted.text,
-                    simhash=ingested.simhash,
-                    format=ingested.extracted.format,
-                    title=ingested.extracted.title,
-                ),
+                DocumentData(**ingested.document_fields()),
                 site_id=self.ctx.site_ids.get(item.site_code),
                 first_seen_at=item.fetched_at,
                 near_dup_of=self.ctx.doc_ids.get(head) if head else None,

@@ -95,14 +95,7 @@ def _reparse_one(session, cap: Capture, body: bytes, crawl_id: str | None) -> st
     if doc_id is None:
         doc_id = add_document(
             session,
-            DocumentData(
-                text_sha256=ingested.text_sha256,
-                doc_id=ingested.doc_id,
-                text=ingested.extracted.text,
-                simhash=ingested.simhash,
-                format=ingested.extracted.format,
-                title=ingested.extracted.title,
-            ),
+            DocumentData(**ingested.document_fields()),
             site_id=cap.site_id,
             first_seen_at=now(),
             previous_id=cap.document_id,
