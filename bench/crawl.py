@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -148,8 +149,10 @@ def _child(
     delay: float = 0.0,
     profile_out: str = "",
 ) -> dict[str, Any]:
-    for old in ("full.sqlite", "full.sqlite-wal", "full.sqlite-shm"):
-        (work / old).unlink(missing_ok=True)  # each full crawl starts from an empty archive
+    if mode == "full":  # each full crawl starts from an empty archive
+        for old in ("full.sqlite", "full.sqlite-wal", "full.sqlite-shm"):
+            (work / old).unlink(missing_ok=True)
+        shutil.rmtree(work / "warc", ignore_errors=True)
     cmd = [
         sys.executable,
         "-m",
