@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from crawler.discovery.families import no_answer, no_follow_ups, no_links
+
+NAME = "trs"
+
 _CREATE_PAGE = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
@@ -26,3 +30,14 @@ def pager_urls(html: str, page_url: str) -> list[str]:
         urls.append(urljoin(page_url, f"{stem}.{ext}"))
         urls.extend(urljoin(page_url, f"{stem}_{n}.{ext}") for n in range(1, count))
     return urls
+
+
+# -- the CMS-family protocol (crawler.discovery.families) ----------------------------------------
+detect = is_trs
+
+
+def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
+    return pager_urls(html, page_url) if "createPageHTML" in html else []
+
+
+embedded_links, follow_ups, on_follow_up = no_links, no_follow_ups, no_answer

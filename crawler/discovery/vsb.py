@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
+from crawler.discovery.families import no_answer, no_follow_ups, no_links
+
+NAME = "vsb"
+
 _FINGERPRINT = re.compile(
     r"#begineditable|_showDynClickBatch|v_news_content|vsb_|VsbHead", re.IGNORECASE
 )
@@ -28,3 +32,14 @@ def pager_urls(html: str, page_url: str) -> list[str]:
         return []
     base = col.group(1)
     return [urljoin(page_url, f"{base}/{n}.htm") for n in range(1, min(count, 1000) + 1)]
+
+
+# -- the CMS-family protocol (crawler.discovery.families) ----------------------------------------
+detect = is_vsb
+
+
+def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
+    return pager_urls(html, page_url)
+
+
+embedded_links, follow_ups, on_follow_up = no_links, no_follow_ups, no_answer
