@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from parsers.tables import to_int
+
 _RECEIVED = re.compile(
     r"(?:共|累计|全年|总计)?(?:收到|受理|接到|接收|办理)[^。；;，,]{0,24}?申请[^。；;\d]{0,6}?(\d+)\s*(?:件|份|条|个|宗|人次)"
 )
@@ -22,7 +24,8 @@ _REVIEW_COUNT = re.compile(r"行政复议(?:申请|案件)?(?:共|共计)?\s*(\d
 def prose_applications(text: str) -> dict[str, dict[str, int]] | None:
     match = _RECEIVED.search(text) or _RECEIVED_COUNT.search(text)
     if match:
-        return {"new_received": {"total": int(match.group(1))}}
+        total = to_int(match.group(1))  # None when absurd (hundreds of digits)
+        return {"new_received": {"total": total}} if total is not None else None
     if _NONE_RECEIVED.search(text):
         return {"new_received": {"total": 0}}
     return None
@@ -35,6 +38,6 @@ def prose_review_litigation(text: str) -> dict[str, dict[str, int]] | None:
             for group in ("review", "litigation_direct", "litigation_after_review")
         }
     match = _REVIEW_COUNT.search(text)
-    if match:
-        return {"review": {"total": int(match.group(1))}}
+    if match and (total := to_int(match.group(1))) is not None:
+        return {"review": {"total": total}}
     return None

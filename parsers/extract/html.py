@@ -14,6 +14,7 @@ from lxml import etree
 
 from parsers.errors import ParseError
 from parsers.extract import Extracted
+from parsers.extract._layout import join_wrapped
 from parsers.extract.text import decode_text, normalize_encoding_name
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
@@ -47,6 +48,15 @@ _BLOCK_TAGS = frozenset(
         "hr",
     ]
 )
+# An XML declaration naming an encoding makes lxml refuse a str: the text is already decoded.
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^<>]*>")
+# Control characters (other than tab/newline/CR) are not allowed in lxml's text input.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Every tag but the structural ones (tables, paragraphs, line breaks, dropped containers);
+# `[^<>]*` stops at the next "<", so an unclosed tag costs no rescanning.
+_KEEP_TAGS = "table|thead|tbody|tfoot|tr|td|th|p|br|html|head|body|title|script|style"
+_FORMATTING_TAG = re.compile(rf"</?(?!(?:{_KEEP_TAGS})\b)([a-zA-Z][\w:-]*)[^<>]*>")
+_MAX_DEPTH = 256
 _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 
 
@@ -56,10 +66,7 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
         match = _META_CHARSET.search(data[:4096])
         declared = match.group(1).decode("ascii", "replace") if match else None
     text, used = decode_text(data, declared)
-    try:
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
-        root = _soup_root(text)
+    root = _parse(_XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", text), count=1))
     title = _title(root)
     body = root.find("body")
     lines: list[str] = []
@@ -71,6 +78,34 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     return Extracted(
         text=rendered, format="html", encoding=normalize_encoding_name(used), title=title
     )
+
+
+def _parse(text: str) -> etree._Element:
+    """The page's tree. Markup nested deeper than libxml2's limit (256) would silently lose
+    everything below it: such a page is read again with only structural tags kept, and
+    refused with a reason if it is still too deep."""
+    root = _parse_once(text)
+    if root is None:
+        root = _parse_once(_FORMATTING_TAG.sub(_flatten_tag, text))
+        if root is None:
+            raise ParseError(f"HTML nested deeper than {_MAX_DEPTH} levels: text unreachable")
+    return root
+
+
+def _parse_once(text: str) -> etree._Element | None:
+    """The tree, or None when libxml2 stopped at its depth limit."""
+    parser = lxml.html.HTMLParser()
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        root = _soup_root(text)
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        return None
+    return root
+
+
+def _flatten_tag(match: re.Match[str]) -> str:
+    return "<br>" if match.group(1).lower() in _BLOCK_TAGS else ""
 
 
 def _soup_root(text: str) -> etree._Element:
@@ -115,9 +150,9 @@ def _render(element: etree._Element, out: list[str]) -> None:
 
 def _cell_text(cell: etree._Element) -> str:
     text = cell.text_content().replace("\xa0", " ")
-    # Text wrapped inside a cell joins without spaces (CJK), but keep one between ASCII words.
-    text = re.sub(r"\s*\n\s*", "", text.strip())
-    return re.sub(r"\s+", " ", text)
+    # Text wrapped inside a cell joins without spaces (CJK), but keep one between ASCII words
+    # (and numbers: "236" over "0" is not 2360).
+    return re.sub(r"\s+", " ", join_wrapped(text.split("\n")))
 
 
 def table_rows(table: etree._Element) -> list[str]:
