@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from parsers import ParseError, parse_bytes
+from parsers.extract import read_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            record = parse_bytes(path.read_bytes(), path.name, source={"path": name})
+            record = parse_bytes(read_input(path), path.name, source={"path": name})
         except (OSError, ParseError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else error
             print(f"gov-reports parse: {name}: {reason}", file=sys.stderr)
