@@ -44,6 +44,8 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: only http and https are ever requested (no file://, ftp://, data:…).
+    "crawler.middlewares.SchemeFilterMiddleware": 10,
     # Before HttpProxyMiddleware (750): every request, robots.txt included, gets the proxy.
     "crawler.middlewares.ProxyMiddleware": 740,
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600): process_response sees
