@@ -246,14 +246,43 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_OK if report.get("status") == "finished" else EXIT_UNFINISHED
 
 
+_DEMO_MARK = ".gov-reports-demo"  # written into every directory a demo created
+_DEMO_OUTPUTS = ("archive.sqlite", "archive.sqlite-wal", "archive.sqlite-shm", "archive.sqlite.lock",
+                 "warc", "warc.lock", "sites.csv", "truth.jsonl")  # fmt: skip
+
+
+def _fresh_demo_dir(out: Path) -> None:
+    """Make `out` ready for a demo. Only what an earlier demo wrote there (its mark proves
+    it) is removed; an existing directory the program did not create is refused, never
+    deleted."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--out {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / _DEMO_MARK).is_file():
+            raise FileExistsError(
+                f"--out {out} exists and was not made by gov-reports demo: "
+                "choose a new or empty directory (nothing was deleted)"
+            )
+        for name in _DEMO_OUTPUTS:
+            path = out / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / _DEMO_MARK).write_text("created by gov-reports demo; safe to delete\n")
+
+
 def run_demo(out_dir: str | Path = "data/demo", *, sites: int = 20, seed: int = 1) -> int:
     """Serve the simulated web, crawl it into a fresh archive under `out_dir`, print the report."""
     from sim import SimWeb, serve_in_thread
 
     out = Path(out_dir)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    try:
+        _fresh_demo_dir(out)
+    except OSError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     web = SimWeb(sites=sites, seed=seed, epoch=0, faults=0.0)
     sites_csv = out / "sites.csv"
     web.write_sites_csv(sites_csv)
