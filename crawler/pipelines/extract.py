@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from crawler.context import CrawlContext
-from crawler.encoding import decide_encoding
 from crawler.items import DocumentItem
 from crawler.pipelines import workers
 from parsers import PARSER_VERSION, Extracted, ParseError, extract
+from parsers.encoding import decide_encoding
+from parsers.extract import BINARY_FORMATS, sniff_format
 from storage.repository import capture_exists, document_for_payload, has_version
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
 def _extract(body: bytes, name: str, encoding: str | None, ctype: str | None) -> Extracted:
@@ -46,8 +46,7 @@ class ExtractPipeline:
             return item
         name = unquote(urlsplit(item.final_url).path.rsplit("/", 1)[-1])
         encoding = None
-        binary = item.body.lstrip()[:8].startswith(_BINARY_MAGIC)
-        if not binary:
+        if sniff_format(item.body[:1024]) not in BINARY_FORMATS:
             encoding, item.encoding_source = decide_encoding(item.body, item.content_type)
         item.encoding = encoding
         if self._reuse(item):

@@ -13,8 +13,9 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 
-from crawler.encoding import decide_encoding
 from parsers import PARSER_VERSION, ParseError, extract, parse_extracted, simhash64, text_digest
+from parsers.encoding import decide_encoding
+from parsers.extract import BINARY_FORMATS, sniff_format
 from storage.db import StorageError, open_database
 from storage.models import Capture, CrawlRun, Document
 from storage.query import iter_warc_pointers
@@ -78,7 +79,7 @@ def reparse_all(sessions, archive_dir: str | None = None) -> Counter[str]:  # ty
 def _reparse_one(session, cap: Capture, body: bytes, crawl_id: str | None) -> str:  # type: ignore[no-untyped-def]
     name = unquote(urlsplit(cap.final_url).path.rsplit("/", 1)[-1])
     encoding = cap.encoding
-    if encoding is None and not body.lstrip()[:4] in (b"%PDF", b"PK\x03\x04"):
+    if encoding is None and sniff_format(body[:1024]) not in BINARY_FORMATS:
         encoding, _ = decide_encoding(body, cap.content_type)
     try:
         ex = extract(body, name, encoding=encoding, content_type=cap.content_type)
