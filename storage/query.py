@@ -650,9 +650,17 @@ def _assemble(
         .order_by(Check.id)
     ):
         extra.setdefault(vid, []).append({"rule": rule, "status": status, "detail": detail})
+    doc_ids = dict(
+        session.execute(
+            select(Document.id, Document.doc_id).where(
+                Document.id.in_({v.document_id for v in versions})
+            )
+        ).all()
+    )
     out = []
     for v in versions:
         record = dict(v.record)
+        record["doc_id"] = doc_ids.get(v.document_id, record.get("doc_id"))
         checks = [
             c
             for c in record.get("checks") or []
