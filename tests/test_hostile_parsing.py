@@ -167,3 +167,25 @@ def test_anchored_patterns_in_use_are_linear() -> None:
 
     assert _elapsed(strip_chrome, "\xa0" * 200_000 + "\n" + ("\xa0" * 79 + "x\n") * 2000) < 3
     assert _elapsed(_shown_strings, b"1." * 200_000) < 3
+
+
+# ----- damaged bytes -------------------------------------------------------------------------
+
+
+def test_one_bad_byte_does_not_lose_the_document() -> None:
+    page = (GOLDEN / "seed_000_6042ec2c999cb952" / "input.txt").read_bytes()
+    at = page.index(b"\n") + 1  # a character boundary
+    damaged = page[:at] + b"\xff" + page[at:]
+    with pytest.raises(UnicodeDecodeError):
+        damaged.decode("utf-8")
+    extracted = extract(damaged, "r.txt")
+    assert extracted.replaced == 1
+    assert "mojibake" in extracted.hazards
+    record = parse_bytes(damaged, "r.txt")
+    assert "mojibake" in record["hazards"]
+    assert record["applications"] == parse_bytes(page, "r.txt")["applications"]
+
+
+def test_mostly_undecodable_text_is_refused() -> None:
+    with pytest.raises(ParseError, match="undecodable"):
+        extract(b"\xff\xfe\xfd\x80\x81" * 30 + "政府".encode(), "r.txt")

@@ -66,6 +66,8 @@ class ExtractPipeline:
             return item
         if item.extracted.encoding and encoding is None:
             item.encoding = item.extracted.encoding
+        if item.extracted.replaced:  # decoded with U+FFFD in place of undecodable bytes
+            self.stats.inc_value("pipeline/extract/replaced_chars", item.extracted.replaced)
         self.stats.inc_value("pipeline/extract/ok")
         return item
 

@@ -42,6 +42,7 @@ class Extracted:
     encoding: str | None = None  # the decision for text formats: declared or detected
     hazards: frozenset[str] = field(default_factory=frozenset)  # e.g. {"needs-ocr"}
     title: str | None = None  # a title the container declares (HTML <title>, PDF metadata)
+    replaced: int = 0  # undecodable byte sequences shown as U+FFFD (text formats)
 
 
 # Formats told by their first bytes (leading whitespace ignored); they are never decoded as text.

@@ -61,7 +61,7 @@ _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 
 def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     """`encoding`: the caller's decision (parsers.encoding); None decides it here."""
-    text, used = decode(data, encoding)
+    text, used, replaced = decode(data, encoding)
     root = _parse(_XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", text), count=1))
     title = _title(root)
     body = root.find("body")
@@ -71,7 +71,15 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     rendered = re.sub(r"\n{3,}", "\n\n", rendered).strip()
     if not rendered:
         raise ParseError("HTML page has no text")
-    return Extracted(text=rendered, format="html", encoding=used, title=title)
+    hazards = frozenset({"mojibake"}) if replaced else frozenset()
+    return Extracted(
+        text=rendered,
+        format="html",
+        encoding=used,
+        title=title,
+        hazards=hazards,
+        replaced=replaced,
+    )
 
 
 def _parse(text: str) -> etree._Element:
