@@ -106,6 +106,7 @@ class CrawlContext:
         self._pool: Executor | None = None
         self._pool_made = False
         self.closed = False
+        self.archive_error: str | None = None  # why WARC records could not be written
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlContext:
@@ -202,6 +203,7 @@ class CrawlContext:
                     site_counters(self.stats),
                     self.site_cms(),
                     reason,
+                    self.archive_error,
                 )
                 report["elapsed_s"] = round(time.monotonic() - self.started, 2)
                 report["resumed_after"] = self.resumed_after
@@ -212,6 +214,20 @@ class CrawlContext:
         finally:
             self.closed = True
             self.lock.release()
+
+    def archive_failed(self, error: OSError) -> None:
+        """A WARC record could not be written (read-only directory, disk full): nothing
+        fetched from now on could be kept, so the run stops, and its report names the cause."""
+        if self.archive_error is not None:
+            return
+        where = error.filename or self.archive_dir
+        self.archive_error = f"{error.strerror or error}: {where}"
+        logger.error("archive not writable, stopping the crawl: %s", self.archive_error)
+        from scrapy.utils.defer import deferred_from_coro
+
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="archive_unwritable"))
 
     def site_cms(self) -> dict[str, str]:
         stats = self.stats.get_stats()

@@ -147,6 +147,15 @@ class WarcArchiveMiddleware:
             request.headers[b"If-Modified-Since"] = state["last_modified"]
 
     def process_response(self, request: Request, response: Response) -> Response:
+        """Archive the exchange; if the archive cannot be written, stop the run (nothing
+        unarchived is ever stored)."""
+        try:
+            return self._archive(request, response)
+        except OSError as exc:
+            self.ctx.archive_failed(exc)
+            raise IgnoreRequest(f"not archived: {exc}") from None
+
+    def _archive(self, request: Request, response: Response) -> Response:
         fetched_at = datetime.now(UTC)
         self._count(request, response)
         state = self.states.get(response.url) if response.url == request.url else None

@@ -29,6 +29,14 @@ from storage.lock import LockBusy
 from storage.query import run_report
 
 EXIT_OK, EXIT_UNFINISHED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
+# sysexits.h: every site failed (EX_UNAVAILABLE); the archive could not be written (EX_IOERR).
+EXIT_SITES_FAILED, EXIT_ARCHIVE_FAILED = 69, 74
+EXIT_BY_OUTCOME = {
+    "finished": EXIT_OK,
+    "stopped": EXIT_UNFINISHED,
+    "sites-failed": EXIT_SITES_FAILED,
+    "archive-failed": EXIT_ARCHIVE_FAILED,
+}
 
 # Settings for crawling the loopback simulated web: no throttle, high concurrency.
 FAST_SETTINGS: dict[str, Any] = {
@@ -53,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--sites", metavar="FILE", help="sites CSV in the registry format")
     p.add_argument("--codes", help="comma-separated division codes (or prefixes) to crawl")
-    p.add_argument("--max-sites", type=int, metavar="N", help="crawl only the first N sites")
+    p.add_argument("--max-sites", type=_positive, metavar="N", help="crawl only the first N sites")
     p.add_argument(
         "--db",
         metavar="URL",
@@ -77,7 +85,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "-q", "--quiet", action="store_true", help="print only the one-line summary (for cron)"
     )
-    p.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    p.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        help="Scrapy log level (default WARNING; CRITICAL with -q)",
+    )
     p.add_argument(
         "-s",
         "--set",
@@ -98,14 +111,66 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     d.set_defaults(func=lambda a: run_demo(a.out, sites=a.sites, seed=a.seed))
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _overrides(pairs: list[str]) -> dict[str, str]:
+    """`-s NAME=VALUE` pairs, each value checked against its setting's type (the type of its
+    default: project settings, then Scrapy's), so `-s GOV_REPORTS_MAX_HOPS=abc` is a one-line
+    usage error instead of a crawl that ignores it or dies in the middle."""
+    from scrapy.settings import Settings
+
+    defaults = Settings()
+    defaults.setmodule("crawler.settings", priority="project")
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
+        name = name.strip()
         if not sep or not name:
             raise ValueError(f"bad setting {pair!r}: expected NAME=VALUE")
-        out[name.strip()] = value
+        expected = _setting_type_error(name, value, defaults.get(name))
+        if expected:
+            raise ValueError(f"bad setting {name}={value!r}: expected {expected}")
+        out[name] = value
     return out
+
+
+_WHOLE = {"GOV_REPORTS_EXTRACT_WORKERS"}  # declared "" (= automatic) but read as a number
+
+
+def _setting_type_error(name: str, value: str, default: Any) -> str | None:
+    """What `value` should have been for a setting whose default is `default`; None if fine."""
+    if name == "GOV_REPORTS_NOW":
+        parse_now(value)  # ScheduleError names the problem
+        return None
+    if isinstance(default, bool):
+        ok = value.strip().lower() in {"0", "1", "true", "false"}
+        return None if ok else "True or False"
+    if isinstance(default, int) or (name in _WHOLE and value.strip()):
+        ok = value.strip().isdigit()
+        return None if ok else "a whole number (0 or more)"
+    if isinstance(default, float):
+        try:
+            ok = 0 <= float(value) < float("inf")
+        except ValueError:
+            ok = False
+        return None if ok else "a number (0 or more)"
+    if isinstance(default, (dict, list)) or (
+        default is not None and hasattr(default, "copy_to_dict")
+    ):
+        try:
+            ok = isinstance(json.loads(value), (dict, list))
+        except ValueError:
+            ok = False
+        return None if ok else "JSON (an object or a list)"
+    return None
 
 
 def run_crawl(
@@ -173,7 +238,8 @@ def print_report(report: dict[str, Any], out: TextIO = sys.stdout) -> None:
         f"sites {t.get('sites', 0)}  pages {t.get('pages', 0)}  reports found "
         f"{t.get('reports_found', 0)}  new {t.get('new', 0)}  duplicate {t.get('duplicate', 0)}  "
         f"failed {t.get('failed', 0)}  not reports {t.get('not_reports', 0)}  "
-        f"robots-blocked {t.get('robots_blocked', 0)}  pages/report {t.get('pages_per_report')}",
+        f"robots-blocked sites {t.get('status_robots-blocked', 0)} "
+        f"(URLs {t.get('robots_blocked', 0)})  pages/report {t.get('pages_per_report') or '-'}",
         file=out,
     )
     print(
@@ -190,18 +256,32 @@ def print_report(report: dict[str, Any], out: TextIO = sys.stdout) -> None:
         )
 
 
+def report_counts(totals: dict[str, Any]) -> dict[str, int]:
+    """The reports a run saw, in parts that add up: new (first seen), revised (a new version
+    of a known report), unchanged (known, same bytes), already stored (known, seen at another
+    URL); `reports` is their sum."""
+    new_all = int(totals.get("new", 0))  # includes the revised ones
+    revised = int(totals.get("revised", 0))
+    unchanged = int(totals.get("unchanged", 0))
+    known = max(0, int(totals.get("reports_found", 0)) - new_all)
+    parts = {"new": new_all - revised, "revised": revised, "unchanged": unchanged, "known": known}
+    return {"reports": sum(parts.values()), **parts}
+
+
 def summary_line(report: dict[str, Any]) -> str:
-    """One line a cron mail can show: outcome, size and what changed."""
+    """One line a cron mail can show: outcome (with its cause), size and what changed."""
     t = report["totals"]
     mb = t.get("bytes", 0) / 1e6
     resumed = report.get("resumed_after") or []
     tail = f"; resumed after {len(resumed)} interrupted run(s)" if resumed else ""
+    n = report_counts(t)
+    unreachable = t.get("status_unreachable", 0)
     return (
         f"gov-reports crawl {report['crawl_id']}: {report['status']} in "
-        f"{report.get('elapsed_s', '?')}s; {t.get('sites', 0)} sites, "
-        f"{t.get('responses', 0)} responses, {mb:.1f} MB; reports {t.get('reports_found', 0)} "
-        f"(new {t.get('new', 0)}, revised {t.get('revised', 0)}, "
-        f"unchanged {t.get('unchanged', 0)}), revisits {t.get('revisits', 0)}, "
+        f"{report.get('elapsed_s', '?')}s; {t.get('sites', 0)} sites ({unreachable} unreachable), "
+        f"{t.get('responses', 0)} responses, {mb:.1f} MB; reports {n['reports']} "
+        f"(new {n['new']}, revised {n['revised']}, unchanged {n['unchanged']}, "
+        f"already stored {n['known']}), revisits {t.get('revisits', 0)}, "
         f"gone {t.get('gone', 0)}, not due {t.get('not_due', 0)}, failed {t.get('failed', 0)}"
         f"{tail}"
     )
@@ -212,6 +292,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         extra: dict[str, Any] = dict(_overrides(args.set))
         if args.quiet:  # cron: the summary line only, no progress lines
             extra.setdefault("GOV_REPORTS_PROGRESS_INTERVAL", 0)
+        # -q: one line on success, and no Scrapy log (a site outage is in the summary)
+        log_level = args.log_level or ("CRITICAL" if args.quiet else "WARNING")
         if args.sites:
             load_sites(args.sites)  # a bad file fails here with a one-line message
         report = run_crawl(
@@ -222,13 +304,20 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             archive=args.archive,
             proxy=args.proxy,
             fast=args.fast,
-            log_level=args.log_level,
+            log_level=log_level,
             extra=extra,
             now=args.now,
         )
     except LockBusy as exc:
         print(f"gov-reports crawl: {exc}; not starting a second run", file=sys.stderr)
         return EXIT_LOCKED
+    except OSError as exc:  # the archive directory cannot be made or written at start-up
+        where = f": {exc.filename}" if exc.filename else ""
+        print(
+            f"gov-reports crawl: archive not writable ({exc.strerror or exc}{where})",
+            file=sys.stderr,
+        )
+        return EXIT_ARCHIVE_FAILED
     except (SitesError, StorageError, ScheduleError, ValueError) as exc:
         print(f"gov-reports crawl: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -243,7 +332,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     else:
         print_report(report)
         print(summary_line(report))
-    return EXIT_OK if report.get("status") == "finished" else EXIT_UNFINISHED
+    outcome = report.get("outcome") or ("finished" if report.get("status") == "finished" else "")
+    return EXIT_BY_OUTCOME.get(outcome, EXIT_UNFINISHED)
 
 
 _DEMO_MARK = ".gov-reports-demo"  # written into every directory a demo created
