@@ -130,3 +130,26 @@ def test_no_credential_is_archived(hostile_crawl: dict) -> None:
     assert requests > 5
     files = b"".join(p.read_bytes() for p in (hostile_crawl["out"] / "warc").glob("*.warc.gz"))
     assert not any(secret in files for secret in secrets[:1])
+
+
+def test_verify_reports_a_flipped_byte_in_one_short_line(hostile_crawl: dict, tmp_path) -> None:
+    import shutil
+
+    copy = tmp_path / "warc"
+    shutil.copytree(hostile_crawl["out"] / "warc", copy)
+    with open_database(hostile_crawl["db"])() as session:
+        capture = next(c for c in session.scalars(select(Capture)) if c.url.endswith("report.html"))
+    path = copy / capture.warc_file
+    data = bytearray(path.read_bytes())
+    data[capture.warc_offset + 40] ^= 0xFF  # inside the record's gzip member
+    path.write_bytes(bytes(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "verify", "-q", "--db", hostile_crawl["db"],
+         "--archive", str(copy)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 2, lines  # the damaged capture, and the count
+    assert all(line.isprintable() and len(line) < 400 for line in lines), lines
+    assert "report.html" in lines[0] and "1 wrong" in lines[1]

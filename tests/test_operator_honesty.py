@@ -178,3 +178,28 @@ def test_the_summary_adds_up() -> None:
     print_report({"crawl_id": "x", "status": "finished", "totals": totals, "sites": []}, buffer)
     assert "pages/report -" in buffer.getvalue() and "None" not in buffer.getvalue()
     assert "robots-blocked sites 1 (URLs 7)" in buffer.getvalue()
+
+
+# ----- read commands never create a database -------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["verify", "reparse", "diff", "export"])
+def test_read_commands_refuse_a_missing_archive_and_create_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    missing = tmp_path / "nowhere" / "archive.sqlite"
+    extra = {"diff": ["1"], "export": ["--out", str(tmp_path / "x.jsonl")]}.get(command, [])
+    assert main([command, "--db", str(missing), *extra]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert str(missing) in line
+    assert not missing.exists() and not missing.parent.exists()
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+@pytest.mark.parametrize("ref", ["99999999999999999999", "²", "١٢٣"])
+def test_diff_of_an_impossible_id_is_a_one_line_error(tmp_path: Path, ref: str) -> None:
+    db = tmp_path / "a.sqlite"
+    open_database(f"sqlite:///{db}")  # an empty archive
+    done = run_cli("diff", "--db", str(db), ref, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"gov-reports diff: no document {ref!r} in the archive"

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from parsers import PARSER_VERSION, ParseError, extract, parse_extracted, simhash64, text_digest
 from parsers.encoding import decide_encoding
 from parsers.extract import BINARY_FORMATS, sniff_format
-from storage.db import StorageError, open_database
+from service.options import add_db_option, open_archive
+from storage.db import StorageError
 from storage.models import Capture, CrawlRun, Document
 from storage.query import iter_warc_pointers
 from storage.records import source_of
@@ -32,14 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description=f"Re-parse every archived report capture from its WARC record with parser "
         f"version {PARSER_VERSION}; earlier record versions are kept.",
     )
-    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $GOV_REPORTS_DB)")
+    add_db_option(p)
     p.add_argument("--archive", metavar="DIR", help="WARC directory (default: per crawl run)")
     p.set_defaults(func=cmd_reparse)
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
     try:
-        sessions = open_database(args.db)
+        sessions = open_archive(args)  # must exist: a read command never creates one
     except StorageError as exc:
         print(f"gov-reports reparse: {exc}", file=sys.stderr)
         return 2

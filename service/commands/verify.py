@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from storage.db import StorageError, open_database
+from service.options import add_db_option, open_archive
+from storage.db import StorageError
 from storage.query import iter_warc_pointers
 from storage.warc import ArchiveCorrupt, read_response
 
@@ -17,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Re-read every WARC record the database points to, re-hash the payload, "
         "report each mismatch or missing file, and exit 1 if anything is wrong.",
     )
-    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $GOV_REPORTS_DB)")
+    add_db_option(p)
     p.add_argument(
         "--archive", metavar="DIR", help="WARC directory (default: the one each crawl run recorded)"
     )
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def cmd_verify(args: argparse.Namespace) -> int:
     try:
-        sessions = open_database(args.db)
+        sessions = open_archive(args)  # must exist: a read command never creates one
     except StorageError as exc:
         print(f"gov-reports verify: {exc}", file=sys.stderr)
         return 2
