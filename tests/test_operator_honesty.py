@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.cli import main
-from service.commands.crawl import _fresh_demo_dir, print_report, report_counts, summary_line
+from service.commands.crawl import print_report, report_counts, summary_line
+from service.commands.demo import _fresh_demo_dir
 from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Capture, CrawlRun
