@@ -153,16 +153,32 @@ class CrawlContext:
     @property
     def pool(self) -> Executor | None:
         """The process pool extraction and parsing share (None: run them in-process)."""
-        if not self._pool_made:
+        broken = self._pool is not None and getattr(self._pool, "_broken", False)
+        if not self._pool_made or broken:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            raw = self.crawler.settings.get("GOV_REPORTS_EXTRACT_WORKERS")
+            from crawler.pipelines.workers import init_worker
+
+            if broken:  # a worker died (out of memory, a crash): the others go on in a new pool
+                logger.warning("extraction pool broken (%s); starting a new one", broken)
+                self.shutdown_pool()
+            settings = self.crawler.settings
+            raw = settings.get("GOV_REPORTS_EXTRACT_WORKERS")
             workers = default_workers() if raw in (None, "") else int(raw)
             # forkserver: forking a process that runs a reactor and threads is unsafe.
             ctx = multiprocessing.get_context("forkserver")
+            limits = (
+                os.getpid(),
+                settings.getint("GOV_REPORTS_WORKER_MEMORY_MB"),
+                settings.getfloat("GOV_REPORTS_EXTRACT_TIMEOUT"),
+            )
             self._pool = (
-                ProcessPoolExecutor(max_workers=workers, mp_context=ctx) if workers > 0 else None
+                ProcessPoolExecutor(
+                    max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=limits
+                )
+                if workers > 0
+                else None
             )
             self._pool_made = True
         return self._pool
