@@ -98,12 +98,16 @@ def _csv_value(value: Any) -> Any:
 def write_csv(path: str | Path, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
     """A UTF-8 CSV with BOM, one line per row; blank cells for null. Returns rows written."""
     names = [c.name for c in columns]
+    floats = [i for i, c in enumerate(columns) if c.kind == "float"]
     n = 0
     with atomic_output(path, "w", encoding=CSV_ENCODING, newline="") as fh:
         out = csv.writer(fh)
         out.writerow(names)
         for row in rows:
-            out.writerow([_csv_value(row.get(name)) for name in names])
+            line = [row.get(name) for name in names]  # None is written as an empty field
+            for i in floats:
+                line[i] = _csv_value(line[i])
+            out.writerow(line)
             n += 1
     return n
 
