@@ -326,7 +326,8 @@ def store_capture(
     if wants_version and not has_version(session, doc_id, parser_version):  # type: ignore[arg-type]
         add_report_version(session, doc_id, capture_id, record, parser_version)  # type: ignore[arg-type]
     if outcome == "duplicate" and doc_id is not None:
-        refresh_reports(session, [doc_id])  # a document reparse left without a capture is current again
+        # a document reparse had left without a capture is current again
+        refresh_reports(session, [doc_id])
     return outcome
 
 
