@@ -93,3 +93,20 @@ def test_oversized_inputs_are_refused(tmp_path: Path) -> None:
 def test_extract_refuses_oversized_text_from_any_caller() -> None:
     with pytest.raises(ParseError, match="larger than"):
         extract(b"<html><body>" + b"x" * (MAX_TEXT_BYTES + 1), "x.html")
+
+
+def test_a_parser_bug_on_one_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    golden = Path(__file__).parent / "fixtures" / "golden" / "html_2021_rowspan" / "input.html"
+    (tmp_path / "bug.html").write_bytes(golden.read_bytes())
+    (tmp_path / "good.html").write_bytes(golden.read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "faults"),
+           "GOV_REPORTS_TEST_PARSER_BUG": "bug.html"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", str(tmp_path / "bug.html"),
+         str(tmp_path / "good.html")],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith("bug.html: internal error (RuntimeError: a parser bug)")
+    assert "Traceback" not in done.stderr
+    assert len(done.stdout.splitlines()) == 1  # good.html's record

@@ -34,6 +34,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"gov-reports parse: {name}: {reason}", file=sys.stderr)
             status = 1
             continue
+        except Exception as error:  # noqa: BLE001 - a parser bug must not stop the other files
+            print(
+                f"gov-reports parse: {name}: internal error ({type(error).__name__}: {error})",
+                file=sys.stderr,
+            )
+            status = 1
+            continue
         if "not-a-report" in record["hazards"]:
             print(
                 f"gov-reports parse: {name}: not a report (a document about annual reports)",

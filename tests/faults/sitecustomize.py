@@ -20,3 +20,21 @@ if _FAULT:
         self._writer = warc.WARCWriter(self._fh, gzip=True, warc_version="1.1")
 
     warc.WarcWriter._open_next = _open_next
+
+# GOV_REPORTS_TEST_PARSER_BUG=NAME: parsing a file called NAME raises a RuntimeError, as a
+# parser bug would.
+_BUG = os.environ.get("GOV_REPORTS_TEST_PARSER_BUG")
+if _BUG:
+    from parsers import record
+
+    _parse_bytes = record.parse_bytes
+
+    def parse_bytes(data, name="", **kwargs):  # type: ignore[no-untyped-def]
+        if name == _BUG:
+            raise RuntimeError("a parser bug")
+        return _parse_bytes(data, name, **kwargs)
+
+    record.parse_bytes = parse_bytes
+    import parsers
+
+    parsers.parse_bytes = parse_bytes
