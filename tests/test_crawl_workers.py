@@ -16,6 +16,7 @@ import pytest
 
 from crawler.pipelines.workers import _limited, init_worker
 from parsers import ExtractError
+from tests.cli import pool_processes
 
 
 def _sleep(seconds: float) -> str:
@@ -64,26 +65,16 @@ time.sleep(600)
 """
 
 
-def _pool_processes() -> set[int]:
-    ps = ["ps", "-eo", "pid=,args="]
-    out = subprocess.run(ps, capture_output=True, text=True, check=False).stdout
-    return {
-        int(line.split()[0])
-        for line in out.splitlines()
-        if "multiprocessing" in line and sys.prefix in line
-    }
-
-
 def test_no_pool_process_outlives_a_crawl_killed_with_sigkill() -> None:
-    before = _pool_processes()
+    before = pool_processes()
     proc = subprocess.Popen([sys.executable, "-c", _CRAWL_LIKE], stdout=subprocess.PIPE, text=True)
     workers = {int(p) for p in proc.stdout.readline().split()}
     assert len(workers) == 2
-    started = _pool_processes() - before
+    started = pool_processes() - before
     assert workers <= started and len(started) >= 4  # + forkserver and resource tracker
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     deadline = time.monotonic() + 20
-    while (_pool_processes() & started) and time.monotonic() < deadline:
+    while (pool_processes() & started) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not (_pool_processes() & started), "orphaned pool processes"
+    assert not (pool_processes() & started), "orphaned pool processes"

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sim import SimWeb, serve_in_thread
 from storage.db import StorageError, open_database
 from storage.models import Capture, CrawlRun, Document
+from tests.cli import pool_processes
 
 SITES, SEED = 3, 5
 KILL_SHARES = (0.15, 0.3, 0.45, 0.6, 0.75)
@@ -48,6 +49,18 @@ def crawl_args(out: Path, proxy: str, now: str) -> list[str]:
         "--now",
         now,
     ]
+
+
+def verify_quietly(out: Path) -> subprocess.CompletedProcess[str]:
+    """`gov-reports verify -q` of the archive under `out`."""
+    db = f"sqlite:///{out / 'archive.sqlite'}"
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", "verify", "--db", db, "-q"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def captures(out: Path) -> int:
@@ -137,33 +150,8 @@ def test_kill_9_at_random_points_then_rerun_equals_an_uninterrupted_crawl(
     assert got["captures"] == want["captures"]  # the same captures, none twice
     assert len(set(got["captures"])) == len(got["captures"])
     assert got["statuses"].count("finished") == 1 and "running" not in got["statuses"]
-    verify = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "verify",
-            "--db",
-            f"sqlite:///{target / 'archive.sqlite'}",
-            "-q",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    verify = verify_quietly(target)
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
-
-
-def _pool_processes() -> set[int]:
-    """Pids of multiprocessing helpers (forkserver, workers, resource tracker) of this venv."""
-    ps = ["ps", "-eo", "pid=,args="]
-    out = subprocess.run(ps, capture_output=True, text=True, check=False).stdout
-    return {
-        int(line.split()[0])
-        for line in out.splitlines()
-        if "multiprocessing" in line and sys.prefix in line
-    }
 
 
 def _state(out: Path) -> tuple[set, list]:
@@ -189,7 +177,7 @@ def test_kill_9_at_20_random_moments_over_a_faulty_web(tmp_path: Path) -> None:
     web.write_sites_csv(tmp_path / "sites.csv")
     out = tmp_path / "target"
     out.mkdir()
-    helpers_before = _pool_processes()
+    helpers_before = pool_processes()
     documents: set = set()
     captures_seen: list = []
     kills = 0
@@ -226,16 +214,10 @@ def test_kill_9_at_20_random_moments_over_a_faulty_web(tmp_path: Path) -> None:
     assert len(captures_final) > 20
     statuses = snapshot(out)["statuses"]
     assert "running" not in statuses and statuses.count("finished") == 1
-    verify = subprocess.run(
-        [sys.executable, "-m", "service.cli", "verify", "-q", "--db", str(out / "archive.sqlite")],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    verify = verify_quietly(out)
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
     assert verify.stdout == "" and verify.stderr == ""
     deadline = time.monotonic() + 20
-    while (_pool_processes() - helpers_before) and time.monotonic() < deadline:
+    while (pool_processes() - helpers_before) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not (_pool_processes() - helpers_before), "orphaned worker processes"
+    assert not (pool_processes() - helpers_before), "orphaned worker processes"
