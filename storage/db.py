@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,13 +49,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def create_db_engine(url: str | None = None) -> Engine:
-    """An engine for `url` (see `database_url`); SQLite gets WAL and its directory created."""
+def _parsed(url: str | None) -> tuple[str, URL]:
+    """The URL to use (see `database_url`) and its parts; StorageError if malformed."""
     url = database_url(url)
     try:
-        parsed = make_url(url)
+        return url, make_url(url)
     except ArgumentError as exc:
         raise StorageError(f"bad database URL {url!r}: {exc}") from exc
+
+
+def create_db_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (see `database_url`); SQLite gets WAL and its directory created."""
+    url, parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -97,11 +102,7 @@ def open_existing(url: str | None = None) -> sessionmaker[Session]:
     A SQLite path that does not exist, or a database without the archive's tables, raises
     StorageError naming it; an existing archive is brought to the newest schema first.
     """
-    url = database_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
+    url, parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
         if not path or path == ":memory:" or not Path(path).is_file():

@@ -60,7 +60,7 @@ from storage.models import (
     ReportCell,
     ReportVersion,
 )
-from storage.records import iso_utc, iter_cells, source_of
+from storage.records import Cell, iso_utc, iter_cells, source_of
 from storage.reportindex import CARRY_OVER
 
 __all__ = [
@@ -267,17 +267,17 @@ def _summary_select(flt: ReportFilter) -> Select[Any]:
     )
 
 
+def _doc_ids(session: Session, document_ids: Any) -> dict[int, str]:
+    """document id → doc_id, for these documents."""
+    wanted = {i for i in document_ids if i is not None}
+    if not wanted:
+        return {}
+    stmt = select(Document.id, Document.doc_id).where(Document.id.in_(wanted))
+    return dict(session.connection().execute(stmt).all())
+
+
 def _summaries(session: Session, rows: Sequence[Any]) -> list[ReportSummary]:
-    successors = {r[14] for r in rows if r[14] is not None}
-    doc_ids = (
-        dict(
-            session.execute(
-                select(Document.id, Document.doc_id).where(Document.id.in_(successors))
-            ).all()
-        )
-        if successors
-        else {}
-    )
+    doc_ids = _doc_ids(session, (r[14] for r in rows))
     return [ReportSummary(*r[:14], superseded_by=doc_ids.get(r[14])) for r in rows]
 
 
@@ -361,11 +361,15 @@ def search(
 
 
 def _summaries_of(session: Session, ids: Sequence[int]) -> dict[int, ReportSummary]:
-    rows = session.execute(
-        select(*_SUMMARY_COLUMNS)
-        .join(Document, Document.id == ReportVersion.document_id)
-        .where(ReportVersion.id.in_(ids))
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(*_SUMMARY_COLUMNS)
+            .join(Document, Document.id == ReportVersion.document_id)
+            .where(ReportVersion.id.in_(ids))
+        )
+        .all()
+    )
     return {s.version_id: s for s in _summaries(session, rows)}
 
 
@@ -642,16 +646,7 @@ def _assemble_batch(session: Session, batch: list[ReportVersion]) -> list[dict[s
         else first.get(v.document_id)
         for v in batch
     }
-    successors = {v.superseded_by for v in batch if v.superseded_by is not None}
-    names = (
-        dict(
-            session.execute(
-                select(Document.id, Document.doc_id).where(Document.id.in_(successors))
-            ).all()
-        )
-        if successors
-        else {}
-    )
+    names = _doc_ids(session, (v.superseded_by for v in batch))
     return _assemble(session, batch, chosen, names)
 
 
@@ -669,13 +664,7 @@ def _assemble(
         .order_by(Check.id)
     ):
         extra.setdefault(vid, []).append({"rule": rule, "status": status, "detail": detail})
-    doc_ids = dict(
-        session.execute(
-            select(Document.id, Document.doc_id).where(
-                Document.id.in_({v.document_id for v in versions})
-            )
-        ).all()
-    )
+    doc_ids = _doc_ids(session, (v.document_id for v in versions))
     out = []
     for v in versions:
         record = dict(v.record)
@@ -731,16 +720,11 @@ def iter_wide_rows(
     and failed check rules (space-separated), the capture's URL, time and WARC file path."""
     names = {(c.table, c.row, c.column): c.name for c in cell_columns()}
     runs = _archive_dirs(session)
-    conn = session.connection()  # Core rows, no ORM bookkeeping
     for ids in _id_batches(session, flt):
-        # The cells come from each version's record (what report_cells was made from): one
-        # JSON document per report reads far faster than ~200 cell rows.
         values: dict[int, dict[str, Any]] = {}
-        for vid, record in conn.execute(
-            select(ReportVersion.id, ReportVersion.record).where(ReportVersion.id.in_(ids))
-        ).all():
+        for vid, cells in record_cells(session, ids).items():
             mine = values[vid] = {}
-            for cell in iter_cells(record or {}):
+            for cell in cells:
                 name = names.get((cell.table, cell.row, cell.column))
                 if name is not None:
                     mine[name] = cell.value
@@ -749,14 +733,9 @@ def iter_wide_rows(
                     if name is not None:
                         mine[name] = cell.raw
         _add_extras(session, ids, values, runs)
-        rows = conn.execute(
-            select(*_SUMMARY_COLUMNS)
-            .join(Document, Document.id == ReportVersion.document_id)
-            .where(ReportVersion.id.in_(ids))
-            .order_by(ReportVersion.id)
-        ).all()
-        for summary in _summaries(session, rows):
-            yield summary, values[summary.version_id]
+        summaries = _summaries_of(session, ids)
+        for vid in ids:
+            yield summaries[vid], values[vid]
 
 
 def _capture_ids(session: Session, ids: Sequence[int]) -> dict[int, int]:
@@ -777,6 +756,15 @@ def _capture_ids(session: Session, ids: Sequence[int]) -> dict[int, int]:
         ):
             chosen[orphans[doc]] = first
     return chosen
+
+
+def record_cells(session: Session, ids: Sequence[int]) -> dict[int, list[Cell]]:
+    """version id → its table cells, read from its record (what report_cells was made
+    from): one JSON document per report reads far faster than ~200 cell rows."""
+    rows = session.connection().execute(
+        select(ReportVersion.id, ReportVersion.record).where(ReportVersion.id.in_(ids))
+    )
+    return {vid: list(iter_cells(record or {})) for vid, record in rows}
 
 
 def _add_extras(
@@ -847,21 +835,16 @@ def iter_captures(
     from, else its document's first."""
     runs = _archive_dirs(session)
     for ids in _id_batches(session, flt):
-        rows = session.execute(
-            select(*_SUMMARY_COLUMNS)
-            .join(Document, Document.id == ReportVersion.document_id)
-            .where(ReportVersion.id.in_(ids))
-            .order_by(ReportVersion.id)
-        ).all()
+        summaries = _summaries_of(session, ids)
         chosen = _capture_ids(session, ids)
         by_id = {
             cap.id: _capture_info(cap, runs)
             for cap in session.scalars(select(Capture).where(Capture.id.in_(set(chosen.values()))))
         }
         caps = {vid: by_id[cap] for vid, cap in chosen.items()}
-        for summary in _summaries(session, rows):
-            if summary.version_id in caps:
-                yield summary, caps[summary.version_id]
+        for vid in ids:
+            if vid in caps:
+                yield summaries[vid], caps[vid]
 
 
 def iter_long_cells(
@@ -870,26 +853,18 @@ def iter_long_cells(
     """(doc_id, table, row, column, value, raw) for every cell of every selected report."""
     for ids in _id_batches(session, flt):
         names = dict(
-            session.execute(
+            session.connection()
+            .execute(
                 select(ReportVersion.id, Document.doc_id)
                 .join(Document, Document.id == ReportVersion.document_id)
                 .where(ReportVersion.id.in_(ids))
-            ).all()
-        )
-        for vid, tbl, row, col, vi, val, raw in session.execute(
-            select(
-                ReportCell.report_version_id,
-                ReportCell.table_name,
-                ReportCell.row_key,
-                ReportCell.column_key,
-                ReportCell.value_int,
-                ReportCell.value,
-                ReportCell.raw,
             )
-            .where(ReportCell.report_version_id.in_(ids))
-            .order_by(ReportCell.report_version_id, ReportCell.id)
-        ):
-            yield names[vid], tbl, row, col, cell_value(vi, val), raw
+            .all()
+        )
+        cells = record_cells(session, ids)
+        for vid in ids:
+            for c in cells.get(vid, ()):
+                yield names[vid], c.table, c.row, c.column, c.value, c.raw
 
 
 # --- kept for earlier callers ------------------------------------------------------------

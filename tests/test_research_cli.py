@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from parsers.labels import APPLICANT_COLUMNS
 from sim import SimWeb, serve_in_thread
 from storage.db import create_db_engine, open_database, open_existing
 from storage.filters import ReportFilter
@@ -45,11 +46,11 @@ from storage.query import (
     panel_rows,
     search,
 )
-from storage.reportindex import APPLICANT_COLUMNS, rebuild_all
+from storage.reportindex import rebuild_all
 from tests.cli import crawl_sim
 from tests.pg import fresh_database
 
-SITES, SEED = 3, 1
+SITES, SEED = 2, 1
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 
@@ -139,7 +140,7 @@ def _ids(recs: Any) -> set[str]:
 def test_every_filter_selects_exactly_the_reports_it_names(
     archive: Archive, records: list[dict[str, Any]]
 ) -> None:
-    assert len(records) > 100
+    assert len(records) > 50
     sample = next(r for r in records if r["region"]["code"] and r["hazards"])
     code, year = sample["region"]["code"], sample["report_year"]
     tags = Counter(tag for r in records for tag in r["hazards"])
