@@ -21,24 +21,36 @@ from storage.fulltext import index_text, to_simplified, tsvector_literal
 CARRY_OVER = "carry_over."
 _CHUNK = 500
 
-# The flags, in dependency order; `{where}` limits them to some documents (or to none).
+# The flags, in dependency order; `{ids}` limits them to some documents (or is empty). Each
+# statement touches only rows whose value changes (a rewritten row costs its whole record),
+# and none uses min()/max() over a correlated filter: planners answer those by walking the
+# primary key until a match, which is quadratic when there is none.
 _FLAG_UPDATES = (
     (
-        "UPDATE report_versions SET superseded_by = "
-        "(SELECT min(d.id) FROM documents d WHERE d.previous_id = report_versions.document_id "
-        "AND d.id <> report_versions.document_id) {where}"
+        "UPDATE report_versions SET superseded_by = NULL WHERE superseded_by IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.previous_id = "
+        "report_versions.document_id AND d.id <> report_versions.document_id) {ids}"
     ),
     (
-        "UPDATE report_versions SET latest = CASE WHEN id = (SELECT max(v.id) "
-        "FROM report_versions v WHERE v.document_id = report_versions.document_id) "
-        "THEN TRUE ELSE FALSE END {where}"
+        "UPDATE report_versions SET superseded_by = s.successor FROM (SELECT previous_id, "
+        "min(id) AS successor FROM documents WHERE previous_id IS NOT NULL GROUP BY previous_id)"
+        " AS s WHERE s.previous_id = report_versions.document_id "
+        "AND s.successor <> report_versions.document_id "
+        "AND (report_versions.superseded_by IS NULL "
+        "OR report_versions.superseded_by <> s.successor) {ids}"
+    ),
+    "UPDATE report_versions SET latest = FALSE WHERE latest {ids}",
+    (
+        "UPDATE report_versions SET latest = TRUE WHERE id IN (SELECT max(id) FROM "
+        "report_versions WHERE 1 = 1 {ids} GROUP BY document_id)"
     ),
     (
-        "UPDATE report_versions SET current = CASE WHEN latest AND superseded_by IS NULL "
-        "AND EXISTS (SELECT 1 FROM captures c WHERE c.document_id = report_versions.document_id) "
-        "THEN TRUE ELSE FALSE END {where}"
+        "UPDATE report_versions SET current = NOT current WHERE current <> (latest "
+        "AND superseded_by IS NULL AND EXISTS (SELECT 1 FROM captures c "
+        "WHERE c.document_id = report_versions.document_id)) {ids}"
     ),
 )
+_IDS = "AND report_versions.document_id IN :ids"
 
 
 def refresh_reports(db: Session | Connection, document_ids: Iterable[int]) -> None:
@@ -62,7 +74,7 @@ def refresh_reports(db: Session | Connection, document_ids: Iterable[int]) -> No
 def rebuild_all(conn: Connection) -> None:
     """Every flag, full-text entry and carry-over check, from scratch (migration 0005)."""
     for sql in _FLAG_UPDATES:
-        conn.execute(text(sql.format(where="")))
+        conn.execute(text(sql.format(ids="")))
     ids = [row[0] for row in conn.execute(text("SELECT id FROM documents ORDER BY id"))]
     for start in range(0, len(ids), _CHUNK):
         _write_fulltext(conn, ids[start : start + _CHUNK])
@@ -79,15 +91,17 @@ def _rebuild_carry_over(conn: Connection) -> None:
         )
     ).all()
     cells: dict[tuple[int, str], dict[str, int | float | None]] = {}
-    for vid, row, col, vi, val in conn.execute(
-        text(
-            "SELECT c.report_version_id, c.row_key, c.column_key, c.value_int, c.value "
-            "FROM report_cells c JOIN report_versions v ON v.id = c.report_version_id "
-            "WHERE v.current AND v.official AND c.table_name = 'applications' "
-            "AND c.row_key IN ('carried_over', 'carried_forward')"
-        )
-    ):
-        cells.setdefault((vid, row), {})[col] = vi if vi is not None else val
+    ids = [row[0] for row in versions]
+    for start in range(0, len(ids), _CHUNK):  # by version id: the cells' own index
+        for vid, row, col, vi, val in conn.execute(
+            _in(
+                "SELECT report_version_id, row_key, column_key, value_int, value "
+                "FROM report_cells WHERE report_version_id IN :ids "
+                "AND table_name = 'applications' AND row_key IN ('carried_over', 'carried_forward')"
+            ),
+            {"ids": ids[start : start + _CHUNK]},
+        ):
+            cells.setdefault((vid, row), {})[col] = vi if vi is not None else val
     newest = {(r, i, y): (vid, doc) for vid, r, i, y, doc in versions}  # ordered by id
     conn.execute(text("DELETE FROM checks WHERE substr(rule, 1, 11) = :p"), {"p": CARRY_OVER})
     batch: list[dict[str, Any]] = []
@@ -129,7 +143,7 @@ def _previous_of(conn: Connection, ids: Sequence[int]) -> list[int]:
 
 def _set_flags(conn: Connection, ids: Sequence[int]) -> None:
     for sql in _FLAG_UPDATES:
-        conn.execute(_in(sql.format(where="WHERE document_id IN :ids")), {"ids": list(ids)})
+        conn.execute(_in(sql.format(ids=_IDS)), {"ids": list(ids)})
 
 
 def _write_fulltext(conn: Connection, ids: Sequence[int]) -> None:
