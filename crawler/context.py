@@ -116,6 +116,7 @@ class CrawlContext:
         self._pool: Executor | None = None
         self._pool_made = False
         self._flusher: task.LoopingCall | None = None
+        self.archive_error: str | None = None  # why WARC records could not be written
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlContext:
@@ -152,16 +153,32 @@ class CrawlContext:
     @property
     def pool(self) -> Executor | None:
         """The process pool extraction and parsing share (None: run them in-process)."""
-        if not self._pool_made:
+        broken = self._pool is not None and getattr(self._pool, "_broken", False)
+        if not self._pool_made or broken:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            raw = self.crawler.settings.get("GOV_REPORTS_EXTRACT_WORKERS")
+            from crawler.pipelines.workers import init_worker
+
+            if broken:  # a worker died (out of memory, a crash): the others go on in a new pool
+                logger.warning("extraction pool broken (%s); starting a new one", broken)
+                self.shutdown_pool()
+            settings = self.crawler.settings
+            raw = settings.get("GOV_REPORTS_EXTRACT_WORKERS")
             workers = default_workers() if raw in (None, "") else int(raw)
             # forkserver: forking a process that runs a reactor and threads is unsafe.
             ctx = multiprocessing.get_context("forkserver")
+            limits = (
+                os.getpid(),
+                settings.getint("GOV_REPORTS_WORKER_MEMORY_MB"),
+                settings.getfloat("GOV_REPORTS_EXTRACT_TIMEOUT"),
+            )
             self._pool = (
-                ProcessPoolExecutor(max_workers=workers, mp_context=ctx) if workers > 0 else None
+                ProcessPoolExecutor(
+                    max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=limits
+                )
+                if workers > 0
+                else None
             )
             self._pool_made = True
         return self._pool
@@ -221,6 +238,7 @@ class CrawlContext:
                     site_counters(self.stats),
                     self.site_cms(),
                     reason,
+                    self.archive_error,
                 )
                 report["elapsed_s"] = round(time.monotonic() - self.started, 2)
                 report["resumed_after"] = self.resumed_after
@@ -230,6 +248,20 @@ class CrawlContext:
             self.stats.set_value("gov_reports/run_report", report["totals"])
         finally:
             self.lock.release()
+
+    def archive_failed(self, error: OSError) -> None:
+        """A WARC record could not be written (read-only directory, disk full): nothing
+        fetched from now on could be kept, so the run stops, and its report names the cause."""
+        if self.archive_error is not None:
+            return
+        where = error.filename or self.archive_dir
+        self.archive_error = f"{error.strerror or error}: {where}"
+        logger.error("archive not writable, stopping the crawl: %s", self.archive_error)
+        from scrapy.utils.defer import deferred_from_coro
+
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="archive_unwritable"))
 
     def site_cms(self) -> dict[str, str]:
         stats = self.stats.get_stats()

@@ -1,4 +1,5 @@
-"""Downloader middlewares: route through a proxy, and archive every exchange to WARC."""
+"""Downloader middlewares: refuse non-HTTP schemes, route through a proxy, and archive every
+exchange to WARC (without the credentials a request carried)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
@@ -33,6 +35,10 @@ logger = logging.getLogger(__name__)
 # Scrapy has de-chunked the body, so the framing header would mislead a replay tool.
 _DROP_RESPONSE_HEADERS = {b"transfer-encoding"}
 _CONDITIONAL = (b"If-None-Match", b"If-Modified-Since")
+# Credentials are never archived: the proxy's (from --proxy http://user:pass@host), an
+# Authorization or Cookie header an operator set. The WARC request record omits them.
+CREDENTIAL_HEADERS = {b"proxy-authorization", b"authorization", b"cookie"}
+ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 
 def header_pairs(headers: Any, drop: set[bytes] | None = None) -> list[tuple[str, str]]:
@@ -44,6 +50,26 @@ def header_pairs(headers: Any, drop: set[bytes] | None = None) -> list[tuple[str
         key = name.decode("latin-1")
         pairs.extend((key, v.decode("latin-1")) for v in values)
     return pairs
+
+
+class SchemeFilterMiddleware:
+    """Refuse every request whose scheme is not http or https, whatever produced its URL (a
+    forwarding page pointing at file:///etc/passwd passes a host-only scope check)."""
+
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.stats = crawler.stats if crawler is not None else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SchemeFilterMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        scheme = urlsplit(request.url).scheme.lower()
+        if scheme not in ALLOWED_SCHEMES:
+            if self.stats is not None:
+                self.stats.inc_value("gov_reports/refused_scheme")
+            logger.warning("refused %s: only http and https are fetched", request.url[:200])
+            raise IgnoreRequest(f"scheme {scheme!r} refused: only http and https are fetched")
 
 
 class ProxyMiddleware:
@@ -121,6 +147,15 @@ class WarcArchiveMiddleware:
             request.headers[b"If-Modified-Since"] = state["last_modified"]
 
     def process_response(self, request: Request, response: Response) -> Response:
+        """Archive the exchange; if the archive cannot be written, stop the run (nothing
+        unarchived is ever stored)."""
+        try:
+            return self._archive(request, response)
+        except OSError as exc:
+            self.ctx.archive_failed(exc)
+            raise IgnoreRequest(f"not archived: {exc}") from None
+
+    def _archive(self, request: Request, response: Response) -> Response:
         fetched_at = datetime.now(UTC)
         self._count(request, response)
         state = self.states.get(response.url) if response.url == request.url else None
@@ -131,7 +166,7 @@ class WarcArchiveMiddleware:
                 return self._revisit(request, response, state, REVISIT_NOT_MODIFIED, fetched_at)
             if response.status == 200 and digest == state.get("payload_sha256"):
                 return self._revisit(request, response, state, REVISIT_IDENTICAL, fetched_at)
-        req_headers = header_pairs(request.headers)
+        req_headers = header_pairs(request.headers, CREDENTIAL_HEADERS)
         if not any(k.lower() == "host" for k, _ in req_headers):
             req_headers.insert(0, ("Host", urlsplit(request.url).netloc))
         protocol = _protocol(response)

@@ -27,7 +27,7 @@ class Progress:
     def from_crawler(cls, crawler: Crawler) -> Progress:
         interval = crawler.settings.getfloat("GOV_REPORTS_PROGRESS_INTERVAL", 0)
         if interval <= 0:
-            raise NotConfigured("GOV_REPORTS_PROGRESS_INTERVAL is 0")
+            raise NotConfigured  # no message: Scrapy would log it as a warning (and -q is one line)
         ext = cls(crawler, interval)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

@@ -69,6 +69,7 @@ def build_run_report(
     counters: dict[str, Counter[str]],
     site_cms: dict[str, str],
     finish_reason: str,
+    archive_error: str | None = None,
 ) -> dict[str, Any]:
     """`counters`: code → the site's counters (crawler.context.site_counters); `site_cms`:
     code → the CMS family recognized on it."""
@@ -144,7 +145,33 @@ def build_run_report(
     )
     return {
         "crawl_id": crawl_id,
-        "status": "finished" if finish_reason == "finished" else f"stopped: {finish_reason}",
+        **run_outcome(finish_reason, totals, archive_error),
+        "finish_reason": finish_reason,
         "totals": {**dict(totals), "pages_per_report": pages_per_report},
         "sites": sites,
     }
+
+
+# What became of a run, in the order an operator must act on it; `gov-reports crawl` turns
+# each into its exit status (README, "Exit codes").
+OUTCOMES = ("finished", "stopped", "sites-failed", "archive-failed")
+
+
+def run_outcome(
+    finish_reason: str, totals: Counter[str], archive_error: str | None
+) -> dict[str, str]:
+    """{"outcome": one of OUTCOMES, "status": the same with its cause, for people}."""
+    if archive_error:
+        return {
+            "outcome": "archive-failed",
+            "status": f"failed: archive not writable ({archive_error})",
+        }
+    if finish_reason != "finished":
+        return {"outcome": "stopped", "status": f"stopped: {finish_reason}"}
+    unreachable = totals.get("status_unreachable", 0)
+    if totals.get("sites", 0) and unreachable == totals["sites"]:
+        return {
+            "outcome": "sites-failed",
+            "status": f"failed: every site failed ({unreachable} unreachable)",
+        }
+    return {"outcome": "finished", "status": "finished"}

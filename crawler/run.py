@@ -7,6 +7,7 @@ gov_reports` does the same; this module only builds the settings and reads the r
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from crawler.context import new_crawl_id
@@ -31,14 +32,53 @@ FAST_SETTINGS: dict[str, Any] = {
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
-    """`NAME=VALUE` strings → a settings dict; SettingsError names a malformed one."""
+    """`NAME=VALUE` strings → a settings dict. Each value is checked against its setting's
+    type (the type of its default: project settings, then Scrapy's), so `-s
+    GOV_REPORTS_MAX_HOPS=abc` is a one-line usage error (SettingsError) instead of a crawl
+    that ignores it or dies in the middle."""
+    from scrapy.settings import Settings
+
+    defaults = Settings()
+    defaults.setmodule("crawler.settings", priority="project")
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
+        name = name.strip()
         if not sep or not name:
             raise SettingsError(f"bad setting {pair!r}: expected NAME=VALUE")
-        out[name.strip()] = value
+        expected = _expected_type(name, value, defaults.get(name))
+        if expected:
+            raise SettingsError(f"bad setting {name}={value!r}: expected {expected}")
+        out[name] = value
     return out
+
+
+_WHOLE = {"GOV_REPORTS_EXTRACT_WORKERS"}  # declared "" (= automatic) but read as a number
+
+
+def _expected_type(name: str, value: str, default: Any) -> str | None:
+    """What `value` should have been for a setting whose default is `default`; None if fine."""
+    if name == "GOV_REPORTS_NOW":
+        parse_now(value)  # ScheduleError names the problem
+        return None
+    if isinstance(default, bool):
+        ok = value.strip().lower() in {"0", "1", "true", "false"}
+        return None if ok else "True or False"
+    if isinstance(default, int) or (name in _WHOLE and value.strip()):
+        return None if value.strip().isdigit() else "a whole number (0 or more)"
+    if isinstance(default, float):
+        try:
+            ok = 0 <= float(value) < float("inf")
+        except ValueError:
+            ok = False
+        return None if ok else "a number (0 or more)"
+    if isinstance(default, (dict, list)) or hasattr(default, "copy_to_dict"):
+        try:
+            ok = isinstance(json.loads(value), (dict, list))
+        except ValueError:
+            ok = False
+        return None if ok else "JSON (an object or a list)"
+    return None
 
 
 def run_crawl(

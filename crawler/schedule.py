@@ -39,6 +39,8 @@ def parse_now(value: str | None) -> datetime | None:
         when = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise ScheduleError(f"bad --now {value!r}: expected an ISO date or date-time") from exc
+    if not 1990 <= when.year <= 2200:  # due times a year ahead must still be dates
+        raise ScheduleError(f"bad --now {value!r}: the year must be between 1990 and 2200")
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 

@@ -49,6 +49,8 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: only http and https are ever requested (no file://, ftp://, data:…).
+    "crawler.middlewares.SchemeFilterMiddleware": 10,
     # Before HttpProxyMiddleware (750): every request, robots.txt included, gets the proxy.
     "crawler.middlewares.ProxyMiddleware": 740,
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600): process_response sees
@@ -83,6 +85,8 @@ GOV_REPORTS_SITE_PAGE_BUDGET = 600  # requests per site per run
 GOV_REPORTS_MAX_LIST_PAGES = 200  # pages of one paginated list
 GOV_REPORTS_WARC_MAX_SIZE = 1 << 30  # bytes per WARC file before the next one is started
 GOV_REPORTS_EXTRACT_WORKERS = ""  # extraction/parsing processes; empty: CPUs (max 4); 0: inline
+GOV_REPORTS_EXTRACT_TIMEOUT = 180.0  # seconds one document may take in a worker (0: no limit)
+GOV_REPORTS_WORKER_MEMORY_MB = 2048  # address-space cap of each worker process (0: none)
 GOV_REPORTS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0: none
 GOV_REPORTS_STORE_BATCH_SIZE = 50  # items (and fetch-state writes) per database transaction
 GOV_REPORTS_STORE_BATCH_SECONDS = 2.0  # … or fewer, once the oldest has waited this long

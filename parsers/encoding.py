@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import NamedTuple
 
 from parsers.errors import ParseError
 
@@ -97,20 +98,47 @@ def _big5_rather_than_gb(body: bytes) -> bool:
     return best is not None and normalize_label(best.encoding) == "big5hkscs"
 
 
-def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """Bytes → (text, codec used): `encoding` (else the decision above) if it decodes strictly,
-    else UTF-8, else GB18030. A leading UTF-8 BOM is dropped. Raise ParseError for binary or
-    undecodable bytes."""
+class Decoded(NamedTuple):
+    text: str
+    encoding: str
+    replaced: int  # undecodable byte sequences replaced by U+FFFD (0: decoded strictly)
+
+
+# Bytes that decode strictly in no candidate are decoded with replacement, unless more than
+# this share of the characters would be replacements: then the text is garbage, refused.
+MAX_REPLACED_SHARE = 0.1
+
+
+def decode(data: bytes, encoding: str | None = None) -> Decoded:
+    """Bytes → (text, codec used, replacements): `encoding` (else the decision above) if it
+    decodes strictly, else UTF-8, else GB18030. One bad byte does not lose a document: when
+    none decodes strictly, the candidate with the fewest undecodable sequences is used with
+    U+FFFD in their place (normalization then tags the text `mojibake`). A leading UTF-8 BOM
+    is dropped. Raise ParseError for binary bytes or text that is mostly undecodable."""
     sample = data[:4096]
     if b"\x00" in sample or sum(sample.count(b) for b in _BINARY_BYTES) > len(sample) // 100:
         raise ParseError("binary file, not text")
     first = normalize_label(encoding) if encoding else decide_encoding(data)[0]
-    for name in dict.fromkeys([first, "utf-8", "gb18030"]):
-        if not name:
-            continue
+    names = [name for name in dict.fromkeys([first, "utf-8", "gb18030"]) if name]
+    for name in names:
         try:
-            text = data.decode("utf-8-sig" if name == "utf-8" else name)
+            return Decoded(data.decode(_codec(name)), name, 0)
         except (UnicodeDecodeError, LookupError):
             continue
-        return text, name
-    raise ParseError("undecodable text: neither UTF-8 nor GB18030")
+    best: Decoded | None = None
+    for name in names:
+        try:
+            text = data.decode(_codec(name), errors="replace")
+        except LookupError:
+            continue
+        replaced = text.count("\ufffd") - data.count("\ufffd".encode())
+        if best is None or replaced < best.replaced:
+            best = Decoded(text, name, replaced)
+    if best is None or best.replaced > MAX_REPLACED_SHARE * max(len(best.text), 1):
+        share = f" ({best.replaced} of {len(best.text)} characters)" if best else ""
+        raise ParseError(f"undecodable text: neither UTF-8 nor GB18030{share}")
+    return best
+
+
+def _codec(name: str) -> str:
+    return "utf-8-sig" if name == "utf-8" else name

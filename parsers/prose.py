@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from parsers.tables import to_int
+
 # What names a disclosure application, and what names any application (the latter only counts
 # inside the section on applications).
 _DISCLOSURE = (
@@ -69,9 +71,12 @@ def _clause(text: str, start: int, end: int) -> str:
 
 def _readings(text: str, kind: str, year: int | None) -> set[int]:
     values: set[int] = set()
-    found = [(m, int(m.group(1))) for p in _COUNTS[kind] for m in p.finditer(text)]
+    # to_int is None for an absurd number (hundreds of digits): unreadable, never a count.
+    found = [(m, to_int(m.group(1))) for p in _COUNTS[kind] for m in p.finditer(text)]
     found += [(m, 0) for m in _NONE[kind].finditer(text)]
     for match, value in found:
+        if value is None:
+            continue
         clause = _clause(text, match.start(), match.end())
         if _OTHER_MATTER.search(clause):
             continue
@@ -104,6 +109,6 @@ def prose_review_litigation(text: str) -> dict[str, dict[str, int]] | None:
             for group in ("review", "litigation_direct", "litigation_after_review")
         }
     match = _REVIEW_COUNT.search(text)
-    if match:
-        return {"review": {"total": int(match.group(1))}}
+    if match and (total := to_int(match.group(1))) is not None:
+        return {"review": {"total": total}}
     return None

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+from parsers.extract._layout import join_wrapped
 from parsers.labels import (
     ACTIVE_ROWS,
     APPLICANT_COLUMNS,
@@ -31,9 +32,6 @@ _VALUE = re.compile(rf"^(?:[+\-−]|增|减)?\s*(?:{_NUMBER})\s*(?:万元|万|�
 _NOT_APPLICABLE = re.compile(r"^(?:[-—–－/／\\]{1,3}|无|空|—+)$")
 # A label with a number glued to its end, e.g. "3.危及“三安全一稳定”0".
 _GLUED = re.compile(r"^(.*[\u4e00-\u9fff”\"’)）])(\d+)$")
-
-
-_WRAP = re.compile(r"\s*\n\s*")
 
 
 class Cell(NamedTuple):
@@ -69,7 +67,9 @@ _CACHED_PIECE = 120
 @lru_cache(maxsize=32768)
 def _bar_cells(raw: str) -> tuple[Cell, ...]:
     """The cells of what lies between two bars: wrapped lines joined, a blank kept."""
-    piece = (_WRAP.sub("", raw) if "\n" in raw else raw).strip()
+    # Wrapped lines join without a space, except between two numbers: "236" over "0" are two
+    # cells, never 2360.
+    piece = (join_wrapped(raw.split("\n")) if "\n" in raw else raw).strip()
     if not piece:
         return (Cell("blank", ""),)
     if " " in piece and all(_VALUE.match(t) for t in piece.split()):
@@ -209,9 +209,14 @@ def _filled(row: list[str | None]) -> int:
 # ----- cell values --------------------------------------------------------------------------
 
 
+# More digits than any count or amount in a report (and than a float holds exactly): such a
+# cell is unreadable, not a number (hundreds of digits crashed the checks with OverflowError).
+MAX_DIGITS = 15
+
+
 def to_int(text: str | None) -> int | None:
-    if text is not None and text.isdigit():
-        return int(text)
+    if text is not None and text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS:
+        return int(text)  # the common case, without the regex
     number = to_number(text)
     if number is None:
         return None
@@ -230,6 +235,8 @@ def to_number(text: str | None) -> int | float | None:
     if not match:
         return None
     raw = match.group(0).replace(",", "")
+    if sum(c.isdigit() for c in raw) > MAX_DIGITS:
+        return None
     value: int | float = float(raw) if "." in raw else int(raw)
     if text.lstrip().startswith(("减", "-", "−")):
         value = -value

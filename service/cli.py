@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from service.exits import exit_code_for
 
@@ -23,20 +24,42 @@ COMMAND_MODULES = [
     "service.commands.demo",
     "service.commands.crawl",
     "service.commands.verify",
+    "service.commands.search",
+    "service.commands.show",
     "service.commands.export",
+    "service.commands.panel",
+    "service.commands.coverage",
     "service.commands.reparse",
     "service.commands.sim",
     "service.commands.diff",
 ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad usage is one line on stderr naming the problem (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("gov-reports")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser for every command, or for `command` alone when its module is named after it."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="gov-reports",
         description="Crawl, archive and parse Chinese government information-disclosure "
         "annual reports (政府信息公开工作年度报告).",
     )
+    parser.add_argument("--version", action="version", version=f"gov-reports {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     own = [name for name in COMMAND_MODULES if name.rpartition(".")[2] == command]
     for module_name in own or COMMAND_MODULES:
@@ -46,7 +69,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def _command(argv: list[str]) -> str | None:
     """The command word: the first argument, as the top-level parser has no options of its own
-    other than --help."""
+    other than --help and --version."""
     return argv[0] if argv and not argv[0].startswith("-") else None
 
 

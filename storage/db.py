@@ -1,7 +1,9 @@
 """Engines and sessions: SQLite (WAL) by default, any SQLAlchemy URL via `GOV_REPORTS_DB`.
 
 `open_database(url)` creates the engine and brings the schema to the newest Alembic revision
-on first use, so neither the crawler nor the CLI needs a separate migrate step.
+on first use, so neither the crawler nor the CLI needs a separate migrate step. Read commands
+use `open_existing(url)` instead: it never creates a database (a missing SQLite file or an
+empty database is an error naming it) and only migrates an archive that is already there.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_URL = "sqlite:///data/archive.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 
 class StorageError(Exception):
@@ -24,8 +27,15 @@ class StorageError(Exception):
 
 
 def database_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else `GOV_REPORTS_DB`, else the SQLite default."""
-    return url or os.environ.get("GOV_REPORTS_DB") or DEFAULT_DB_URL
+    """The URL to use: the argument, else `GOV_REPORTS_DB`, else the SQLite default.
+
+    A plain path (no `scheme://`) to a `.sqlite`/`.sqlite3`/`.db` file, or one with a
+    directory in it, means that SQLite file: `data/archive.sqlite`.
+    """
+    url = url or os.environ.get("GOV_REPORTS_DB") or DEFAULT_DB_URL
+    if "://" not in url and (url.endswith(SQLITE_SUFFIXES) or os.sep in url):
+        return f"sqlite:///{url}"
+    return url
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -35,16 +45,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the read side's indexes
     cur.close()
+
+
+def _parsed(url: str | None) -> tuple[str, URL]:
+    """The URL to use (see `database_url`) and its parts; StorageError if malformed."""
+    url = database_url(url)
+    try:
+        return url, make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
 
 
 def create_db_engine(url: str | None = None) -> Engine:
     """An engine for `url` (see `database_url`); SQLite gets WAL and its directory created."""
-    url = database_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
+    url, parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -78,3 +94,40 @@ def open_database(url: str | None = None) -> sessionmaker[Session]:
     engine = create_db_engine(url)
     upgrade(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def open_existing(url: str | None = None) -> sessionmaker[Session]:
+    """Open an archive that must already exist (for read commands): never creates one.
+
+    A SQLite path that does not exist, or a database without the archive's tables, raises
+    StorageError naming it; an existing archive is brought to the newest schema first.
+    """
+    url, parsed = _parsed(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if not path or path == ":memory:" or not Path(path).is_file():
+            raise StorageError(f"no archive at {path or url!r}: the database file does not exist")
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+    except Exception as exc:  # unreachable server, unknown database, not a database file
+        engine.dispose()
+        raise StorageError(f"cannot open database {_shown(url)}: {_first_line(exc)}") from exc
+    if "alembic_version" not in tables:
+        engine.dispose()
+        raise StorageError(f"{_shown(url)} is not a gov-reports archive (no archive tables)")
+    upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _shown(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return repr(parsed.database)
+    return repr(parsed.render_as_string(hide_password=True))
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

@@ -99,8 +99,9 @@ def resolve(session: Session, ref: str) -> Document:
                 .limit(1)
             )
         doc = session.get(Document, doc_id) if doc_id is not None else None
-    elif ref.isdigit():
-        doc = session.get(Document, int(ref))
+    elif ref.isascii() and ref.isdigit():
+        # A database id fits SQLite's (and PostgreSQL's) 64-bit integer, or is not an id.
+        doc = session.get(Document, int(ref)) if len(ref) < 19 else None
     else:
         column = Document.text_sha256 if len(ref) == 64 else Document.doc_id
         doc = session.scalar(select(Document).where(column == ref.lower()).limit(1))

@@ -173,6 +173,20 @@ class Capture(Base):
     document: Mapped[Document | None] = relationship()
 
 
+READ_INDEX_COLUMNS = (
+    "current",
+    "official",
+    "report_year",
+    "issuer_kind",
+    "province",
+    "prefecture",
+    "region_code",
+    "template",
+    "latest",
+    "superseded_by",
+)
+
+
 class ReportVersion(Base):
     """What one parser version made of one document; older versions are kept."""
 
@@ -180,6 +194,11 @@ class ReportVersion(Base):
     __table_args__ = (
         UniqueConstraint("document_id", "parser_version"),
         Index("ix_report_versions_region_year", "region_code", "report_year"),
+        # Covering indexes (migration 0005): filters, counts and the full-text join read only
+        # these, never the wide rows (on SQLite the record JSON sits before these columns).
+        Index("ix_report_versions_filters", *READ_INDEX_COLUMNS, "document_id"),
+        Index("ix_report_versions_by_document", "document_id", *READ_INDEX_COLUMNS),
+        Index("ix_report_versions_issuer_year", "region_code", "issuer", "report_year"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -201,6 +220,12 @@ class ReportVersion(Base):
     report_year: Mapped[int | None] = mapped_column(Integer, index=True)
     published_at: Mapped[str | None] = mapped_column(String(10))
     template: Mapped[str | None] = mapped_column(String(16))
+    # Kept by storage.reportindex.refresh_reports (migration 0005): the newest parser version
+    # of its document; that and the document current (a capture points to it, no revision
+    # supersedes it); the document of the revision that superseded it.
+    latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    current: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    superseded_by: Mapped[int | None] = mapped_column(Integer)
 
     document: Mapped[Document] = relationship()
     capture: Mapped[Capture | None] = relationship()
@@ -219,7 +244,8 @@ class ReportCell(Base):
     table_name: Mapped[str] = mapped_column(String(32))
     row_key: Mapped[str] = mapped_column(String(64))
     column_key: Mapped[str] = mapped_column(String(64))
-    value: Mapped[float | None] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)  # every number, as a float
+    value_int: Mapped[int | None] = mapped_column(BigInteger)  # the exact integer (0004)
     raw: Mapped[str | None] = mapped_column(Text)  # printed text where the record keeps it
 
 
@@ -227,6 +253,9 @@ class Check(Base):
     """One accounting identity tried on a report version."""
 
     __tablename__ = "checks"
+    __table_args__ = (
+        Index("ix_checks_version_status_rule", "report_version_id", "status", "rule"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_version_id: Mapped[int] = mapped_column(
@@ -241,6 +270,7 @@ class Hazard(Base):
     """One hazard tag noticed on a report version."""
 
     __tablename__ = "hazards"
+    __table_args__ = (Index("ix_hazards_version_tag", "report_version_id", "tag"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_version_id: Mapped[int] = mapped_column(

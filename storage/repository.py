@@ -25,6 +25,7 @@ from storage.models import (
     SiteStatus,
 )
 from storage.records import iter_cells, rejected_reason, version_columns
+from storage.reportindex import refresh_reports
 
 
 @dataclass
@@ -160,6 +161,7 @@ def add_report_version(
             "row_key": c.row,
             "column_key": c.column,
             "value": c.value,
+            "value_int": c.value if isinstance(c.value, int) else None,
             "raw": c.raw,
         }
         for c in iter_cells(record)
@@ -180,6 +182,7 @@ def add_report_version(
     for model, rows in ((ReportCell, cells), (Check, checks), (Hazard, hazards)):
         if rows:
             conn.execute(insert(model.__table__), rows)
+    refresh_reports(session, [document if isinstance(document, int) else document.id])
     return int(version_id)
 
 
@@ -322,6 +325,9 @@ def store_capture(
     wants_version = doc_id is not None and record is not None and bool(parser_version)
     if wants_version and not has_version(session, doc_id, parser_version):  # type: ignore[arg-type]
         add_report_version(session, doc_id, capture_id, record, parser_version)  # type: ignore[arg-type]
+    if outcome == "duplicate" and doc_id is not None:
+        # a document reparse had left without a capture is current again
+        refresh_reports(session, [doc_id])
     return outcome
 
 

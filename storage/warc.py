@@ -234,6 +234,14 @@ class WarcWriter:
         self._writer = None
 
 
+def _reason(exc: BaseException) -> str:
+    """An error's first words: warcio quotes the damaged bytes it met, which are binary noise
+    (hundreds of escaped gzip bytes) in a one-line report."""
+    text = str(exc).split(", first line:", 1)[0]
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text[:120] or type(exc).__name__
+
+
 def read_response(path: str | Path, offset: int) -> StoredResponse:
     """Open `path`, seek to `offset` and read one response record; ArchiveCorrupt otherwise."""
     path = Path(path)
@@ -246,7 +254,7 @@ def read_response(path: str | Path, offset: int) -> StoredResponse:
             fh.seek(offset)
             record = next(iter(ArchiveIterator(fh, check_digests=False)), None)
         except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
-            raise ArchiveCorrupt(f"{path}@{offset}: unreadable record ({exc})") from exc
+            raise ArchiveCorrupt(f"{path}@{offset}: unreadable record ({_reason(exc)})") from exc
         if record is None or record.rec_type != "response":
             kind = record.rec_type if record is not None else "nothing"
             raise ArchiveCorrupt(f"{path}@{offset}: expected a response record, found {kind}")
@@ -254,7 +262,7 @@ def read_response(path: str | Path, offset: int) -> StoredResponse:
             raw = record.raw_stream.read()
             body = _decode_content(raw, record.http_headers.get_header("Content-Encoding"))
         except Exception as exc:  # zlib errors and friends from a damaged gzip member
-            raise ArchiveCorrupt(f"{path}@{offset}: damaged payload ({exc})") from exc
+            raise ArchiveCorrupt(f"{path}@{offset}: damaged payload ({_reason(exc)})") from exc
         return StoredResponse(
             url=record.rec_headers.get_header("WARC-Target-URI") or "",
             record_id=record.rec_headers.get_header("WARC-Record-ID") or "",

@@ -24,3 +24,15 @@ def crawl_sim(out: Path, db: str, proxy: str, *extra: str) -> subprocess.Complet
         "crawl", "--sites", str(out / "sites.csv"), "--db", db, "--archive", str(out / "warc"),
         "--proxy", proxy, "--fast", "--json", *extra,
     )  # fmt: skip
+
+
+def pool_processes() -> set[int]:
+    """Pids of the multiprocessing helpers (forkserver, workers, resource tracker) started from
+    this virtualenv: what a killed crawl must not leave behind."""
+    ps = ["ps", "-eo", "pid=,args="]
+    out = subprocess.run(ps, capture_output=True, text=True, check=False).stdout
+    return {
+        int(line.split()[0])
+        for line in out.splitlines()
+        if "multiprocessing" in line and sys.prefix in line
+    }

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.cli import main
+from storage.db import open_database
 
 
 def test_bad_sites_file_is_a_one_line_error(
@@ -33,6 +34,7 @@ def test_verify_and_export_on_an_empty_archive(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    open_database(db)  # an empty archive (read commands never create one)
     assert main(["verify", "--db", db]) == 0
     assert "verified 0 captures" in capsys.readouterr().out
     out = tmp_path / "x.jsonl"

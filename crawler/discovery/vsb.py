@@ -13,7 +13,9 @@ _FINGERPRINT = re.compile(
     r"#begineditable|_showDynClickBatch|v_news_content|vsb_|VsbHead", re.IGNORECASE
 )
 _TOTAL = re.compile(r"共\s*(\d+)\s*条")
-_PAGES = re.compile(r"(?:共|/)\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页")
+# "(?<!\d)\d++" starts a number only at its first digit and never backs off: a page of
+# digits costs linear time, not a rescan from every digit.
+_PAGES = re.compile(r"(?:共|/)\s*+(\d++)\s*+页|(?<!\d)\d++\s*+/\s*+(\d++)\s*+页")
 
 
 def is_vsb(html: str) -> bool:

@@ -8,10 +8,29 @@ layouts seen in the wild, but this one is exact, so extractors that know the cel
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from parsers.errors import ExtractError, ParseError
+
+# A report page is well under 1 MB; 20 MB leaves room for inline images. Attachments have
+# their own limits (PDF 100 MB, DOCX and DOC 50 MB), and no input is read past the largest.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+MAX_INPUT_BYTES = 100 * 1024 * 1024
+
+
+def read_input(path: str | Path) -> bytes:
+    """A document's bytes from a regular file of at most MAX_INPUT_BYTES; anything else
+    (a FIFO, /dev/zero, a directory, a larger file) is refused with a reason, unread."""
+    info = Path(path).stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ParseError("not a regular file (a device, FIFO or directory): refused")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise ParseError(f"file larger than {MAX_INPUT_BYTES // 2**20} MB: refused")
+    return data
 
 
 @dataclass(frozen=True)
@@ -23,6 +42,7 @@ class Extracted:
     encoding: str | None = None  # the decision for text formats: declared or detected
     hazards: frozenset[str] = field(default_factory=frozenset)  # e.g. {"needs-ocr"}
     title: str | None = None  # a title the container declares (HTML <title>, PDF metadata)
+    replaced: int = 0  # undecodable byte sequences shown as U+FFFD (text formats)
 
 
 # Formats told by their first bytes (leading whitespace ignored); they are never decoded as text.
@@ -69,6 +89,11 @@ def extract(
     if not data or not data.strip():
         raise ParseError("empty file")
     fmt = sniff_format(data, name, content_type)
+    if fmt in ("html", "text") and len(data) > MAX_TEXT_BYTES:
+        raise ParseError(
+            f"{fmt} document larger than {MAX_TEXT_BYTES // 2**20} MB "
+            f"({len(data) // 2**20} MB): refused"
+        )
     if fmt == "html":
         from parsers.extract.html import extract_html
 

@@ -1,7 +1,8 @@
 """DOCX attachments: paragraphs and tables in document order, merged cells written once.
 
-The zip's central directory is checked before python-docx opens it, so a zip bomb is refused
-from its declared sizes (which zipfile then enforces while inflating).
+The zip is checked before python-docx opens it: a zip bomb is refused from its declared sizes,
+and every part is inflated in bounded steps, so a central directory that lies about sizes is
+caught before zipfile inflates a part whole.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 
 from parsers.errors import ExtractError
 from parsers.extract import Extracted
+from parsers.extract._inflate import inflated_size
 from parsers.extract._layout import clean_cell, declared_title, format_row, join_wrapped
 
 MAX_DOCX_BYTES = 50 * 1024 * 1024
@@ -65,11 +67,38 @@ def _check_zip(data: bytes) -> None:
                     f"DOCX part {info.filename} compresses {info.file_size // max(info.compress_size, 1)}:1:"
                     " refused as a possible zip bomb"
                 )
+        _check_inflated(data, infos)
         names = {info.filename for info in infos}
         if "word/document.xml" not in names:
             if "EncryptedPackage" in names:
                 raise ExtractError("encrypted Word document")
             raise ExtractError("not a Word document (zip has no word/document.xml)")
+
+
+def _check_inflated(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
+    """Inflate each part in bounded steps: a central directory can lie about sizes, and
+    zipfile inflates up to 2 GB in one call before it compares them."""
+    total = 0
+    for info in infos:
+        if info.compress_type == zipfile.ZIP_STORED:
+            continue
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            raise ExtractError(
+                f"DOCX part {info.filename} uses compression method {info.compress_type}"
+            )
+        header = data[info.header_offset : info.header_offset + 30]
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise ExtractError("corrupt DOCX (a part's local header is missing)")
+        start = info.header_offset + 30 + int.from_bytes(header[26:28], "little")
+        start += int.from_bytes(header[28:30], "little")
+        limit = min(info.file_size, MAX_UNCOMPRESSED_BYTES - total)
+        size = inflated_size(data, start, limit, end=start + info.compress_size, wbits=-15)
+        if size > limit:
+            raise ExtractError(
+                f"DOCX part {info.filename} inflates past its declared {info.file_size} bytes "
+                f"(or the {MAX_UNCOMPRESSED_BYTES // 2**20} MB limit): refused as a possible zip bomb"
+            )
+        total += size
 
 
 def _body_lines(body) -> Iterator[str]:

@@ -15,6 +15,7 @@ from lxml import etree
 from parsers.encoding import decode
 from parsers.errors import ParseError
 from parsers.extract import Extracted
+from parsers.extract._layout import join_wrapped
 
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "select", "button", "form", "head")
 _BLOCK_TAGS = frozenset(
@@ -46,16 +47,22 @@ _BLOCK_TAGS = frozenset(
         "hr",
     ]
 )
+# An XML declaration naming an encoding makes lxml refuse a str: the text is already decoded.
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^<>]*>")
+# Control characters (other than tab/newline/CR) are not allowed in lxml's text input.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Every tag but the structural ones (tables, paragraphs, line breaks, dropped containers);
+# `[^<>]*` stops at the next "<", so an unclosed tag costs no rescanning.
+_KEEP_TAGS = "table|thead|tbody|tfoot|tr|td|th|p|br|html|head|body|title|script|style"
+_FORMATTING_TAG = re.compile(rf"</?(?!(?:{_KEEP_TAGS})\b)([a-zA-Z][\w:-]*)[^<>]*>")
+_MAX_DEPTH = 256
 _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 
 
 def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     """`encoding`: the caller's decision (parsers.encoding); None decides it here."""
-    text, used = decode(data, encoding)
-    try:
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
-        root = _soup_root(text)
+    text, used, replaced = decode(data, encoding)
+    root = _parse(_XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", text), count=1))
     title = _title(root)
     body = root.find("body")
     lines: list[str] = []
@@ -64,7 +71,43 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     rendered = re.sub(r"\n{3,}", "\n\n", rendered).strip()
     if not rendered:
         raise ParseError("HTML page has no text")
-    return Extracted(text=rendered, format="html", encoding=used, title=title)
+    hazards = frozenset({"mojibake"}) if replaced else frozenset()
+    return Extracted(
+        text=rendered,
+        format="html",
+        encoding=used,
+        title=title,
+        hazards=hazards,
+        replaced=replaced,
+    )
+
+
+def _parse(text: str) -> etree._Element:
+    """The page's tree. Markup nested deeper than libxml2's limit (256) would silently lose
+    everything below it: such a page is read again with only structural tags kept, and
+    refused with a reason if it is still too deep."""
+    root = _parse_once(text)
+    if root is None:
+        root = _parse_once(_FORMATTING_TAG.sub(_flatten_tag, text))
+        if root is None:
+            raise ParseError(f"HTML nested deeper than {_MAX_DEPTH} levels: text unreachable")
+    return root
+
+
+def _parse_once(text: str) -> etree._Element | None:
+    """The tree, or None when libxml2 stopped at its depth limit."""
+    parser = lxml.html.HTMLParser()
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        root = _soup_root(text)
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        return None
+    return root
+
+
+def _flatten_tag(match: re.Match[str]) -> str:
+    return "<br>" if match.group(1).lower() in _BLOCK_TAGS else ""
 
 
 def _soup_root(text: str) -> etree._Element:
@@ -109,9 +152,9 @@ def _render(element: etree._Element, out: list[str]) -> None:
 
 def _cell_text(cell: etree._Element) -> str:
     text = cell.text_content().replace("\xa0", " ")
-    # Text wrapped inside a cell joins without spaces (CJK), but keep one between ASCII words.
-    text = re.sub(r"\s*\n\s*", "", text.strip())
-    return re.sub(r"\s+", " ", text)
+    # Text wrapped inside a cell joins without spaces (CJK), but keep one between ASCII words
+    # (and numbers: "236" over "0" is not 2360).
+    return re.sub(r"\s+", " ", join_wrapped(text.split("\n")))
 
 
 def table_rows(table: etree._Element) -> list[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from parsers.errors import ExtractError
 from parsers.extract import Extracted
+from parsers.extract._inflate import inflated_size
 from parsers.extract._layout import (
     clean_cell,
     declared_title,
@@ -36,6 +37,10 @@ from parsers.extract._layout import (
 MAX_PDF_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 300
 TIME_BUDGET_SECONDS = 120.0
+# Inflated bytes of the streams a reader decodes (content, fonts, object streams), counted
+# while inflating: a 1 MB file can hold a 1 GB FlateDecode stream (a decompression bomb).
+MAX_STREAM_INFLATED = 64 * 1024 * 1024
+MAX_INFLATED_BYTES = 256 * 1024 * 1024
 # A page with fewer text characters than this, but a large image, is a scan.
 SCAN_MAX_CHARS = 20
 SCAN_MIN_IMAGE_SHARE = 0.3
@@ -138,6 +143,36 @@ def _check_container(data: bytes) -> None:
         raise ExtractError("not a PDF (no %PDF header)")
     if b"%%EOF" not in data:
         raise ExtractError("truncated PDF (no %%EOF end marker)")
+    _check_inflated_sizes(data)
+
+
+_STREAM_START = re.compile(rb"stream\r?\n")  # (a literal first: found by fast search)
+_FLATE_FILTER = re.compile(rb"/(?:FlateDecode|Fl)(?![A-Za-z])")
+_IMAGE = re.compile(rb"/Subtype\s*/Image(?![A-Za-z])")
+
+
+def _check_inflated_sizes(data: bytes) -> None:
+    """Inflate every Flate stream a text reader would decode, a megabyte at a time and
+    discarding the output, and refuse the file once a stream or the sum passes its bound.
+    Images are skipped: text extraction never decodes their pixels."""
+    total = 0
+    for match in _STREAM_START.finditer(data):
+        if data[match.start() - 3 : match.start()] == b"end":
+            continue
+        head = data[max(0, match.start() - 2048) : match.start()]
+        head = head[head.rfind(b" obj") + 1 :]  # this object's dictionary
+        layers = len(_FLATE_FILTER.findall(head))
+        if not layers or _IMAGE.search(head):
+            continue
+        size = inflated_size(data, match.end(), MAX_STREAM_INFLATED, layers=min(layers, 4))
+        total += size
+        if size > MAX_STREAM_INFLATED or total > MAX_INFLATED_BYTES:
+            raise ExtractError(
+                f"PDF streams inflate to over {min(total, size) // 2**20} MB "
+                f"(limit {MAX_STREAM_INFLATED // 2**20} MB a stream, "
+                f"{MAX_INFLATED_BYTES // 2**20} MB in all): refused as a possible "
+                "decompression bomb"
+            )
 
 
 def _is_password_error(exc: BaseException) -> bool:

@@ -7,5 +7,6 @@ from parsers.extract import Extracted
 
 
 def extract_plain_text(data: bytes, encoding: str | None = None) -> Extracted:
-    text, used = decode(data, encoding)
-    return Extracted(text=text, format="text", encoding=used)
+    text, used, replaced = decode(data, encoding)
+    hazards = frozenset({"mojibake"}) if replaced else frozenset()
+    return Extracted(text=text, format="text", encoding=used, hazards=hazards, replaced=replaced)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from crawler.run import run_crawl
 from service.commands.crawl import print_report
+from service.exits import EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +56,35 @@ def run(args: argparse.Namespace) -> int:
                 print("  " + summary_line(record))
             if len(shown) == 8:
                 break
+        print("\n" + "\n".join(next_commands(session, out)))
     return 0
+
+
+_DEMO_MARK = ".gov-reports-demo"  # written into every directory a demo created
+_DEMO_OUTPUTS = ("archive.sqlite", "archive.sqlite-wal", "archive.sqlite-shm", "archive.sqlite.lock",
+                 "warc", "warc.lock", "sites.csv", "truth.jsonl")  # fmt: skip
+
+
+def _fresh_demo_dir(out: Path) -> None:
+    """Make `out` ready for a demo. Only what an earlier demo wrote there (its mark proves
+    it) is removed; an existing directory the program did not create is refused, never
+    deleted."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--out {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / _DEMO_MARK).is_file():
+            raise FileExistsError(
+                f"--out {out} exists and was not made by gov-reports demo: "
+                "choose a new or empty directory (nothing was deleted)"
+            )
+        for name in _DEMO_OUTPUTS:
+            path = out / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / _DEMO_MARK).write_text("created by gov-reports demo; safe to delete\n")
 
 
 def run_demo(out_dir: str | Path = "data/demo", *, sites: int = 20, seed: int = 1) -> int:
@@ -63,9 +92,11 @@ def run_demo(out_dir: str | Path = "data/demo", *, sites: int = 20, seed: int = 
     from sim import SimWeb, serve_in_thread
 
     out = Path(out_dir)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    try:
+        _fresh_demo_dir(out)
+    except OSError as exc:
+        print(f"gov-reports demo: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     web = SimWeb(sites=sites, seed=seed, epoch=0, faults=0.0)
     sites_csv = out / "sites.csv"
     web.write_sites_csv(sites_csv)
@@ -85,6 +116,26 @@ def run_demo(out_dir: str | Path = "data/demo", *, sites: int = 20, seed: int = 
     print_report(report)
     print(f"\narchive: {db}\nWARC files: {out / 'warc'}\nanswer key: {out / 'truth.jsonl'}")
     return 0
+
+
+def next_commands(session, out: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """What to try next on the demo archive, with a real doc_id and province from it."""
+    from storage.query import facets, list_reports
+
+    db = out / "archive.sqlite"
+    first = list_reports(session, limit=1)
+    doc_id = first[0].doc_id if first else "DOC_ID"
+    provinces = facets(session, fields=("province",))["province"]
+    province = provinces[0][0] if provinces else "云南省"
+    panel = f"--province {province} --year 2019-2024 --out {out / 'panel.csv'}"
+    return [
+        "next, try on the demo archive:",
+        f"  gov-reports search 复议 --db {db}",
+        f"  gov-reports show {doc_id} --db {db}",
+        f"  gov-reports export --format csv --out {out / 'reports.csv'} --db {db}",
+        f"  gov-reports panel {panel} --db {db}",
+        f"  gov-reports coverage --db {db} --plot {out / 'coverage.png'}",
+    ]
 
 
 def summary_line(record: dict) -> str:

@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from storage.db import StorageError, open_database
+from service.options import add_db_option, open_archive
+from storage.db import StorageError
 from storage.diff import DiffError, VersionDiff, diffs_around, resolve
 
 
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "metadata and every table cell that changed, old → new.",
     )
     p.add_argument("ref", metavar="DOC_ID|URL")
-    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $GOV_REPORTS_DB)")
+    add_db_option(p)
     p.add_argument("--json", action="store_true", help="print the changes as JSON")
     p.set_defaults(func=cmd_diff)
 
@@ -47,7 +48,7 @@ def _as_json(d: VersionDiff) -> dict[str, Any]:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     try:
-        sessions = open_database(args.db)
+        sessions = open_archive(args)  # must exist: a read command never creates one
         with sessions() as session:
             doc = resolve(session, args.ref)
             diffs = diffs_around(session, doc, whole_chain=args.ref.startswith("http"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from parsers import ParseError, parse_bytes
+from parsers.extract import read_input
 
 # Files handed to a worker at a time: large enough that inter-process traffic stays small next
 # to parsing, small enough that output starts early and the last batch does not leave cores idle.
@@ -67,9 +68,12 @@ def parse_file(name: str, indent: bool = False) -> Outcome:
     """Parse one file into its JSON line, or the reason it failed."""
     path = Path(name)
     try:
-        record = parse_bytes(path.read_bytes(), path.name, source={"path": name})
+        record = parse_bytes(read_input(path), path.name, source={"path": name})
     except (OSError, ParseError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        return Outcome(None, f"gov-reports parse: {name}: {reason}")
+    except Exception as error:  # noqa: BLE001 - a parser bug must not stop the other files
+        reason = f"internal error ({type(error).__name__}: {error})"
         return Outcome(None, f"gov-reports parse: {name}: {reason}")
     line = json.dumps(record, ensure_ascii=False, indent=2 if indent else None) + "\n"
     if "not-a-report" in record["hazards"]:

@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from parsers import PARSER_VERSION, ParseError
 from parsers.ingest import ingest
-from storage.db import open_database
+from service.options import add_db_option, open_archive
 from storage.models import Capture, CrawlRun
 from storage.query import iter_warc_pointers
 from storage.records import source_of
+from storage.reportindex import refresh_reports
 from storage.repository import (
     DocumentData,
     add_document,
@@ -36,13 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description=f"Re-parse every archived report capture from its WARC record with parser "
         f"version {PARSER_VERSION}; earlier record versions are kept.",
     )
-    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $GOV_REPORTS_DB)")
+    add_db_option(p)
     p.add_argument("--archive", metavar="DIR", help="WARC directory (default: per crawl run)")
     p.set_defaults(func=cmd_reparse)
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    sessions = open_database(args.db)  # StorageError: exit 2 (service.exits)
+    sessions = open_archive(args)  # must exist (StorageError: exit 2, service.exits)
     counts = reparse_all(sessions, args.archive)
     print(
         f"reparsed with {PARSER_VERSION}: "
@@ -73,7 +74,10 @@ def reparse_all(sessions, archive_dir: str | None = None) -> Counter[str]:  # ty
             cap = session.get(Capture, capture_id)
             if cap is None:
                 continue
+            before = cap.document_id
             counts[_reparse_one(session, cap, stored.body, crawl_ids.get(cap.crawl_run_id))] += 1
+            session.flush()
+            refresh_reports(session, [before, cap.document_id])
     return counts
 
 

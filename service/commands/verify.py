@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from storage.db import open_database
+from service.options import add_db_option, open_archive
 from storage.verify import verify_archive
 
 
@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Re-read every WARC record the database points to, re-hash the payload, "
         "report each mismatch or missing file, and exit 1 if anything is wrong.",
     )
-    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $GOV_REPORTS_DB)")
+    add_db_option(p)
     p.add_argument(
         "--archive", metavar="DIR", help="WARC directory (default: the one each crawl run recorded)"
     )
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    sessions = open_database(args.db)  # StorageError: exit 2 (service.exits)
+    sessions = open_archive(args)  # must exist (StorageError: exit 2, service.exits)
     checked = bad = 0
     with sessions() as session:
         for problem in verify_archive(session, args.archive):

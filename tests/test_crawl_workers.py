@@ -1,0 +1,80 @@
+"""The extraction pool's bounds (issue 10): a time limit per document, a memory cap per
+worker, a broken pool replaced, and no worker, forkserver or resource tracker outliving a crawl
+killed with SIGKILL."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from crawler.pipelines.workers import _limited, init_worker
+from parsers import ExtractError
+from tests.cli import pool_processes
+
+
+def _sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "done"
+
+
+def _allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * 1024 * 1024))
+
+
+@pytest.fixture(scope="module")
+def bounded_pool():
+    ctx = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=init_worker,
+                               initargs=(os.getpid(), 1024, 1.0))  # fmt: skip
+    yield pool
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_a_document_over_the_time_limit_is_an_extract_error(bounded_pool) -> None:
+    started = time.monotonic()
+    with pytest.raises(ExtractError, match="longer than 1 s"):
+        bounded_pool.submit(_limited, _sleep, (30,), {}).result(timeout=60)
+    assert time.monotonic() - started < 15
+    assert bounded_pool.submit(_limited, _sleep, (0,), {}).result(timeout=60) == "done"
+
+
+def test_a_worker_cannot_take_more_memory_than_its_cap(bounded_pool) -> None:
+    with pytest.raises(MemoryError):
+        bounded_pool.submit(_limited, _allocate, (1500,), {}).result(timeout=60)
+    assert bounded_pool.submit(_limited, _allocate, (50,), {}).result(timeout=60) == 50 << 20
+
+
+_CRAWL_LIKE = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from crawler.pipelines.workers import init_worker
+from tests.test_crawl_workers import _sleep
+pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver"),
+                           initializer=init_worker, initargs=(os.getpid(), 0, 0))
+futures = [pool.submit(_sleep, 0.2) for _ in range(4)]
+[f.result() for f in futures]
+print(" ".join(str(p) for p in pool._processes), flush=True)
+time.sleep(600)
+"""
+
+
+def test_no_pool_process_outlives_a_crawl_killed_with_sigkill() -> None:
+    before = pool_processes()
+    proc = subprocess.Popen([sys.executable, "-c", _CRAWL_LIKE], stdout=subprocess.PIPE, text=True)
+    workers = {int(p) for p in proc.stdout.readline().split()}
+    assert len(workers) == 2
+    started = pool_processes() - before
+    assert workers <= started and len(started) >= 4  # + forkserver and resource tracker
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while (pool_processes() & started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not (pool_processes() & started), "orphaned pool processes"

@@ -1,0 +1,112 @@
+"""Decompression bombs and inputs that are not files: refused with a reason, in bounded memory
+and time (issue 10)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from parsers import ParseError, extract
+from parsers.extract import MAX_INPUT_BYTES, MAX_TEXT_BYTES
+from tests.bombs import docx_bomb, pdf_bomb
+from tests.cli import run_cli
+
+MB = 1024 * 1024
+
+# `gov-reports parse FILE` in a child, then the child's peak RSS (kB) on the last line.
+_PEAK_RSS = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "print(done.stderr.strip())\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def _parse_peak_rss(path: Path) -> tuple[str, int]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, sys.executable, "-m", "service.cli", "parse", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    *message, peak = done.stdout.strip().splitlines()
+    return "\n".join(message), int(peak) // 1024
+
+
+@pytest.mark.parametrize(("name", "build"), [("bomb.pdf", pdf_bomb), ("bomb.docx", docx_bomb)])
+def test_decompression_bombs_are_refused_while_inflating(tmp_path: Path, name, build) -> None:
+    path = tmp_path / name
+    path.write_bytes(build(200 * MB))  # under 1 MB on disk
+    message, peak_mb = _parse_peak_rss(path)
+    assert "bomb" in message, message
+    assert len(message.splitlines()) == 1
+    assert peak_mb < 250, f"peak RSS {peak_mb} MB while refusing {name}"
+
+
+def test_nested_flate_layers_are_counted_through() -> None:
+    from parsers.extract._inflate import inflated_size
+    from tests.bombs import _deflate
+
+    inner = _deflate(80 * MB)
+    outer = zlib.compress(inner)
+    assert inflated_size(outer, 0, 10**10, layers=2) == 80 * MB
+    assert inflated_size(outer, 0, 10 * MB, layers=2) <= 12 * MB
+
+
+def test_a_real_docx_and_pdf_pass_the_inflation_checks() -> None:
+    attachments = Path(__file__).parent / "fixtures" / "attachments"
+    assert extract((attachments / "annual-report-template-2021.docx").read_bytes(), "a.docx").text
+    assert extract((attachments / "huaian-2024-annual-report.pdf").read_bytes(), "a.pdf").text
+
+
+def test_devices_fifos_and_directories_are_refused_unread(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    done = run_cli("parse", str(fifo), "/dev/zero", str(tmp_path), timeout=60)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert all("not a regular file" in line for line in lines), lines
+
+
+def test_oversized_inputs_are_refused(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_INPUT_BYTES + 1)  # sparse: no disk used
+    text = tmp_path / "big.txt"
+    text.write_bytes(
+        ("政府信息公开工作年度报告\n" + "一" * 60 + "\n").encode() * (MAX_TEXT_BYTES // 190 + 10)
+    )
+    done = run_cli("parse", str(huge), str(text), timeout=120)
+    assert done.returncode == 1
+    assert "larger than 100 MB" in done.stderr
+    assert "larger than 20 MB" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_extract_refuses_oversized_text_from_any_caller() -> None:
+    with pytest.raises(ParseError, match="larger than"):
+        extract(b"<html><body>" + b"x" * (MAX_TEXT_BYTES + 1), "x.html")
+
+
+def test_a_parser_bug_on_one_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    golden = Path(__file__).parent / "fixtures" / "golden" / "html_2021_rowspan" / "input.html"
+    (tmp_path / "bug.html").write_bytes(golden.read_bytes())
+    (tmp_path / "good.html").write_bytes(golden.read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "faults"),
+           "GOV_REPORTS_TEST_PARSER_BUG": "bug.html"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "parse", str(tmp_path / "bug.html"),
+         str(tmp_path / "good.html")],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith("bug.html: internal error (RuntimeError: a parser bug)")
+    assert "Traceback" not in done.stderr
+    assert len(done.stdout.splitlines()) == 1  # good.html's record
