@@ -301,3 +301,29 @@ def test_pages_of_one_list_share_a_list_key(pages: list[str]) -> None:
     # The per-list page cap counts by this key, so every page style must collapse to one key.
     assert len({pagination.list_key(u) for u in pages}) == 1
     assert pagination.list_key(pages[0]) != pagination.list_key("http://a.gov.cn/other/")
+
+
+def test_every_registered_cms_family_implements_the_protocol() -> None:
+    from crawler.discovery.families import CmsFamily, registered
+
+    names = [family.NAME for family in registered()]
+    assert names[-1] == "generic" and len(set(names)) == len(names)
+    for family in registered():
+        for member in ("NAME", *(n for n in vars(CmsFamily) if not n.startswith("_"))):
+            assert hasattr(family, member), f"{family.NAME} lacks {member}"
+
+
+def test_hanweb_family_asks_its_data_proxy_and_reads_the_answer() -> None:
+    from crawler.discovery import hanweb
+
+    page = "http://www.a.gov.cn/col/col123/index.html"
+    ups = hanweb.follow_ups(HANWEB_PAGE, page)
+    assert ups and all("dataproxy.jsp" in u.url for u in ups)
+    xml = (
+        "<datastore><totalrecord>40</totalrecord><recordset><record><![CDATA["
+        "<a href='/art/2021/1/1/art_1.html'>某县2020年政府信息公开工作年度报告</a>"
+        "]]></record></recordset></datastore>"
+    )
+    links, more = hanweb.on_follow_up(xml, ups[0].url, ups[0].state)
+    assert [link.url for link in links] == ["http://www.a.gov.cn/art/2021/1/1/art_1.html"]
+    assert len(more) == 3 and more[0].state == ups[0].state  # 40 records, 15 a block

@@ -15,13 +15,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.discovery import hanweb, pagination, redirects, trs, vsb
+from crawler.discovery import pagination, redirects
 from crawler.discovery import text as t
+from crawler.discovery.families import FollowUp, by_name, registered
 from crawler.discovery.links import ATTACHMENT_EXT, Link, extract_links, page_title
 from crawler.discovery.scope import TrapDetector, in_scope
 from crawler.items import DocumentItem
@@ -162,8 +162,8 @@ class GovReportsSpider(scrapy.Spider):
         code = response.meta["site"]
         role = response.meta.get("role", "nav")
         self.site_stats[code]["pages"] += 1
-        if role == "hanweb-proxy":
-            yield from self._parse_hanweb_proxy(response)
+        if role == "follow-up":
+            yield from self._parse_follow_up(response)
             return
         if not self._is_html(response):
             if role in ("attachment", "report") or ATTACHMENT_EXT.search(response.url):
@@ -198,20 +198,21 @@ class GovReportsSpider(scrapy.Spider):
             ):
                 yield req
             return
-        self._note_cms(code, html)
+        families = [family for family in registered() if family.detect(html)]
+        self._note_cms(code, families)
         title = page_title(sel)
         candidate = role == "report" or (t.is_report_title(title) and role != "list")
         links = extract_links(sel, response.url)
         if candidate and not self._is_attachment_wrapper(links, visible):
             yield self._item(response, "page")
-        if hanweb.is_hanweb(html):
-            links += self._hanweb_embedded_links(html, response.url)
+        for family in families:
+            links += family.embedded_links(html, response.url)
         for link in links:
             req = self._route(response, link, role, hops, candidate)
             if req is not None:
                 yield req
         if not candidate:
-            yield from self._cms_pagination(response, html, role, hops)
+            yield from self._family_requests(response, html, families, role, hops)
 
     @staticmethod
     def _is_attachment_wrapper(links: list[Link], visible: int) -> bool:
@@ -268,62 +269,45 @@ class GovReportsSpider(scrapy.Spider):
             self._list_pages[key] += 1
         return req
 
-    def _cms_pagination(
-        self, response: TextResponse, html: str, role: str, hops: int
+    def _family_requests(
+        self, response: TextResponse, html: str, families: list[Any], role: str, hops: int
     ) -> Iterable[Request]:
-        urls: list[str] = []
-        if "createPageHTML" in html:
-            urls += trs.pager_urls(html, response.url)
-        if vsb.is_vsb(html):
-            urls += vsb.pager_urls(html, response.url)
-        if (count := pagination.js_page_count(html)) and count > 1:
-            urls += pagination.numbered_pages(response.url, min(count, self.max_list_pages))
-        for url in urls:
-            if req := self._follow_list_page(response, url, role, hops):
-                yield req
-        if hanweb.is_hanweb(html):
-            yield from self._hanweb_requests(response, html, hops)
+        """The list pages and follow-up requests of every CMS family that made this page."""
+        for family in families:
+            for url in family.list_pages(html, response.url, self.max_list_pages):
+                if req := self._follow_list_page(response, url, role, hops):
+                    yield req
+        for family in families:
+            yield from self._follow_ups(
+                response, family.NAME, family.follow_ups(html, response.url), hops
+            )
 
-    # -- Hanweb ----------------------------------------------------------------------------------
-    def _hanweb_embedded_links(self, html: str, base: str) -> list[Link]:
-        links: list[Link] = []
-        for fragment in hanweb.records(html):
-            links += extract_links(Selector(text=fragment), base)
-        return links
-
-    def _hanweb_requests(self, response: TextResponse, html: str, hops: int) -> Iterable[Request]:
-        found = hanweb.proxy_params(html, response.url)
-        if not found:
-            return
-        proxy, params = found
-        per_page = int(params.get("perpage") or hanweb.DEFAULT_PER_PAGE)
-        total = int(params.get("totalrecord") or 0) or hanweb.total_records(html) or per_page
-        for url in hanweb.proxy_page_urls(proxy, params, total, per_page):
-            req = self.follow(response, url, "hanweb-proxy", hops)
+    def _follow_ups(
+        self, response: Response, family: str, follow_ups: list[FollowUp], hops: int
+    ) -> Iterable[Request]:
+        for follow_up in follow_ups:
+            req = self.follow(response, follow_up.url, "follow-up", hops)
             if req is not None:
-                req.meta["hanweb"] = {"proxy": proxy, "params": params, "per_page": per_page}
+                req.meta["family"] = family
+                req.meta["family_state"] = follow_up.state
                 yield req
 
-    def _parse_hanweb_proxy(self, response: Response) -> Iterable[Request]:
-        xml = (
+    def _parse_follow_up(self, response: Response) -> Iterable[Request]:
+        """A response a family asked for (a data proxy's XML): its links and further requests."""
+        body = (
             response.text
             if isinstance(response, TextResponse)
             else response.body.decode("utf-8", "replace")
         )
         hops = int(response.meta.get("hops", 0))
-        for fragment in hanweb.records(xml):
-            for link in extract_links(Selector(text=fragment), response.url):
-                if req := self._route(response, link, "list", hops, candidate=False):
-                    yield req
-        info = response.meta.get("hanweb") or {}
-        total = hanweb.total_records(xml)
-        if info and total:
-            urls = hanweb.proxy_page_urls(info["proxy"], info["params"], total, info["per_page"])
-            for url in urls:
-                req = self.follow(response, url, "hanweb-proxy", hops)
-                if req is not None:
-                    req.meta["hanweb"] = info
-                    yield req
+        family = by_name(response.meta["family"])
+        links, more = family.on_follow_up(
+            body, response.url, response.meta.get("family_state") or {}
+        )
+        for link in links:
+            if req := self._route(response, link, "list", hops, candidate=False):
+                yield req
+        yield from self._follow_ups(response, family.NAME, more, hops)
 
     # -- items and bookkeeping -------------------------------------------------------------------
     def _item(self, response: Response, kind: str) -> DocumentItem:
@@ -356,12 +340,14 @@ class GovReportsSpider(scrapy.Spider):
             revisit=meta.get("revisit"),
         )
 
-    def _note_cms(self, code: str, html: str) -> None:
+    def _note_cms(self, code: str, families: list[Any]) -> None:
+        """The site's CMS: the first specific family recognized (`generic` is the report's
+        fallback for sites with more than one page)."""
         if code in self.site_cms:
             return
-        for name, test in (("hanweb", hanweb.is_hanweb), ("trs", trs.is_trs), ("vsb", vsb.is_vsb)):
-            if test(html):
-                self.site_cms[code] = name
+        for family in families:
+            if family.NAME != "generic":
+                self.site_cms[code] = family.NAME
                 return
 
     def on_error(self, failure: Any) -> None:
