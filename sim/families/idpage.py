@@ -1,6 +1,6 @@
 """ID-named article platforms: Jiangxi/Jiangsu (`hex32`) and Shaanxi (`id19`).
 
-`hex32`: every unit has a 年报 column `/<a>/<unit>/<col>/xxgk_list.shtml`, later pages
+`hex32`: every unit has a 年报 column (linked from the disclosure page) `/<a>/<unit>/<col>/xxgk_list.shtml`, later pages
 `xxgk_list_N.shtml` (N = 2, 3, …) announced only by
 `createPageHTML('page_div', pages, current, 'xxgk_list', 'shtml', total)`; articles
 `…/<col>/YYYYMM/<32 hex>.shtml`.
@@ -14,7 +14,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from sim import pages
-from sim.families.common import items_of, number, unit_name, units
+from sim.families.common import items_of, number, units
 from sim.rng import stable_hex
 
 if TYPE_CHECKING:
@@ -87,15 +87,13 @@ def add_routes(plan: SitePlan) -> None:
         count = max(1, -(-len(items_of(plan, slots)) // cfg.per_page))
         for page in range(1, count + 1):
             plan.routes[list_page(cfg, slot, page)] = ("family", "list", slot, page, count)
-        if cfg.platform_style == "hex32":
-            plan.routes[f"{_unit_dir(cfg, slot)}/index.shtml"] = ("family", "unit", slot)
 
 
 def entry_links(plan: SitePlan) -> list[tuple[str, str]]:
     cfg = plan.cfg
     if cfg.platform_style == "id19":
         return [(cfg.nb_text, list_page(cfg, "gov", 1))]
-    return [(name, f"{_unit_dir(cfg, slot)}/index.shtml") for slot, name in units(plan)]
+    return [(f"{name}政府信息公开年报", list_page(cfg, slot, 1)) for slot, name in units(plan)]
 
 
 def report_column(plan: SitePlan) -> str:
@@ -108,13 +106,7 @@ def report_crumbs(plan: SitePlan, r: ReportPlan) -> list[tuple[str, str]]:
 
 
 def render(web: SimWeb, plan: SitePlan, route: tuple) -> str:
-    cfg, kind, slot = plan.cfg, route[1], route[2]
-    name = unit_name(plan, slot)
-    if kind == "unit":
-        body = f"<h2>{escape(name)}</h2>" + pages.link_list(
-            [("政府信息公开年报", list_page(cfg, slot, 1))]
-        )
-        return pages.page(cfg, name, body, [("首页", "/")], web._meta(plan))
+    cfg, slot = plan.cfg, route[2]
     page, count = route[3], route[4]
     slots = dict(_lists(plan))[slot]
     items = items_of(plan, slots)
