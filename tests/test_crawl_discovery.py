@@ -217,7 +217,11 @@ def _spider(tmp_path: Path) -> GovReportsSpider:
         "code,name,status,url,host\n341000,某县,在用,http://www.a.gov.cn/,www.a.gov.cn\n",
         encoding="utf-8",
     )
-    crawler = get_crawler(GovReportsSpider, {"GOV_REPORTS_MAX_HOPS": 6})
+    import crawler.settings as project
+
+    settings = {k: v for k, v in vars(project).items() if k.isupper()}
+    settings["EXTENSIONS"] = {}  # no crawl context: no lock, database or run record
+    crawler = get_crawler(GovReportsSpider, settings)
     return GovReportsSpider.from_crawler(crawler, sites=str(csv))
 
 
@@ -243,7 +247,7 @@ def test_list_page_follows_reports_attachments_and_pages_but_not_notices(tmp_pat
         "http://www.a.gov.cn/nb/index_1.html": "list",
     }
     assert not any(isinstance(r, DocumentItem) for r in out)  # a list is no report
-    assert spider.site_stats["341000"]["offsite_refused"] == 1
+    assert spider.crawler.stats.get_value("site/341000/offsite_refused") == 1
 
 
 def test_report_page_becomes_an_item_and_a_wrapper_page_does_not(tmp_path: Path) -> None:
