@@ -10,11 +10,7 @@ from __future__ import annotations
 import re
 
 WALL_STATUSES = (412, 521)
-_SCRIPT_WALL = re.compile(
-    rb"__jsl_clearance|\$_ts\s*=|_\$[a-zA-Z]{2}\s*=|document\.cookie\s*=\s*\(?\s*['\"]__jsl|"
-    rb"<script[^>]*>\s*var\s+_0x[0-9a-f]+",
-    re.IGNORECASE,
-)
+_SCRIPT_WALL = re.compile(rb"__jsl_clearance|\$_ts\s*=\s*window\[")
 MAX_WALL_BYTES = 16_384  # a challenge page is a short script; a real page is longer
 
 
