@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from crawler.evaluate import evaluate, load_truth
-from sim import SimWeb, serve_in_thread
+from sim import SimWeb
 from storage.db import open_database
 from storage.models import Site
-from tests.cli import crawl_sim
+from tests.cli import crawl_web
 
 SITES, SEED, SHARE = 5, 95, 0.9
 
@@ -27,11 +27,7 @@ SITES, SEED, SHARE = 5, 95, 0.9
 def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     out = tmp_path_factory.mktemp("platform-crawl")
     web = SimWeb(sites=SITES, seed=SEED, platforms=SHARE)
-    web.write_sites_csv(out / "sites.csv")
-    web.write_truth(out / "truth.jsonl")
-    db = f"sqlite:///{out / 'archive.sqlite'}"
-    with serve_in_thread(web, port=0) as server:
-        result = crawl_sim(out, db, server.proxy_url)
+    result, db = crawl_web(web, out)
     assert result.returncode == 0, result.stderr[-3000:]
     truth = load_truth(out / "truth.jsonl")
     sessions = open_database(db)

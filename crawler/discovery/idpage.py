@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.discovery.families import FollowUp
-from crawler.discovery.links import Link
+# Nothing hidden in scripts, no follow-up requests: the family only pages lists.
+from crawler.discovery.generic import embedded_links, follow_ups, on_follow_up
+
+__all__ = ["NAME", "detect", "embedded_links", "follow_ups", "list_pages", "on_follow_up"]
 
 NAME = "idpage"
 _CREATE_PAGE = re.compile(
@@ -41,15 +42,3 @@ def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
         count = min(int(m.group(1)), max_pages)
         urls += [urljoin(page_url, f"{numbered.group(1)}{n}.html") for n in range(1, count + 1)]
     return urls
-
-
-def embedded_links(html: str, base: str) -> list[Link]:
-    return []
-
-
-def follow_ups(html: str, page_url: str) -> list[FollowUp]:
-    return []
-
-
-def on_follow_up(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], list[FollowUp]]:
-    return [], []
