@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.discovery.families import FollowUp
-from crawler.discovery.links import Link
+from crawler.discovery.families import FollowUp, no_answer, no_links
 
 NAME = "hanweb_xxgk"
 ANNUAL = "/module/xxgk/xxgkAnnualReport.jsp"
@@ -48,10 +46,6 @@ def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
     return []
 
 
-def embedded_links(html: str, base: str) -> list[Link]:
-    return []
-
-
 def follow_ups(html: str, page_url: str, today: dt.date | None = None) -> list[FollowUp]:
     """The annual-report page of every unit the page names, for every year up to this one."""
     if ANNUAL in urlsplit(page_url).path:
@@ -64,5 +58,5 @@ def follow_ups(html: str, page_url: str, today: dt.date | None = None) -> list[F
     ]
 
 
-def on_follow_up(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], list[FollowUp]]:
-    return [], []  # never called: the answers are read as pages (`parse_as`)
+# The answers are read as pages (`parse_as`), never handed back; no links hidden in scripts.
+embedded_links, on_follow_up = no_links, no_answer

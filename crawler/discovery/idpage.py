@@ -12,10 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-# Nothing hidden in scripts, no follow-up requests: the family only pages lists.
-from crawler.discovery.generic import embedded_links, follow_ups, on_follow_up
-
-__all__ = ["NAME", "detect", "embedded_links", "follow_ups", "list_pages", "on_follow_up"]
+from crawler.discovery.families import no_answer, no_follow_ups, no_links
 
 NAME = "idpage"
 _CREATE_PAGE = re.compile(
@@ -42,3 +39,7 @@ def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
         count = min(int(m.group(1)), max_pages)
         urls += [urljoin(page_url, f"{numbered.group(1)}{n}.html") for n in range(1, count + 1)]
     return urls
+
+
+# Nothing hidden in scripts, no follow-up requests: the family only pages lists.
+embedded_links, follow_ups, on_follow_up = no_links, no_follow_ups, no_answer

@@ -10,10 +10,9 @@ breadcrumb) yields its annual-report list, and a list's 共N页 yields its other
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.discovery.families import FollowUp
+from crawler.discovery.families import no_answer, no_follow_ups
 from crawler.discovery.links import Link
 
 NAME = "openness"
@@ -51,9 +50,4 @@ def embedded_links(html: str, base: str) -> list[Link]:
     return [Link(url, "政府信息公开年报", "js") for url in annual_lists(html, base)]
 
 
-def follow_ups(html: str, page_url: str) -> list[FollowUp]:
-    return []
-
-
-def on_follow_up(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], list[FollowUp]]:
-    return [], []
+follow_ups, on_follow_up = no_follow_ups, no_answer
