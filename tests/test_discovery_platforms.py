@@ -38,9 +38,11 @@ def test_hanweb_xxgk_enumerates_every_unit_and_year() -> None:
     assert len(ups) == 2 * (2024 - 2008 + 1)
     assert ups[0].url == (
         "http://www.lishui.gov.cn/module/xxgk/xxgkAnnualReport.jsp"
-        "?area=113325000026455663&fbtime=2008"
+        "?area=113325000026455663&fbtime=2024"
     )
-    assert ups[-1].url.endswith("area=11332500002645739N&fbtime=2024")
+    assert ups[1].url.endswith("area=11332500002645739N&fbtime=2024")  # newest year first
+    assert ups[-1].url.endswith("area=11332500002645739N&fbtime=2008")
+    assert len({u.url for u in ups}) == len(ups)
     # Each answer is read as a page, so an empty year (no report title) is not stored.
     assert all(u.state == {"parse_as": "nav"} for u in ups)
 

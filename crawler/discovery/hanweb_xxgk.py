@@ -30,15 +30,19 @@ def detect(html: str) -> bool:
 
 
 def areas(html: str) -> list[str]:
-    """Every unit code the page names, in order of appearance."""
+    """Every unit code the page names, once each."""
     found = [a or b for a, b in _AREA.findall(html)] + _VAR_AREA.findall(html)
     return list(dict.fromkeys(found))
 
 
-def annual_report_urls(page_url: str, area: str, last_year: int) -> list[str]:
+def annual_report_urls(page_url: str, units: list[str], last_year: int) -> list[str]:
+    """Newest year first, every unit of a year together: if the site's request budget runs
+    out (a big county has a hundred units), it is the oldest years that are left."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(page_url))
     return [
-        f"{origin}{ANNUAL}?area={area}&fbtime={year}" for year in range(FIRST_YEAR, last_year + 1)
+        f"{origin}{ANNUAL}?area={area}&fbtime={year}"
+        for year in range(last_year, FIRST_YEAR - 1, -1)
+        for area in units
     ]
 
 
@@ -53,8 +57,7 @@ def follow_ups(html: str, page_url: str, today: dt.date | None = None) -> list[F
     year = (today or dt.date.today()).year
     return [
         FollowUp(url, {"parse_as": "nav"})
-        for area in areas(html)
-        for url in annual_report_urls(page_url, area, year)
+        for url in annual_report_urls(page_url, areas(html), year)
     ]
 
 
