@@ -19,6 +19,10 @@ def wall(status: int, body: bytes) -> str | None:
     head = body[:MAX_WALL_BYTES]
     if status in WALL_STATUSES and (status == 521 or b"<script" in head.lower()):
         return "jsl" if b"__jsl" in head else str(status)
-    if len(body) <= MAX_WALL_BYTES and _SCRIPT_WALL.search(head):
+    if (
+        len(body) <= MAX_WALL_BYTES
+        and (b"__jsl" in head or b"$_ts" in head)
+        and _SCRIPT_WALL.search(head)
+    ):
         return "jsl" if b"__jsl_clearance" in head else "script"
     return None

@@ -33,7 +33,7 @@ _KEY = re.compile(r"""([{,]\s*)([A-Za-z_]\w*)\s*:""")
 
 
 def detect(html: str) -> bool:
-    return ("window._CONFIG" in html and "gkmlpt" in html) or bool(_INDEX.search(html))
+    return "gkmlpt" in html and ("window._CONFIG" in html or bool(_INDEX.search(html)))
 
 
 def _js_array(text: str, start: int) -> Any:

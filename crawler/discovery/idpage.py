@@ -24,7 +24,9 @@ _NUMBERED = re.compile(r"^(.*/)\d{1,4}\.html$")
 
 
 def detect(html: str) -> bool:
-    return bool(_CREATE_PAGE.search(html) or _MAX_PAGE.search(html))
+    return ("createPageHTML" in html and bool(_CREATE_PAGE.search(html))) or (
+        "maxPage" in html and bool(_MAX_PAGE.search(html))
+    )
 
 
 def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
