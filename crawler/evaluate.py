@@ -30,6 +30,7 @@ class Evaluation:
     matched_reports: int = 0  # of those, the ones that are a true report
     robots_blocked_expected: int = 0
     robots_blocked_stored: int = 0
+    challenge_blocked_expected: int = 0  # reports on sites behind an anti-bot wall
     mirror_leaks: list[str] = field(default_factory=list)
     false_positives: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
@@ -58,6 +59,7 @@ class Evaluation:
             "precision": round(self.precision, 4),
             "robots_blocked_reports": self.robots_blocked_expected,
             "robots_blocked_stored": self.robots_blocked_stored,
+            "challenge_blocked_reports": self.challenge_blocked_expected,
             "mirror_leaks": len(self.mirror_leaks),
             "cells": self.cells,
             "cell_accuracy": round(self.cell_accuracy, 4),
@@ -125,9 +127,11 @@ def evaluate(session: Session, truth: list[dict[str, Any]], max_listed: int = 50
             continue  # a second copy of one report (a re-post): cells counted once
         found_ids.add(rep["report_id"])
         _compare_cells(ev, rep, version.record, max_listed)
-    expected = [r for r in reports if not r["robots_blocked"]]
+    # Behind robots.txt or an anti-bot wall: a polite crawler does not reach these.
+    expected = [r for r in reports if not r["robots_blocked"] and not r.get("challenge_blocked")]
     ev.expected = len(expected)
-    ev.robots_blocked_expected = len(reports) - len(expected)
+    ev.challenge_blocked_expected = sum(1 for r in reports if r.get("challenge_blocked"))
+    ev.robots_blocked_expected = sum(1 for r in reports if r["robots_blocked"])
     ev.robots_blocked_stored = len(blocked_found)
     ev.found = sum(1 for r in expected if r["report_id"] in found_ids)
     ev.missed = [r["url"] for r in expected if r["report_id"] not in found_ids][:max_listed]

@@ -54,6 +54,8 @@ def _robots_verdict(stats: Counter[str]) -> str:
 def site_status(stats: Counter[str], reports: int) -> str:
     if stats.get("home_robots_blocked"):
         return "robots-blocked"
+    if stats.get("home_challenged"):
+        return "challenge-blocked"  # a JS-challenge wall the crawler does not solve
     if stats.get("home_failed") and stats.get("pages", 0) <= 1:
         return "unreachable"
     if reports:
@@ -101,6 +103,7 @@ def build_run_report(
             "failed": stats.get("failed", 0) + failed_items,
             "robots_blocked": stats.get("robots_blocked", 0),
             "robots": _robots_verdict(stats),
+            "challenged": stats.get("challenged", 0),
             "offsite_refused": stats.get("offsite_refused", 0),
             "traps": sum(n for k, n in stats.items() if k.startswith("trap_")),
             "budget_exhausted": stats.get("budget_exhausted", 0),
@@ -125,6 +128,7 @@ def build_run_report(
             "not_reports",
             "failed",
             "robots_blocked",
+            "challenged",
             "offsite_refused",
             "traps",
             "revised",

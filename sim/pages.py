@@ -18,6 +18,10 @@ BODY_WRAPPERS = {
         "</div><!--#endeditable-->",
     ),
     "generic": ('<div class="article-content">', "</div>"),
+    "hanweb_xxgk": ('<div id="zoom"><!--<$[信息内容]>begin-->', "<!--<$[信息内容]>end--></div>"),
+    "openness": ('<div class="wzcon j-fontContent">', "</div>"),
+    "gkmlpt": ('<div class="article-content" id="zoomcon">', "</div>"),
+    "idpage": ('<div class="article-con" id="zoom">', "</div>"),
 }
 
 

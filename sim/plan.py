@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from sim.families import family
 from sim.rng import rng_for
 from sim.site import (
     SPAM_NAMES,
@@ -26,6 +27,8 @@ class Item:
     title: str
     path: str
     date: dt.date
+    slot: str | None = None  # the publishing unit (platform families list per unit)
+    report: str | None = None  # report_id, None for a decoy
 
 
 @dataclass
@@ -52,6 +55,8 @@ class SitePlan:
     # --- URLs of documents ---
     def report_paths(self, r: ReportPlan) -> list[str]:
         """Page paths of a report: the original, then the duplicate if any."""
+        if fam := family(self.cfg):
+            return fam.report_paths(self, r)
         paths = [self.layout.article("nb", r.published, r.art_id)]
         if r.dup_art_id is not None:
             paths.append(self.layout.article("nb", r.published, r.dup_art_id))
@@ -61,12 +66,16 @@ class SitePlan:
         ext = ATTACHMENT_EXT.get(r.format)
         if not ext:
             return []
+        if fam := family(self.cfg):
+            return fam.attachment_paths(self, r, ext)
         out = [self.layout.attachment("nb", r.published, r.art_id, ext)]
         if r.dup_art_id is not None:
             out.append(self.layout.attachment("nb", r.published, r.dup_art_id, ext))
         return out
 
     def decoy_path(self, d: Decoy) -> str:
+        if d.column == "nb" and (fam := family(self.cfg)):
+            return fam.notice_path(self, d)
         return self.layout.article(d.column, d.published, d.art_id)
 
     def robots_disallow(self) -> list[str]:
@@ -117,17 +126,21 @@ def build_plan(cfg: SiteConfig, epoch: int) -> SitePlan:
             title = r.title
             if i == 1 and r.repost_by:
                 title = f"{r.title}（{r.repost_by}转发）"
-            nb.append(Item(title, path, r.published))
+            nb.append(Item(title, path, r.published, r.slot, r.report_id))
             routes[path] = ("report", r.report_id, i)
             if atts:
                 routes[atts[i]] = ("attachment", r.report_id, i)
     columns: dict[str, list[Item]] = {"nb": nb}
     for d in plan.decoys:
         path = plan.decoy_path(d)
-        columns.setdefault(d.column, []).append(Item(d.title, path, d.published))
+        slot = "gov" if d.column == "nb" else None
+        columns.setdefault(d.column, []).append(Item(d.title, path, d.published, slot))
         routes[path] = ("decoy", d.key)
+    fam = family(cfg)
     for key, items in columns.items():
         items.sort(key=lambda it: (it.date, it.path), reverse=True)
+        if fam and key == "nb":
+            continue  # the platform lists its reports its own way (fam.add_routes)
         pages = max(1, math.ceil(len(items) / cfg.per_page))
         plan.pages[key] = pages
         for i in range(pages if cfg.cms != "hanweb" else 1):
@@ -135,6 +148,8 @@ def build_plan(cfg: SiteConfig, epoch: int) -> SitePlan:
         if cfg.cms == "trs":
             routes[layout.column_entry(key)] = ("list", key, 0)
     plan.columns = columns
+    if fam:
+        fam.add_routes(plan)
     plan.mirrors = _mirrors(plan)
     return plan
 

@@ -78,6 +78,10 @@ class SiteConfig:
     trap: bool
     towns: tuple[str, ...]
     departments: tuple[tuple[str, str], ...]
+    # A real portal platform (sim.families) and its variant; set only when SimWeb is built
+    # with `platforms > 0`, so the classic four-family web is unchanged.
+    platform_style: str | None = None
+    challenge: str | None = None  # an anti-bot wall on every page: 412 | jsl | 521
 
     @property
     def bare_host(self) -> str | None:
@@ -170,7 +174,7 @@ def template_for(year: int) -> str:
     return "pre2019" if year < 2019 else "2019" if year < 2021 else "2021"
 
 
-def _issuer(cfg: SiteConfig, slot: str) -> tuple[str, str]:
+def issuer_of(cfg: SiteConfig, slot: str) -> tuple[str, str]:
     if slot == "gov":
         return f"{cfg.name}人民政府", "government"
     if slot == "office":
@@ -203,7 +207,7 @@ def _new_report(
 ) -> ReportPlan:
     report_id = f"{cfg.code}-{year}-{slot}"
     rng = rng_for(cfg.seed, "report", cfg.host, report_id)
-    issuer, kind = _issuer(cfg, slot)
+    issuer, kind = issuer_of(cfg, slot)
     template = template_for(year)
     if template == "pre2019":
         fmt = rng.choices(("html", "pdf", "docx"), weights=(70, 20, 10))[0]
@@ -284,7 +288,7 @@ def plan_reports(cfg: SiteConfig, epoch: int) -> list[ReportPlan]:
                 r.gone = e
         for _ in range(erng.choice((0, 1, 1, 2, 3))):
             year = LAST_YEAR if erng.random() < 0.7 else erng.randint(2019, LAST_YEAR - 1)
-            free = [s for s in _all_slots() if (year, s) not in taken]
+            free = [s for s in all_slots() if (year, s) not in taken]
             if not free:
                 continue
             slot = erng.choice(free)
@@ -296,7 +300,8 @@ def plan_reports(cfg: SiteConfig, epoch: int) -> list[ReportPlan]:
     return reports
 
 
-def _all_slots() -> list[str]:
+def all_slots() -> list[str]:
+    """Every publishing unit of a site: government, its office, six departments, six towns."""
     return ["gov", "office"] + [f"dept-{i}" for i in range(6)] + [f"town-{i}" for i in range(6)]
 
 

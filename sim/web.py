@@ -10,14 +10,14 @@ import json
 import random
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sim import attachments, document, pages
+from sim import attachments, challenge, document, families, pages
 from sim.numbers import Numbers, generate, revise
 from sim.plan import Item, Mirror, SitePlan, build_plan
 from sim.registry import draw_sites, load_registry
@@ -74,7 +74,9 @@ class SimWeb:
     """A lazy, deterministic county web: `sites` drawn from the registry by `seed`, at `epoch`.
 
     `faults` is the share of requests the server (not `respond`) turns into a 500, a slow
-    answer, a truncated body or a connection reset.
+    answer, a truncated body or a connection reset. `platforms` is the share of sites built
+    on a real portal platform (sim.families); above 0, some sites also sit behind an anti-bot
+    wall. `hosts_requested` counts the requests `respond` answered, per host.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class SimWeb:
         epoch: int = 0,
         faults: float = 0.0,
         slow_seconds: float = 1.5,
+        platforms: float = 0.0,
     ):
         if sites < 1:
             raise ValueError(f"sites must be at least 1, got {sites}")
@@ -91,9 +94,14 @@ class SimWeb:
             raise ValueError(f"epoch must be 0 or more, got {epoch}")
         if not 0.0 <= faults <= 1.0:
             raise ValueError(f"faults must be a rate between 0 and 1, got {faults}")
+        if not 0.0 <= platforms <= 1.0:
+            raise ValueError(f"platforms must be a share between 0 and 1, got {platforms}")
         self.seed, self.epoch, self.faults = seed, epoch, faults
         self.slow_seconds = slow_seconds  # how long a "slow" fault stalls the answer
         self.configs: list[SiteConfig] = [make_config(seed, row) for row in draw_sites(sites, seed)]
+        if platforms > 0:
+            for cfg in self.configs:
+                families.assign(cfg, platforms)
         self.by_host: dict[str, SiteConfig] = {c.host: c for c in self.configs}
         self.bare: dict[str, SiteConfig] = {}
         self.mirror_hosts: dict[str, SiteConfig] = {}
@@ -108,6 +116,7 @@ class SimWeb:
         self._attachments = _LRU(64)
         self._fault_rng = random.Random(stable_int(seed, "faults"))
         self._fault_lock = threading.Lock()
+        self.hosts_requested: Counter[str] = Counter()
 
     # --- plans -----------------------------------------------------------------------------
     def plan(self, host: str) -> SitePlan:
@@ -159,6 +168,7 @@ class SimWeb:
         path = parts.path or "/"
         target = path + (f"?{parts.query}" if parts.query else "")
         method = method.upper()
+        self.hosts_requested[host] += 1
         if method not in ("GET", "HEAD", "POST"):
             return self._plain(405, "method not allowed", [("Allow", "GET, HEAD, POST")])
         key = (host, target, body if method == "POST" else b"")
@@ -207,13 +217,18 @@ class SimWeb:
         if host in self.bare:
             target = path + (f"?{query}" if query else "")
             return 301, [("Location", f"http://{self.bare[host].host}{target}")], b""
+        target = path + (f"?{query}" if query else "")
         if host in self.mirror_hosts:
-            return self._mirror(self.mirror_hosts[host], host, path)
+            return self._mirror(self.mirror_hosts[host], host, target)
         if host not in self.by_host:
             return self._plain(404, f"sim: unknown host {host}", [("X-Sim", "unknown-host")])
+        if wall := self.by_host[host].challenge:
+            return challenge.response(wall, host, target)
         plan = self.plan(host)
-        target = path + (f"?{query}" if query else "")
         route = plan.routes.get(target)
+        fam = families.family(plan.cfg)
+        if route is None and fam and (answer := fam.dynamic(self, plan, path, query, body)):
+            return answer
         if route is None and path == DATAPROXY and plan.cfg.cms == "hanweb":
             return self._dataproxy(plan, query, body)
         if route is None and path == CALENDAR and plan.cfg.trap:
@@ -275,10 +290,14 @@ class SimWeb:
             ]
             body = "<h2>政务公开</h2>" + pages.link_list(links)
             return pages.page(cfg, "政务公开", body, [("首页", "/")], cs), None
+        if kind == "family":
+            return families.FAMILIES[cfg.cms].render(self, plan, route), None
         if kind == "xxgk":
+            fam = families.family(cfg)
+            nb = fam.entry_links(plan) if fam else [(cfg.nb_text, lay.column_entry("nb"))]
             links = [
                 ("法定主动公开内容", lay.column_entry("fdzdgk")),
-                (cfg.nb_text, lay.column_entry("nb")),
+                *nb,
                 ("通知公告", lay.column_entry("tzgg")),
             ]
             body = "<h2>政府信息公开</h2>" + pages.link_list(links)
@@ -440,6 +459,8 @@ class SimWeb:
             ("政府信息公开", plan.layout.xxgk),
             (cfg.nb_text, plan.layout.column_entry("nb")),
         ]
+        if fam := families.family(cfg):
+            crumbs = fam.report_crumbs(plan, r)
         return pages.page(cfg, r.title, body, crumbs, self._meta(plan))
 
     @staticmethod
@@ -521,6 +542,7 @@ class SimWeb:
 
     def _site_truth(self, plan: SitePlan) -> Iterator[dict[str, Any]]:
         cfg = plan.cfg
+        fam = families.family(cfg)
         base = f"http://{cfg.host}"
         yield {
             "kind": "site",
@@ -538,8 +560,11 @@ class SimWeb:
             "home": cfg.home,
             "alias_hosts": [cfg.bare_host] if cfg.bare_host and cfg.bare_host in self.bare else [],
             "redirect_shell": cfg.shell,
-            "report_column": base + plan.layout.column_entry("nb"),
+            "report_column": base
+            + (fam.report_column(plan) if fam else plan.layout.column_entry("nb")),
             "spider_trap": base + plan.calendar_start() if cfg.trap else None,
+            "platform_style": cfg.platform_style,
+            "challenge": cfg.challenge,
         }
         for r in plan.reports:
             if r.epoch_added > plan.epoch:
@@ -553,6 +578,14 @@ class SimWeb:
                 "reason": d.reason,
                 "title": d.title,
             }
+        if cfg.cms == "gkmlpt":
+            for item in families.gkmlpt.cross_site(plan):
+                yield {
+                    "kind": "cross-site",
+                    "url": item["url"],
+                    "site_host": cfg.host,
+                    "title": item["title"],
+                }
         for m in plan.mirrors:
             hazards = (
                 ["spam-hijack"]
@@ -604,6 +637,7 @@ class SimWeb:
             "revised_in_epochs": [e for e in r.revisions if e <= plan.epoch],
             "gone_in_epoch": r.gone if r.gone is not None and r.gone <= plan.epoch else None,
             "robots_blocked": any(plan.blocked(p) for p in blocked_paths),
+            "challenge_blocked": cfg.challenge is not None,
         }
 
     def write_truth(self, path: str | Path) -> int:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sim import SimWeb, serve_in_thread
+
 
 def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -36,3 +38,13 @@ def pool_processes() -> set[int]:
         for line in out.splitlines()
         if "multiprocessing" in line and sys.prefix in line
     }
+
+
+def crawl_web(web: SimWeb, out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Write `web`'s sites.csv and truth.jsonl to `out`, serve it and crawl it into
+    `out/archive.sqlite`: (the finished `crawl_sim` process, the database URL)."""
+    web.write_sites_csv(out / "sites.csv")
+    web.write_truth(out / "truth.jsonl")
+    db = f"sqlite:///{out / 'archive.sqlite'}"
+    with serve_in_thread(web, port=0) as server:
+        return crawl_sim(out, db, server.proxy_url, *extra), db

@@ -20,11 +20,11 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evaluate import Evaluation, evaluate, load_truth
 from parsers import extract, text_digest
-from sim import SimWeb, serve_in_thread
+from sim import SimWeb
 from storage.db import open_database
 from storage.models import Capture, CrawlRun, Document, SiteStatus
 from storage.query import latest_versions
-from tests.cli import crawl_sim, run_cli
+from tests.cli import crawl_web, run_cli
 
 SITES = 50
 SEED = 1
@@ -34,11 +34,7 @@ SEED = 1
 def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     out = tmp_path_factory.mktemp("sim-crawl")
     web = SimWeb(sites=SITES, seed=SEED)
-    web.write_sites_csv(out / "sites.csv")
-    web.write_truth(out / "truth.jsonl")
-    db = f"sqlite:///{out / 'archive.sqlite'}"
-    with serve_in_thread(web, port=0) as server:
-        result = crawl_sim(out, db, server.proxy_url)
+    result, db = crawl_web(web, out)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
     sessions = open_database(db)

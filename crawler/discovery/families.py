@@ -75,11 +75,22 @@ def no_answer(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], l
 def registered() -> tuple[CmsFamily, ...]:
     """Every family, in the order the spider asks them (imported here, not at module load:
     the family modules import `FollowUp` from this one)."""
-    from crawler.discovery import generic, hanweb, trs, vsb
+    from crawler.discovery import (
+        generic,
+        gkmlpt,
+        hanweb,
+        hanweb_xxgk,
+        idpage,
+        openness,
+        trs,
+        vsb,
+    )
 
     # Order matters only for naming a site's CMS: the first specific family that recognizes
-    # a page wins; `generic` recognizes every page and comes last.
-    return (hanweb, trs, vsb, generic)  # type: ignore[return-value]
+    # a page wins, so the portal platforms (issue 16) come before the CMSs they run on (the
+    # Hanweb xxgk module's unit pages are also Hanweb `/col/` pages); `generic` recognizes
+    # every page and comes last.
+    return (hanweb_xxgk, openness, gkmlpt, idpage, hanweb, trs, vsb, generic)  # type: ignore[return-value]
 
 
 def by_name(name: str) -> CmsFamily:

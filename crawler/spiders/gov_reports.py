@@ -20,7 +20,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.context import CrawlContext, count
-from crawler.discovery import pagination, redirects
+from crawler.discovery import challenge, pagination, redirects
 from crawler.discovery import text as t
 from crawler.discovery.families import FollowUp, by_name, registered
 from crawler.discovery.links import ATTACHMENT_EXT, Link, extract_links, page_title
@@ -138,7 +138,9 @@ class GovReportsSpider(scrapy.Spider):
             return None
         if url in self._scheduled[code] or url == response.url:
             return None
-        if trap := self._traps[code].is_trap(url):
+        # A family's follow-ups are bounded by construction (units × years, API pages), so
+        # they do not count towards the query-variant trap.
+        if role != "follow-up" and (trap := self._traps[code].is_trap(url)):
             self.count(code, f"trap_{trap}")
             return None
         states = self.states
@@ -193,6 +195,9 @@ class GovReportsSpider(scrapy.Spider):
     def _parse_html(self, response: TextResponse, role: str) -> Iterable[Request | DocumentItem]:
         code = response.meta["site"]
         hops = int(response.meta.get("hops", 0))
+        if challenge.wall(response.status, response.body):
+            self._note_wall(response.request, code)
+            return  # a JS-challenge wall: not solved, nothing behind it is followed
         html = response.text
         sel = response.selector
         # lxml directly: parsel would wrap each of hundreds of text nodes in a Selector.
@@ -302,8 +307,16 @@ class GovReportsSpider(scrapy.Spider):
                 req.meta["family_state"] = follow_up.state
                 yield req
 
-    def _parse_follow_up(self, response: Response) -> Iterable[Request]:
-        """A response a family asked for (a data proxy's XML): its links and further requests."""
+    def _parse_follow_up(self, response: Response) -> Iterable[Request | DocumentItem]:
+        """A response a family asked for (a data proxy's XML): its links and further requests.
+
+        A follow-up whose state says `parse_as` is a page the family enumerated (Hanweb's
+        annual-report module): it is read like any page of that role, so a report is stored
+        and an empty year is not."""
+        if parse_as := (response.meta.get("family_state") or {}).get("parse_as"):
+            if self._is_html(response):
+                yield from self._parse_html(response, parse_as)
+            return
         body = (
             response.text
             if isinstance(response, TextResponse)
@@ -361,6 +374,12 @@ class GovReportsSpider(scrapy.Spider):
                 self.crawler.stats.set_value(f"cms/{code}", family.NAME)
                 return
 
+    def _note_wall(self, request: Request, code: str) -> None:
+        """Count an anti-bot wall; on the home page it makes the site `challenge-blocked`."""
+        self.count(code, "challenged")
+        if request.url == self.by_code[code].url:
+            self.count(code, "home_challenged")
+
     def on_error(self, failure: Any) -> None:
         request = failure.request
         code = request.meta.get("site")
@@ -371,6 +390,11 @@ class GovReportsSpider(scrapy.Spider):
             self.count(code, "robots_blocked")
             if is_home:
                 self.count(code, "home_robots_blocked")
+            return
+        if failure.check(HttpError) and challenge.wall(
+            failure.value.response.status, failure.value.response.body
+        ):
+            self._note_wall(request, code)
             return
         if failure.check(HttpError):
             status = failure.value.response.status

@@ -30,6 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument(
             "--faults", type=float, default=0.0, help="share of requests that fail (default 0)"
         )
+        sub.add_argument(
+            "--platforms",
+            type=float,
+            default=0.0,
+            help="share of sites on a real portal platform (Hanweb xxgk module, "
+            "OpennessAnnualReport, gkmlpt, ID-named pages), some behind anti-bot walls "
+            "(default 0: the four classic CMS families only)",
+        )
         if name == "serve":
             sub.add_argument("--port", type=int, default=8899, help="proxy port (default 8899)")
         sub.set_defaults(func=run)
@@ -51,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--epoch must be 0 or more, got {args.epoch}")
     if not 0.0 <= args.faults <= 1.0:
         return _fail(f"--faults must be between 0 and 1, got {args.faults}")
+    if not 0.0 <= args.platforms <= 1.0:
+        return _fail(f"--platforms must be between 0 and 1, got {args.platforms}")
     port = getattr(args, "port", None)
     if port is not None and not 0 <= port <= 65535:
         return _fail(f"--port must be 0-65535, got {port}")
@@ -61,7 +71,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     start = time.perf_counter()
-    web = SimWeb(sites=min(args.sites, limit), seed=args.seed, epoch=args.epoch, faults=args.faults)
+    web = SimWeb(
+        sites=min(args.sites, limit),
+        seed=args.seed,
+        epoch=args.epoch,
+        faults=args.faults,
+        platforms=args.platforms,
+    )
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         web.write_sites_csv(args.out / "sites.csv")
