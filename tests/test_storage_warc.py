@@ -95,8 +95,15 @@ def test_missing_file_wrong_offset_and_damage_raise_archive_corrupt(tmp_path: Pa
         read_response(path, ref.offset)
 
 
-def test_writers_sharing_a_directory_and_prefix_never_share_a_file(tmp_path: Path) -> None:
-    """Distributed workers on one machine write one archive directory under one crawl id."""
+def test_writers_sharing_a_directory_and_prefix_never_share_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Distributed workers on one machine write one archive directory under one crawl id.
+
+    Each existence check is made to miss the other writer's file, as when two processes
+    check at the same moment: the file must still not be opened twice.
+    """
+    monkeypatch.setattr(Path, "exists", lambda self: False)
     first, second = WarcWriter(tmp_path, prefix="run"), WarcWriter(tmp_path, prefix="run")
     html = [("Content-Type", "text/html")]
     a = _write(first, "http://a.example/", PAGE, html)
