@@ -68,3 +68,10 @@ GOV_REPORTS_MAX_HOPS = 6  # navigation hops from the home page (pagination does 
 GOV_REPORTS_SITE_PAGE_BUDGET = 600  # requests per site per run
 GOV_REPORTS_MAX_LIST_PAGES = 200  # pages of one paginated list
 GOV_REPORTS_WARC_MAX_SIZE = 1 << 30
+# Distributed crawling (crawler/distributed/): the Redis server a run's workers share, the
+# interval between two requests to one site summed over all workers, and how long a run must
+# stay quiet (nothing queued, no worker busy) before it is over.
+GOV_REPORTS_REDIS = os.environ.get("GOV_REPORTS_REDIS", "")
+GOV_REPORTS_REDIS_PREFIX = "gov-reports"
+GOV_REPORTS_SITE_INTERVAL = 1.0
+GOV_REPORTS_IDLE_TIMEOUT = 10.0

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "service.commands.parse",
     "service.commands.demo",
     "service.commands.crawl",
+    "service.commands.worker",
     "service.commands.verify",
     "service.commands.export",
     "service.commands.reparse",

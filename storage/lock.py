@@ -27,8 +27,9 @@ class LockBusy(Exception):
     """Another run holds the lock; the message says which file or database."""
 
 
-def _advisory_key(url: str) -> int:
-    digest = hashlib.sha256(f"gov-reports-crawl:{url}".encode()).digest()
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory-lock key (signed 64-bit) for a name."""
+    digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -76,7 +77,8 @@ class CrawlLock:
             self._engine = create_db_engine(self.db_url)
             self._conn = self._engine.connect()
             got = self._conn.execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": _advisory_key(self.db_url)}
+                text("SELECT pg_try_advisory_lock(:k)"),
+                {"k": advisory_key(f"gov-reports-crawl:{self.db_url}")},
             ).scalar()
             self._conn.commit()
         except SQLAlchemyError as exc:

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from crawler.distributed.run import RedisUnavailable
 from crawler.runinfo import new_crawl_id
 from crawler.schedule import ScheduleError, parse_now
 from crawler.sites import SitesError, load_sites
@@ -63,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--archive", metavar="DIR", help="WARC directory (default: data/warc)")
     p.add_argument("--proxy", metavar="URL", help="HTTP proxy for every request")
+    p.add_argument(
+        "--redis",
+        metavar="URL",
+        help="distributed run: seed it in this Redis, wait for `gov-reports worker`s to crawl "
+        "it, print the report of all workers (default: $GOV_REPORTS_REDIS; needs PostgreSQL)",
+    )
     p.add_argument(
         "--fast",
         action="store_true",
@@ -122,6 +129,7 @@ def run_crawl(
     log_level: str = "WARNING",
     extra: dict[str, Any] | None = None,
     now: str | None = None,
+    redis: str | None = None,
 ) -> dict[str, Any] | None:
     """Run one crawl in this process (once per process: Twisted's reactor cannot restart).
 
@@ -155,6 +163,11 @@ def run_crawl(
         values["GOV_REPORTS_NOW"] = now
     values.update(extra or {})
     settings.setdict(values, priority="cmdline")
+    redis = redis or settings.get("GOV_REPORTS_REDIS")
+    if redis:
+        from crawler.distributed.coordinator import prepare
+
+        prepare(settings, redis, crawl_id)
     lock = CrawlLock(
         settings.get("GOV_REPORTS_ARCHIVE") or "data/warc", settings.get("GOV_REPORTS_DB")
     )
@@ -164,6 +177,10 @@ def run_crawl(
         sessions = open_database(settings.get("GOV_REPORTS_DB"))
         with sessions.begin() as session:
             interrupted = mark_interrupted(session)
+        if redis:
+            from crawler.distributed.coordinator import forget
+
+            forget(settings, interrupted)
         started = time.monotonic()
         process = CrawlerProcess(settings)
         process.crawl(GovReportsSpider, sites=sites, codes=codes, max_sites=max_sites)
@@ -239,11 +256,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             log_level=args.log_level,
             extra=extra,
             now=args.now,
+            redis=args.redis,
         )
     except LockBusy as exc:
         print(f"gov-reports crawl: {exc}; not starting a second run", file=sys.stderr)
         return EXIT_LOCKED
-    except (SitesError, StorageError, ScheduleError, ValueError) as exc:
+    except (SitesError, StorageError, ScheduleError, ValueError, RedisUnavailable) as exc:
         print(f"gov-reports crawl: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if report is None:
