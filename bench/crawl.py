@@ -107,6 +107,7 @@ def child_bare(args: argparse.Namespace) -> dict[str, Any]:
             "GOV_REPORTS_PROXY": args.proxy,
             "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.ProxyMiddleware": 740},
             "ITEM_PIPELINES": {},
+            "EXTENSIONS": {},  # no crawl context: no lock, database or run record
             "LOG_LEVEL": "ERROR",
             "CLOSESPIDER_PAGECOUNT": args.pages,
             **_delay(args),

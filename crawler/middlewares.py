@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -13,8 +12,8 @@ import scrapy
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from crawler.recrawl import GONE_STATUSES, FetchStates, states_for
-from crawler.runinfo import crawl_id_for
+from crawler.context import CrawlContext
+from crawler.recrawl import GONE_STATUSES, FetchStates
 from storage.warc import (
     REVISIT_IDENTICAL,
     REVISIT_NOT_MODIFIED,
@@ -55,7 +54,7 @@ class ProxyMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ProxyMiddleware:
-        return cls(crawler.settings.get("GOV_REPORTS_PROXY") or "")
+        return cls(crawler.settings.get("GOV_REPORTS_PROXY"))
 
     def process_request(self, request: Request) -> None:
         if self.proxy and "proxy" not in request.meta:
@@ -78,13 +77,9 @@ class WarcArchiveMiddleware:
     """
 
     def __init__(
-        self,
-        writer: WarcWriter,
-        robots_obeyed: bool,
-        states: FetchStates,
-        crawler: Crawler | None = None,
+        self, writer: WarcWriter, robots_obeyed: bool, states: FetchStates, ctx: CrawlContext
     ) -> None:
-        self.crawler = crawler  # for the spider's per-site counters
+        self.ctx = ctx  # for the per-site counters
         self.writer = writer
         self.robots = "allowed" if robots_obeyed else "not-checked"
         self.states = states
@@ -93,8 +88,8 @@ class WarcArchiveMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
         settings = crawler.settings
-        crawl_id = crawl_id_for(crawler)
-        archive = Path(settings.get("GOV_REPORTS_ARCHIVE") or "data/warc")
+        ctx = CrawlContext.of(crawler)
+        crawl_id = ctx.crawl_id
         info = warcinfo_fields(
             crawl_id,
             f"gov-reports/0.1 Scrapy/{scrapy.__version__} warcio",
@@ -104,12 +99,12 @@ class WarcArchiveMiddleware:
             },
         )
         writer = WarcWriter(
-            archive,
+            ctx.archive_dir,
             prefix=f"gov-reports-{crawl_id}",
             info=info,
-            max_file_size=settings.getint("GOV_REPORTS_WARC_MAX_SIZE", 1 << 30),
+            max_file_size=settings.getint("GOV_REPORTS_WARC_MAX_SIZE"),
         )
-        mw = cls(writer, settings.getbool("ROBOTSTXT_OBEY"), states_for(crawler), crawler)
+        mw = cls(writer, settings.getbool("ROBOTSTXT_OBEY"), ctx.states, ctx)
         crawler.signals.connect(mw.spider_closed, signal=scrapy.signals.spider_closed)
         return mw
 
@@ -166,16 +161,14 @@ class WarcArchiveMiddleware:
     # -- recrawl bookkeeping ---------------------------------------------------------------
     def _count(self, request: Request, response: Response) -> None:
         """Per-site bytes on the wire (headers + body) and responses, for the run report."""
-        spider = self.crawler.spider if self.crawler is not None else None
         code = request.meta.get("site")
-        stats = getattr(spider, "site_stats", None)
-        if stats is None or not code:
+        if not code:
             return
         size = len(response.body) + sum(
             len(k) + len(v) + 4 for k, vs in response.headers.items() for v in vs
         )
-        stats[code]["bytes"] += size + 17  # + the status line
-        stats[code]["responses"] += 1
+        self.ctx.count(code, "bytes", size + 17)  # + the status line
+        self.ctx.count(code, "responses")
 
     def _remember(self, request: Request, response: Response, ref: WarcRef, when: datetime) -> None:
         if request.method != "GET":
@@ -254,9 +247,7 @@ class WarcArchiveMiddleware:
             "fetched_at": _parse_warc_date(state.get("warc_date")) or when,
             "robots": self.robots,
         }
-        spider = self.crawler.spider if self.crawler is not None else None
-        if request.meta.get("site") and hasattr(spider, "site_stats"):
-            spider.site_stats[request.meta["site"]][f"revisit_{kind}"] += 1
+        self.ctx.count(request.meta.get("site"), f"revisit_{kind}")
         if response.status == 200:
             return response
         try:

@@ -8,30 +8,29 @@ report pages and attachments are due again. See crawler.schedule for the policy.
 from __future__ import annotations
 
 import logging
-import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.pipelines.archive import sessions_for
-from crawler.schedule import is_due, next_due, now_for
+from crawler.schedule import is_due, next_due
 from storage.fetchstate import load_states, save_state
 from storage.models import Site
 
 logger = logging.getLogger(__name__)
 
-_STATES: weakref.WeakKeyDictionary[Any, FetchStates] = weakref.WeakKeyDictionary()
 SCHEDULED_ROLES = ("report", "attachment")
 GONE_STATUSES = (404, 410)
 
 
 class FetchStates:
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
-        self.sessions = sessions_for(crawler)
-        self.now = now_for(crawler)
+    """Held by the crawl context (crawler.context); `now` is the schedule's clock."""
+
+    def __init__(self, sessions: sessionmaker[Session], now: datetime) -> None:
+        self.sessions = sessions
+        self.now = now
         with self.sessions() as session:
             self.by_url: dict[str, dict[str, Any]] = load_states(session)
         self._site_ids: dict[str, int | None] = {}
@@ -113,9 +112,3 @@ class FetchStates:
 
     def gone_due(self) -> datetime:
         return next_due(self.now, None, gone=True)
-
-
-def states_for(crawler: Any) -> FetchStates:
-    if crawler not in _STATES:
-        _STATES[crawler] = FetchStates(crawler)
-    return _STATES[crawler]

@@ -1,4 +1,4 @@
-"""The run report: totals and per-site status, from the spider's counters and the database."""
+"""The run report: totals and per-site status, from the per-site counters and the database."""
 
 from __future__ import annotations
 
@@ -62,13 +62,21 @@ def site_status(stats: Counter[str], reports: int) -> str:
 
 
 def build_run_report(
-    session: Session, run_id: int, crawl_id: str, spider: Any, finish_reason: str
+    session: Session,
+    run_id: int,
+    crawl_id: str,
+    seeds: list[Any],
+    counters: dict[str, Counter[str]],
+    site_cms: dict[str, str],
+    finish_reason: str,
 ) -> dict[str, Any]:
+    """`counters`: code → the site's counters (crawler.context.site_counters); `site_cms`:
+    code → the CMS family recognized on it."""
     outcomes = _site_outcomes(session, run_id)
     sites: list[dict[str, Any]] = []
     totals: Counter[str] = Counter()
-    for seed in getattr(spider, "seeds", []):
-        stats: Counter[str] = spider.site_stats.get(seed.code, Counter())
+    for seed in seeds:
+        stats: Counter[str] = counters.get(seed.code, Counter())
         db = outcomes.get(seed.code) or _empty()
         failed_items = sum(n for o, n in db["outcomes"].items() if o in ("failed", "store-failed"))
         row = {
@@ -80,8 +88,7 @@ def build_run_report(
                 stats,
                 len(db["reports"]) + stats.get("unchanged", 0) + stats.get("not_due", 0),
             ),
-            "cms": spider.site_cms.get(seed.code)
-            or ("generic" if stats.get("pages", 0) > 1 else None),
+            "cms": site_cms.get(seed.code) or ("generic" if stats.get("pages", 0) > 1 else None),
             "pages": stats.get("pages", 0),
             "candidates": stats.get("candidates", 0),
             "reports": len(db["reports"]),

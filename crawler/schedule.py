@@ -18,7 +18,6 @@ A page whose item has not been stored yet has no due time and is always fetched.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 SEASON_MONTHS = (1, 2, 3, 4)
 SEASON = timedelta(days=1)
@@ -41,11 +40,6 @@ def parse_now(value: str | None) -> datetime | None:
     except ValueError as exc:
         raise ScheduleError(f"bad --now {value!r}: expected an ISO date or date-time") from exc
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def now_for(crawler: Any) -> datetime:
-    """The crawl's idea of now: GOV_REPORTS_NOW if set (tests, back-fills), else the clock."""
-    return parse_now(crawler.settings.get("GOV_REPORTS_NOW")) or datetime.now(UTC)
 
 
 def revisit_interval(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from storage.db import DEFAULT_DB_URL
+
 BOT_NAME = "gov_reports"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -35,7 +37,6 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-LOG_LEVEL = os.environ.get("GOV_REPORTS_LOG_LEVEL", "INFO")
 
 # Breadth-first per site keeps list pages ahead of deep detail chains.
 DEPTH_LIMIT = 40  # a hard stop; the spider's own hop limit (GOV_REPORTS_MAX_HOPS) is tighter
@@ -51,6 +52,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcArchiveMiddleware": 950,
 }
 
+# The crawl context (lock, database, run record, fetch states, workers): see crawler.context.
+# It comes first, so every other component finds it built.
+EXTENSIONS = {
+    "crawler.context.CrawlContext": 0,
+    "crawler.progress.Progress": 500,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 100,
     "crawler.pipelines.hashing.HashPipeline": 200,
@@ -59,19 +67,31 @@ ITEM_PIPELINES = {
     "crawler.pipelines.store.StorePipeline": 500,
 }
 
-# Project settings (GOV_REPORTS_*), overridable with `-s NAME=value` or the environment.
-GOV_REPORTS_DB = os.environ.get("GOV_REPORTS_DB", "sqlite:///data/archive.sqlite")
+# Project settings: every GOV_REPORTS_* setting is declared here, once, with its default
+# (tests/test_crawl_settings.py checks that no other module names one this file lacks).
+# Overridable with `-s NAME=value`; the first four also from the environment.
+GOV_REPORTS_DB = os.environ.get("GOV_REPORTS_DB", DEFAULT_DB_URL)
 GOV_REPORTS_ARCHIVE = os.environ.get("GOV_REPORTS_ARCHIVE", "data/warc")
 GOV_REPORTS_PROXY = os.environ.get("GOV_REPORTS_PROXY", "")
-GOV_REPORTS_CRAWL_ID = ""  # set per run by the crawl command; generated when empty
+GOV_REPORTS_LOG_LEVEL = os.environ.get("GOV_REPORTS_LOG_LEVEL", "INFO")
+GOV_REPORTS_CRAWL_ID = ""  # set per run by `gov-reports crawl`; generated when empty
+GOV_REPORTS_NOW = ""  # the revisit schedule's clock (ISO date-time); empty: the real clock
 GOV_REPORTS_MAX_HOPS = 6  # navigation hops from the home page (pagination does not count)
 GOV_REPORTS_SITE_PAGE_BUDGET = 600  # requests per site per run
 GOV_REPORTS_MAX_LIST_PAGES = 200  # pages of one paginated list
-GOV_REPORTS_WARC_MAX_SIZE = 1 << 30
-# Distributed crawling (crawler/distributed/): the Redis server a run's workers share, the
-# interval between two requests to one site summed over all workers, and how long a run must
-# stay quiet (nothing queued, no worker busy) before it is over.
+GOV_REPORTS_WARC_MAX_SIZE = 1 << 30  # bytes per WARC file before the next one is started
+GOV_REPORTS_EXTRACT_WORKERS = ""  # extraction/parsing processes; empty: CPUs (max 4); 0: inline
+GOV_REPORTS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0: none
+GOV_REPORTS_STORE_BATCH_SIZE = 50  # items (and fetch-state writes) per database transaction
+GOV_REPORTS_STORE_BATCH_SECONDS = 2.0  # … or fewer, once the oldest has waited this long
+# Distributed crawling (crawler/distributed/, `crawl --redis`, `worker`): the Redis server the
+# run's workers share (also from the environment), the prefix of its keys, the seconds between
+# two requests to one site summed over all workers, and how long the run must stay quiet
+# (nothing queued, no worker busy) before it is over.
 GOV_REPORTS_REDIS = os.environ.get("GOV_REPORTS_REDIS", "")
 GOV_REPORTS_REDIS_PREFIX = "gov-reports"
 GOV_REPORTS_SITE_INTERVAL = 1.0
 GOV_REPORTS_IDLE_TIMEOUT = 10.0
+GOV_REPORTS_DISTRIBUTED = ""  # `coordinator` or `worker`: set by those commands, not by hand
+
+LOG_LEVEL = GOV_REPORTS_LOG_LEVEL

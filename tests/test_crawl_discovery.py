@@ -217,7 +217,11 @@ def _spider(tmp_path: Path) -> GovReportsSpider:
         "code,name,status,url,host\n341000,某县,在用,http://www.a.gov.cn/,www.a.gov.cn\n",
         encoding="utf-8",
     )
-    crawler = get_crawler(GovReportsSpider, {"GOV_REPORTS_MAX_HOPS": 6})
+    import crawler.settings as project
+
+    settings = {k: v for k, v in vars(project).items() if k.isupper()}
+    settings["EXTENSIONS"] = {}  # no crawl context: no lock, database or run record
+    crawler = get_crawler(GovReportsSpider, settings)
     return GovReportsSpider.from_crawler(crawler, sites=str(csv))
 
 
@@ -243,7 +247,7 @@ def test_list_page_follows_reports_attachments_and_pages_but_not_notices(tmp_pat
         "http://www.a.gov.cn/nb/index_1.html": "list",
     }
     assert not any(isinstance(r, DocumentItem) for r in out)  # a list is no report
-    assert spider.site_stats["341000"]["offsite_refused"] == 1
+    assert spider.crawler.stats.get_value("site/341000/offsite_refused") == 1
 
 
 def test_report_page_becomes_an_item_and_a_wrapper_page_does_not(tmp_path: Path) -> None:
@@ -301,3 +305,29 @@ def test_pages_of_one_list_share_a_list_key(pages: list[str]) -> None:
     # The per-list page cap counts by this key, so every page style must collapse to one key.
     assert len({pagination.list_key(u) for u in pages}) == 1
     assert pagination.list_key(pages[0]) != pagination.list_key("http://a.gov.cn/other/")
+
+
+def test_every_registered_cms_family_implements_the_protocol() -> None:
+    from crawler.discovery.families import CmsFamily, registered
+
+    names = [family.NAME for family in registered()]
+    assert names[-1] == "generic" and len(set(names)) == len(names)
+    for family in registered():
+        for member in ("NAME", *(n for n in vars(CmsFamily) if not n.startswith("_"))):
+            assert hasattr(family, member), f"{family.NAME} lacks {member}"
+
+
+def test_hanweb_family_asks_its_data_proxy_and_reads_the_answer() -> None:
+    from crawler.discovery import hanweb
+
+    page = "http://www.a.gov.cn/col/col123/index.html"
+    ups = hanweb.follow_ups(HANWEB_PAGE, page)
+    assert ups and all("dataproxy.jsp" in u.url for u in ups)
+    xml = (
+        "<datastore><totalrecord>40</totalrecord><recordset><record><![CDATA["
+        "<a href='/art/2021/1/1/art_1.html'>某县2020年政府信息公开工作年度报告</a>"
+        "]]></record></recordset></datastore>"
+    )
+    links, more = hanweb.on_follow_up(xml, ups[0].url, ups[0].state)
+    assert [link.url for link in links] == ["http://www.a.gov.cn/art/2021/1/1/art_1.html"]
+    assert len(more) == 3 and more[0].state == ups[0].state  # 40 records, 15 a block

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+from parsel import Selector
+
+from crawler.discovery.families import FollowUp
+from crawler.discovery.links import Link, extract_links
+
+NAME = "hanweb"
 
 _FINGERPRINT = re.compile(r"dataproxy\.jsp|<datastore>|/col/col\d+/|jpage|hanweb", re.IGNORECASE)
 _PROXY_URL = re.compile(
@@ -83,3 +91,42 @@ def proxy_page_urls(proxy: str, params: dict[str, str], total: int, per_page: in
         }
         urls.append(f"{proxy}?{urlencode(query)}")
     return urls
+
+
+# -- the CMS-family protocol (crawler.discovery.families) ----------------------------------------
+detect = is_hanweb
+
+
+def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
+    return []  # the static index_N pages 404: the next pages come from the proxy (follow_ups)
+
+
+def embedded_links(html: str, base: str) -> list[Link]:
+    """The links inside the `<record>` fragments a column page embeds."""
+    links: list[Link] = []
+    for fragment in records(html):
+        links += extract_links(Selector(text=fragment), base)
+    return links
+
+
+def follow_ups(html: str, page_url: str) -> list[FollowUp]:
+    """A dataproxy.jsp request for every block of records the column announces."""
+    found = proxy_params(html, page_url)
+    if not found:
+        return []
+    proxy, params = found
+    per_page = int(params.get("perpage") or DEFAULT_PER_PAGE)
+    total = int(params.get("totalrecord") or 0) or total_records(html) or per_page
+    state = {"proxy": proxy, "params": params, "per_page": per_page}
+    return [FollowUp(url, state) for url in proxy_page_urls(proxy, params, total, per_page)]
+
+
+def on_follow_up(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], list[FollowUp]]:
+    """A proxy answer: the links of its records, and the blocks its `totalrecord` adds."""
+    links = embedded_links(body, url)
+    total = total_records(body)
+    more: list[FollowUp] = []
+    if state and total:
+        pages = proxy_page_urls(state["proxy"], state["params"], total, state["per_page"])
+        more = [FollowUp(u, state) for u in pages]
+    return links, more

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
+
+if TYPE_CHECKING:
+    from crawler.discovery.families import FollowUp
+    from crawler.discovery.links import Link
+
+NAME = "trs"
 
 _CREATE_PAGE = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]"
@@ -26,3 +33,23 @@ def pager_urls(html: str, page_url: str) -> list[str]:
         urls.append(urljoin(page_url, f"{stem}.{ext}"))
         urls.extend(urljoin(page_url, f"{stem}_{n}.{ext}") for n in range(1, count))
     return urls
+
+
+# -- the CMS-family protocol (crawler.discovery.families) ----------------------------------------
+detect = is_trs
+
+
+def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
+    return pager_urls(html, page_url) if "createPageHTML" in html else []
+
+
+def embedded_links(html: str, base: str) -> list[Link]:
+    return []
+
+
+def follow_ups(html: str, page_url: str) -> list[FollowUp]:
+    return []
+
+
+def on_follow_up(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], list[FollowUp]]:
+    return [], []

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
+
+if TYPE_CHECKING:
+    from crawler.discovery.families import FollowUp
+    from crawler.discovery.links import Link
+
+NAME = "vsb"
 
 _FINGERPRINT = re.compile(
     r"#begineditable|_showDynClickBatch|v_news_content|vsb_|VsbHead", re.IGNORECASE
@@ -28,3 +35,23 @@ def pager_urls(html: str, page_url: str) -> list[str]:
         return []
     base = col.group(1)
     return [urljoin(page_url, f"{base}/{n}.htm") for n in range(1, min(count, 1000) + 1)]
+
+
+# -- the CMS-family protocol (crawler.discovery.families) ----------------------------------------
+detect = is_vsb
+
+
+def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
+    return pager_urls(html, page_url)
+
+
+def embedded_links(html: str, base: str) -> list[Link]:
+    return []
+
+
+def follow_ups(html: str, page_url: str) -> list[FollowUp]:
+    return []
+
+
+def on_follow_up(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], list[FollowUp]]:
+    return [], []

@@ -5,8 +5,9 @@ Enabled by `GOV_REPORTS_DISTRIBUTED` = `coordinator` or `worker` (see `distribut
 - coordinator (`gov-reports crawl --redis`): publishes the run's configuration, seeds the
   shared queue (its scheduler never fetches), keeps its spider open until the run is over
   (crawler.distributed.run), waits until every worker has left (the lock per run), then closes
-  with the per-site counters summed over all workers, so the ordinary store pipeline writes the
-  run report of the whole run. Its Redis keys are removed when it closes, however it closes.
+  with the per-site counters summed over all workers, so the crawl context (crawler.context)
+  writes the run report of the whole run. Its Redis keys are removed when it closes, however
+  it closes.
 - worker (`gov-reports worker`): a heartbeat and busy mark every tick, its counters pushed to
   the shared hash, its spider kept open while the run is not over (an idle worker would
   otherwise close at once), and closed when the run is over or the coordinator is gone.
@@ -19,7 +20,6 @@ import logging
 import os
 import socket
 import sys
-from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +28,9 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from crawler.context import SITE_PREFIX, CrawlContext, site_counters
 from crawler.distributed import run as shared
 from crawler.distributed.keys import DEFAULT_PREFIX, RunKeys, remove_run
-from crawler.runinfo import crawl_id_for
 from storage.runlock import RunLock
 
 if TYPE_CHECKING:
@@ -81,7 +81,8 @@ def apply_distributed(
         # per-process delay or throttle would only add to it, and could bunch requests.
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
-        "EXTENSIONS": {**settings.getdict("EXTENSIONS"), f"{__name__}.DistributedRun": 0},
+        # After the crawl context (0), which it reads.
+        "EXTENSIONS": {**settings.getdict("EXTENSIONS"), f"{__name__}.DistributedRun": 10},
         "DOWNLOADER_MIDDLEWARES": {
             **settings.getdict("DOWNLOADER_MIDDLEWARES"),
             # Last before the network: robots.txt, retries and redirect hops pass through it.
@@ -89,10 +90,10 @@ def apply_distributed(
         },
     }
     if worker:
-        pipelines = dict(settings.getdict("ITEM_PIPELINES"))
-        order = pipelines.pop("crawler.pipelines.store.StorePipeline", 500)
-        pipelines["crawler.distributed.worker.WorkerStorePipeline"] = order
-        values["ITEM_PIPELINES"] = pipelines
+        # The worker's context joins the coordinator's run instead of starting one.
+        extensions = values["EXTENSIONS"]
+        extensions.pop("crawler.context.CrawlContext", None)
+        extensions["crawler.distributed.worker.WorkerContext"] = 0
     settings.setdict(values, priority="cmdline")
 
 
@@ -119,9 +120,9 @@ class DistributedRun:
         self.crawler = crawler
         self.role = role
         self.redis = shared.redis_for(settings.get("GOV_REPORTS_REDIS"))
-        self.keys = RunKeys(
-            crawl_id_for(crawler), settings.get("GOV_REPORTS_REDIS_PREFIX") or DEFAULT_PREFIX
-        )
+        self.prefix = settings.get("GOV_REPORTS_REDIS_PREFIX") or DEFAULT_PREFIX
+        # The context's crawl id, before the context exists (extensions are being built).
+        self.keys = RunKeys(settings.get("GOV_REPORTS_CRAWL_ID"), self.prefix)
         self.clock = shared.IdleClock(settings.getfloat("GOV_REPORTS_IDLE_TIMEOUT", 10))
         self.worker_id = shared.new_worker_id()
         self.info = {"host": socket.gethostname(), "pid": os.getpid()}
@@ -146,6 +147,9 @@ class DistributedRun:
     # -- signals --------------------------------------------------------------------------------
     def spider_opened(self) -> None:
         if self.role == "coordinator":
+            # Runs that died (the context just marked them interrupted) left keys behind.
+            for crawl_id in self.ctx.resumed_after:
+                remove_run(self.redis, RunKeys(crawl_id, self.prefix))
             self._publish()
         self._loop = task.LoopingCall(self._tick)
         self._loop.start(TICK, now=True).addErrback(
@@ -155,7 +159,7 @@ class DistributedRun:
     def spider_idle(self) -> None:
         if self.role == "coordinator" and not self.seeded:
             # The engine calls this only once start() is exhausted: every seed is queued.
-            self.pusher.push(self._spider.site_stats, self._spider.site_cms)
+            self._push_stats()
             self.redis.set(self.keys.seeded, "1")
             self.seeded = True
         if not self.closing:
@@ -175,8 +179,8 @@ class DistributedRun:
 
     # -- the tick -------------------------------------------------------------------------------
     @property
-    def _spider(self) -> Any:
-        return self.crawler.spider
+    def ctx(self) -> CrawlContext:
+        return CrawlContext.of(self.crawler)
 
     def _tick(self) -> None:
         if self.closing:
@@ -205,11 +209,9 @@ class DistributedRun:
     def _coordinator_tick(self) -> None:
         self.redis.set(self.keys.coordinator, "alive", px=shared.HEARTBEAT_TTL_MS)
         # The coordinator fetches nothing: its counters are the sum over the workers, so the
-        # run report (written by the store pipeline at close) covers the whole run.
+        # run report (written by the crawl context at close) covers the whole run.
         if self.seeded:
-            stats, cms = shared.summed_stats(self.redis, self.keys)
-            self._spider.site_stats = defaultdict(Counter, stats)
-            self._spider.site_cms = cms
+            self._take_summed_stats()
         now = shared.server_time(self.redis)
         self._progress(now)
         if not self.clock.over(self.seeded and shared.quiet(self.redis, self.keys, now), now):
@@ -233,7 +235,7 @@ class DistributedRun:
             return
         self._last_progress = now
         workers = shared.worker_summary(self.redis, self.keys)
-        responses = sum(c.get("responses", 0) for c in self._spider.site_stats.values())
+        responses = sum(c.get("responses", 0) for c in site_counters(self.crawler.stats).values())
         print(
             f"[run {self.keys.crawl_id}] workers {len(workers)} (busy "
             f"{shared.busy_workers(self.redis, self.keys, now)}), queued "
@@ -248,9 +250,16 @@ class DistributedRun:
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def _push_stats(self) -> None:
-        spider = self._spider
-        if spider is not None:
-            self.pusher.push(spider.site_stats, spider.site_cms)
+        self.pusher.push(site_counters(self.crawler.stats), self.ctx.site_cms())
+
+    def _take_summed_stats(self) -> None:
+        counters, cms = shared.summed_stats(self.redis, self.keys)
+        stats = self.crawler.stats
+        for code, counter in counters.items():
+            for name, value in counter.items():
+                stats.set_value(f"{SITE_PREFIX}{code}/{name}", value)
+        for code, name in cms.items():
+            stats.set_value(f"cms/{code}", name)
 
     def _publish(self) -> None:
         settings = self.crawler.settings
@@ -266,18 +275,17 @@ class DistributedRun:
                 "prefecture_name": s.prefecture or "",
                 "province_name": s.province or "",
             }
-            for s in self._spider.seeds
+            for s in self.ctx.seeds
         ]
         config = {"crawl_id": self.keys.crawl_id, "seeds": seeds, "settings": values}
         shared.publish(self.redis, self.keys, config)
 
     def _record_workers(self) -> None:
         """Add who worked (and who was lost) to the stored run report."""
-        from crawler.pipelines.archive import sessions_for
         from storage.repository import run_by_crawl_id
 
         workers = shared.worker_summary(self.redis, self.keys)
-        with sessions_for(self.crawler).begin() as session:
+        with self.ctx.sessions.begin() as session:
             run = run_by_crawl_id(session, self.keys.crawl_id)
             if run is not None and run.report is not None:
                 run.report = {**run.report, "workers": workers}

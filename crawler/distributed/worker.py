@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crawler.context import CrawlContext
 from crawler.distributed import run as shared
 from crawler.distributed.extension import apply_distributed
 from crawler.distributed.keys import DEFAULT_PREFIX, RunKeys
-from crawler.pipelines.store import StorePipeline
 from crawler.spiders.gov_reports import GovReportsSpider
 from storage.db import StorageError, open_database
 from storage.models import Site
@@ -42,21 +42,37 @@ class WorkerSpider(GovReportsSpider):
         yield  # an async generator that yields nothing
 
 
-class WorkerStorePipeline(StorePipeline):
-    """Stores into the coordinator's run; the coordinator writes the run report."""
+class _HeldByProcess:
+    """The worker's lock: the lock per run, taken by run_worker before the crawl starts."""
 
-    def open_spider(self) -> None:
-        codes = [s.code for s in self.crawler.spider.seeds]
+    def acquire(self) -> None:
+        return
+
+    def release(self) -> None:
+        return
+
+
+class WorkerContext(CrawlContext):
+    """The crawl context of a worker: it joins the coordinator's run record instead of
+    starting one, takes no archive lock (the coordinator holds it; workers share the run's
+    lock, storage.runlock), and leaves the run report to the coordinator."""
+
+    def make_lock(self) -> Any:
+        return _HeldByProcess()
+
+    def open_run(self) -> int:
+        codes = [s.code for s in self.seeds]
         with self.sessions() as session:
             run = run_by_crawl_id(session, self.crawl_id)
             if run is None:
                 raise WorkerError(f"run {self.crawl_id} is not in this worker's database")
-            self.run_id = run.id
             rows = session.execute(select(Site.code, Site.id).where(Site.code.in_(codes))).all()
             self.site_ids = {row.code: row.id for row in rows}
+            return int(run.id)
 
-    def close_spider(self) -> None:
-        return
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        self.shutdown_pool()
+        self.closed = True
 
 
 def wait_for_run(redis: Any, prefix: str, timeout: float | None, skip: set[str]) -> str | None:
@@ -129,6 +145,7 @@ def run_worker(
             "LOG_LEVEL": log_level.upper(),
             "GOV_REPORTS_DB": db,
             "GOV_REPORTS_ARCHIVE": archive,
+            "GOV_REPORTS_PROGRESS_INTERVAL": 60,  # a line a minute in the service's journal
         }
         if proxy:
             values["GOV_REPORTS_PROXY"] = proxy

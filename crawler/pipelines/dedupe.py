@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from crawler.context import CrawlContext
 from crawler.items import DocumentItem
-from crawler.pipelines.archive import sessions_for
 from parsers import PARSER_VERSION
 from parsers.fingerprint import hamming
 from storage.models import Document, Site
@@ -46,6 +46,7 @@ def is_near_duplicate(text: str, other: str) -> bool:
 class DedupePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.ctx = CrawlContext.of(crawler)
         self.stats = crawler.stats
         # site code → [(simhash, text_sha256 of the group head)]
         self._fingerprints: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -60,7 +61,7 @@ class DedupePipeline:
         if code in self._loaded:
             return
         self._loaded.add(code)
-        with sessions_for(self.crawler)() as session:
+        with self.ctx.sessions() as session:
             rows = session.execute(
                 select(Document.simhash, Document.text_sha256, Document.near_dup_of)
                 .join(Site, Site.id == Document.site_id)
@@ -76,7 +77,7 @@ class DedupePipeline:
         for fp, sha in group:
             if hamming(fp, item.simhash) > NEAR_DUP_BITS:
                 continue
-            with sessions_for(self.crawler)() as session:
+            with self.ctx.sessions() as session:
                 head = find_document(session, sha)
             if head is not None and is_near_duplicate(item.extracted.text, head.text):
                 return sha
@@ -85,7 +86,7 @@ class DedupePipeline:
     def process_item(self, item: DocumentItem) -> DocumentItem:
         if item.error or not item.text_sha256:
             return item
-        with sessions_for(self.crawler)() as session:
+        with self.ctx.sessions() as session:
             doc = find_document(session, item.text_sha256)
             if doc is not None:
                 item.duplicate_of = doc.id

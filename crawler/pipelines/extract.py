@@ -11,10 +11,10 @@ import logging
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from crawler.context import CrawlContext
 from crawler.encoding import decide_encoding
 from crawler.items import DocumentItem
 from crawler.pipelines import workers
-from crawler.pipelines.archive import sessions_for
 from parsers import PARSER_VERSION, Extracted, ParseError, extract
 from storage.repository import capture_exists, document_for_payload, has_version
 
@@ -32,6 +32,7 @@ def _extract(body: bytes, name: str, encoding: str | None, ctype: str | None) ->
 class ExtractPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.ctx = CrawlContext.of(crawler)
         self.stats = crawler.stats
 
     @classmethod
@@ -53,7 +54,7 @@ class ExtractPipeline:
             return item
         try:
             item.extracted = await workers.run(
-                self.crawler, _extract, item.body, name, encoding, item.content_type
+                self.ctx.pool, _extract, item.body, name, encoding, item.content_type
             )
         except ParseError as exc:
             item.error = f"extract: {exc}"
@@ -75,7 +76,7 @@ class ExtractPipeline:
         never reached the database (killed in between) goes through the pipeline instead."""
         if not item.payload_sha256:
             return False
-        with sessions_for(self.crawler)() as session:
+        with self.ctx.sessions() as session:
             return capture_exists(session, item.final_url, item.payload_sha256)
 
     def _reuse(self, item: DocumentItem) -> bool:
@@ -83,7 +84,7 @@ class ExtractPipeline:
         or every report on a re-crawl): take the stored text instead."""
         if not item.payload_sha256:
             return False
-        with sessions_for(self.crawler)() as session:
+        with self.ctx.sessions() as session:
             doc = document_for_payload(session, item.payload_sha256)
             if doc is None or not has_version(session, doc.id, PARSER_VERSION):
                 return False
@@ -92,6 +93,3 @@ class ExtractPipeline:
             )
         self.stats.inc_value("pipeline/extract/reused")
         return True
-
-    def close_spider(self) -> None:
-        workers.shutdown(self.crawler)

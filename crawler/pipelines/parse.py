@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from crawler.context import CrawlContext
 from crawler.items import DocumentItem
 from crawler.pipelines import workers
-from crawler.runinfo import crawl_id_for
 from parsers import Extracted, ParseError, parse_extracted
 from storage.records import source_of
 
@@ -24,6 +24,7 @@ def _parse(extracted: Extracted, source: dict[str, object]) -> dict[str, object]
 class ParsePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.ctx = CrawlContext.of(crawler)
         self.stats = crawler.stats
 
     @classmethod
@@ -35,7 +36,7 @@ class ParsePipeline:
             return item
         try:
             item.record = await workers.run(
-                self.crawler, _parse, item.extracted, source_of(item, crawl_id_for(self.crawler))
+                self.ctx.pool, _parse, item.extracted, source_of(item, self.ctx.crawl_id)
             )
         except ParseError as exc:
             item.error = f"parse: {exc}"

@@ -15,17 +15,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.discovery import hanweb, pagination, redirects, trs, vsb
+from crawler.context import CrawlContext, count
+from crawler.discovery import pagination, redirects
 from crawler.discovery import text as t
+from crawler.discovery.families import FollowUp, by_name, registered
 from crawler.discovery.links import ATTACHMENT_EXT, Link, extract_links, page_title
 from crawler.discovery.scope import TrapDetector, in_scope
 from crawler.items import DocumentItem
-from crawler.recrawl import SCHEDULED_ROLES, FetchStates, states_for
+from crawler.recrawl import SCHEDULED_ROLES, FetchStates
 from crawler.sites import SeedSite, SitesError, load_sites
 
 logger = logging.getLogger(__name__)
@@ -53,28 +54,36 @@ class GovReportsSpider(scrapy.Spider):
             raise SitesError(f"max_sites must be a whole number, got {max_sites!r}") from exc
         self.seeds: list[SeedSite] = load_sites(sites, codes=code_list, max_sites=limit)
         self.by_code = {s.code: s for s in self.seeds}
-        self.site_stats: dict[str, Counter[str]] = defaultdict(Counter)
-        self.site_cms: dict[str, str] = {}
+        self._cms_noted: set[str] = set()
+        self._states: FetchStates | None = None
         self._scheduled: dict[str, set[str]] = defaultdict(set)
         self._traps: dict[str, TrapDetector] = defaultdict(TrapDetector)
         self._list_pages: Counter[str] = Counter()
 
-    # -- settings read once the crawler is attached ------------------------------------------
+    # -- settings and services, once the crawler is attached ---------------------------------
     @property
     def max_hops(self) -> int:
-        return self.settings.getint("GOV_REPORTS_MAX_HOPS", 6)
+        return self.settings.getint("GOV_REPORTS_MAX_HOPS")
 
     @property
     def page_budget(self) -> int:
-        return self.settings.getint("GOV_REPORTS_SITE_PAGE_BUDGET", 600)
+        return self.settings.getint("GOV_REPORTS_SITE_PAGE_BUDGET")
 
     @property
     def max_list_pages(self) -> int:
-        return self.settings.getint("GOV_REPORTS_MAX_LIST_PAGES", 200)
+        return self.settings.getint("GOV_REPORTS_MAX_LIST_PAGES")
 
     @property
-    def states(self) -> FetchStates:
-        return states_for(self.crawler)
+    def states(self) -> FetchStates | None:
+        """The run's fetch states (None when the spider runs without the crawl context, as
+        in unit tests: then nothing is known and everything is due)."""
+        if self._states is None:
+            ctx = CrawlContext.find(self.crawler)
+            self._states = ctx.states if ctx is not None else None
+        return self._states
+
+    def count(self, code: str, name: str, n: int = 1) -> None:
+        count(self.crawler.stats, code, name, n)
 
     async def start(self) -> AsyncIterator[Request]:
         for site in self.seeds:
@@ -87,13 +96,14 @@ class GovReportsSpider(scrapy.Spider):
             )
         # Known report pages and attachments that are due, linked or not: a report that left
         # its list is still revisited (and marked gone when it answers 404/410).
+        states = self.states
         for site in self.seeds:
-            for state in self.states.due_known(site.code):
+            for state in states.due_known(site.code) if states is not None else ():
                 url = state["url"]
                 if url in self._scheduled[site.code]:
                     continue
                 self._scheduled[site.code].add(url)
-                self.site_stats[site.code]["known_revisited"] += 1
+                self.count(site.code, "known_revisited")
                 yield Request(
                     url,
                     callback=self.parse,
@@ -122,21 +132,21 @@ class GovReportsSpider(scrapy.Spider):
         """A request for `url` if it is in scope, not a trap, new and within the site budget."""
         code = response.meta["site"]
         site = self.by_code[code]
-        stats = self.site_stats[code]
         if not in_scope(url, site.host):
-            stats["offsite_refused"] += 1
+            self.count(code, "offsite_refused")
             return None
         if url in self._scheduled[code] or url == response.url:
             return None
         if trap := self._traps[code].is_trap(url):
-            stats[f"trap_{trap}"] += 1
+            self.count(code, f"trap_{trap}")
             return None
-        if role in SCHEDULED_ROLES and not self.states.is_due(url):
+        states = self.states
+        if role in SCHEDULED_ROLES and states is not None and not states.is_due(url):
             self._scheduled[code].add(url)
-            stats["not_due"] += 1  # stored and revalidated recently: see crawler.schedule
+            self.count(code, "not_due")  # stored and revalidated recently: see crawler.schedule
             return None
         if len(self._scheduled[code]) >= self.page_budget:
-            stats["budget_exhausted"] += 1
+            self.count(code, "budget_exhausted")
             return None
         self._scheduled[code].add(url)
         # Reports and attachments jump the queue: they are what the run is for.
@@ -161,9 +171,9 @@ class GovReportsSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterable[Request | DocumentItem]:
         code = response.meta["site"]
         role = response.meta.get("role", "nav")
-        self.site_stats[code]["pages"] += 1
-        if role == "hanweb-proxy":
-            yield from self._parse_hanweb_proxy(response)
+        self.count(code, "pages")
+        if role == "follow-up":
+            yield from self._parse_follow_up(response)
             return
         if not self._is_html(response):
             if role in ("attachment", "report") or ATTACHMENT_EXT.search(response.url):
@@ -188,7 +198,7 @@ class GovReportsSpider(scrapy.Spider):
         # lxml directly: parsel would wrap each of hundreds of text nodes in a Selector.
         visible = len(t.clean(" ".join(sel.root.xpath("//body//text()[not(ancestor::script)]"))))
         if target := redirects.redirect_target(html[:20000], visible):
-            self.site_stats[code]["shells_followed"] += 1
+            self.count(code, "shells_followed")
             if req := self.follow(
                 response,
                 response.urljoin(target),
@@ -198,20 +208,21 @@ class GovReportsSpider(scrapy.Spider):
             ):
                 yield req
             return
-        self._note_cms(code, html)
+        families = [family for family in registered() if family.detect(html)]
+        self._note_cms(code, families)
         title = page_title(sel)
         candidate = role == "report" or (t.is_report_title(title) and role != "list")
         links = extract_links(sel, response.url)
         if candidate and not self._is_attachment_wrapper(links, visible):
             yield self._item(response, "page")
-        if hanweb.is_hanweb(html):
-            links += self._hanweb_embedded_links(html, response.url)
+        for family in families:
+            links += family.embedded_links(html, response.url)
         for link in links:
             req = self._route(response, link, role, hops, candidate)
             if req is not None:
                 yield req
         if not candidate:
-            yield from self._cms_pagination(response, html, role, hops)
+            yield from self._family_requests(response, html, families, role, hops)
 
     @staticmethod
     def _is_attachment_wrapper(links: list[Link], visible: int) -> bool:
@@ -224,7 +235,7 @@ class GovReportsSpider(scrapy.Spider):
         """Decide what a link is: attachment, report, another list page, a column, or nothing."""
         if not in_scope(link.url, self.by_code[response.meta["site"]].host):
             # Off-site: the national portal, and the hijacked mirrors sites link as "友情链接".
-            self.site_stats[response.meta["site"]]["offsite_refused"] += 1
+            self.count(response.meta["site"], "offsite_refused")
             return None
         if link.is_attachment:
             name = urlsplit(link.url).path.rsplit("/", 1)[-1]
@@ -261,69 +272,52 @@ class GovReportsSpider(scrapy.Spider):
     ) -> Request | None:
         key = response.meta["site"] + pagination.list_key(url)
         if self._list_pages[key] >= self.max_list_pages:
-            self.site_stats[response.meta["site"]]["list_pages_capped"] += 1
+            self.count(response.meta["site"], "list_pages_capped")
             return None
         req = self.follow(response, url, role, hops)
         if req is not None:
             self._list_pages[key] += 1
         return req
 
-    def _cms_pagination(
-        self, response: TextResponse, html: str, role: str, hops: int
+    def _family_requests(
+        self, response: TextResponse, html: str, families: list[Any], role: str, hops: int
     ) -> Iterable[Request]:
-        urls: list[str] = []
-        if "createPageHTML" in html:
-            urls += trs.pager_urls(html, response.url)
-        if vsb.is_vsb(html):
-            urls += vsb.pager_urls(html, response.url)
-        if (count := pagination.js_page_count(html)) and count > 1:
-            urls += pagination.numbered_pages(response.url, min(count, self.max_list_pages))
-        for url in urls:
-            if req := self._follow_list_page(response, url, role, hops):
-                yield req
-        if hanweb.is_hanweb(html):
-            yield from self._hanweb_requests(response, html, hops)
+        """The list pages and follow-up requests of every CMS family that made this page."""
+        for family in families:
+            for url in family.list_pages(html, response.url, self.max_list_pages):
+                if req := self._follow_list_page(response, url, role, hops):
+                    yield req
+        for family in families:
+            yield from self._follow_ups(
+                response, family.NAME, family.follow_ups(html, response.url), hops
+            )
 
-    # -- Hanweb ----------------------------------------------------------------------------------
-    def _hanweb_embedded_links(self, html: str, base: str) -> list[Link]:
-        links: list[Link] = []
-        for fragment in hanweb.records(html):
-            links += extract_links(Selector(text=fragment), base)
-        return links
-
-    def _hanweb_requests(self, response: TextResponse, html: str, hops: int) -> Iterable[Request]:
-        found = hanweb.proxy_params(html, response.url)
-        if not found:
-            return
-        proxy, params = found
-        per_page = int(params.get("perpage") or hanweb.DEFAULT_PER_PAGE)
-        total = int(params.get("totalrecord") or 0) or hanweb.total_records(html) or per_page
-        for url in hanweb.proxy_page_urls(proxy, params, total, per_page):
-            req = self.follow(response, url, "hanweb-proxy", hops)
+    def _follow_ups(
+        self, response: Response, family: str, follow_ups: list[FollowUp], hops: int
+    ) -> Iterable[Request]:
+        for follow_up in follow_ups:
+            req = self.follow(response, follow_up.url, "follow-up", hops)
             if req is not None:
-                req.meta["hanweb"] = {"proxy": proxy, "params": params, "per_page": per_page}
+                req.meta["family"] = family
+                req.meta["family_state"] = follow_up.state
                 yield req
 
-    def _parse_hanweb_proxy(self, response: Response) -> Iterable[Request]:
-        xml = (
+    def _parse_follow_up(self, response: Response) -> Iterable[Request]:
+        """A response a family asked for (a data proxy's XML): its links and further requests."""
+        body = (
             response.text
             if isinstance(response, TextResponse)
             else response.body.decode("utf-8", "replace")
         )
         hops = int(response.meta.get("hops", 0))
-        for fragment in hanweb.records(xml):
-            for link in extract_links(Selector(text=fragment), response.url):
-                if req := self._route(response, link, "list", hops, candidate=False):
-                    yield req
-        info = response.meta.get("hanweb") or {}
-        total = hanweb.total_records(xml)
-        if info and total:
-            urls = hanweb.proxy_page_urls(info["proxy"], info["params"], total, info["per_page"])
-            for url in urls:
-                req = self.follow(response, url, "hanweb-proxy", hops)
-                if req is not None:
-                    req.meta["hanweb"] = info
-                    yield req
+        family = by_name(response.meta["family"])
+        links, more = family.on_follow_up(
+            body, response.url, response.meta.get("family_state") or {}
+        )
+        for link in links:
+            if req := self._route(response, link, "list", hops, candidate=False):
+                yield req
+        yield from self._follow_ups(response, family.NAME, more, hops)
 
     # -- items and bookkeeping -------------------------------------------------------------------
     def _item(self, response: Response, kind: str) -> DocumentItem:
@@ -334,7 +328,7 @@ class GovReportsSpider(scrapy.Spider):
             k.decode("latin-1"): b", ".join(v).decode("latin-1")
             for k, v in response.headers.items()
         }
-        self.site_stats[meta["site"]]["candidates"] += 1
+        self.count(meta["site"], "candidates")
         return DocumentItem(
             url=redirect_urls[0] if redirect_urls else response.url,
             final_url=response.url,
@@ -356,12 +350,15 @@ class GovReportsSpider(scrapy.Spider):
             revisit=meta.get("revisit"),
         )
 
-    def _note_cms(self, code: str, html: str) -> None:
-        if code in self.site_cms:
+    def _note_cms(self, code: str, families: list[Any]) -> None:
+        """The site's CMS: the first specific family recognized (`generic` is the report's
+        fallback for sites with more than one page)."""
+        if code in self._cms_noted:
             return
-        for name, test in (("hanweb", hanweb.is_hanweb), ("trs", trs.is_trs), ("vsb", vsb.is_vsb)):
-            if test(html):
-                self.site_cms[code] = name
+        for family in families:
+            if family.NAME != "generic":
+                self._cms_noted.add(code)
+                self.crawler.stats.set_value(f"cms/{code}", family.NAME)
                 return
 
     def on_error(self, failure: Any) -> None:
@@ -369,25 +366,24 @@ class GovReportsSpider(scrapy.Spider):
         code = request.meta.get("site")
         if code is None:
             return
-        stats = self.site_stats[code]
         is_home = request.url == self.by_code[code].url
         if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
-            stats["robots_blocked"] += 1
+            self.count(code, "robots_blocked")
             if is_home:
-                stats["home_robots_blocked"] += 1
+                self.count(code, "home_robots_blocked")
             return
         if failure.check(HttpError):
             status = failure.value.response.status
-            stats[f"http_{status}"] += 1
+            self.count(code, f"http_{status}")
             if request.meta.get("gone"):  # seen before, 404/410 now: marked gone, not a failure
-                stats["gone"] += 1
+                self.count(code, "gone")
                 return
             # A 404 on a guessed list page is how a pager ends, not a failure.
             if status != 404 or request.meta.get("role") in ("report", "attachment"):
-                stats["failed"] += 1
+                self.count(code, "failed")
         else:
-            stats["failed"] += 1
-            stats[f"error_{type(failure.value).__name__}"] += 1
+            self.count(code, "failed")
+            self.count(code, f"error_{type(failure.value).__name__}")
         if is_home:
-            stats["home_failed"] += 1
+            self.count(code, "home_failed")
         logger.debug("fetch failed %s: %s", request.url, failure.value)

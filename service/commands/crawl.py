@@ -18,18 +18,16 @@ import argparse
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from crawler.context import new_crawl_id
 from crawler.distributed.run import RedisUnavailable
-from crawler.runinfo import new_crawl_id
 from crawler.schedule import ScheduleError, parse_now
 from crawler.sites import SitesError, load_sites
 from storage.db import StorageError, open_database
-from storage.lock import CrawlLock, LockBusy
+from storage.lock import LockBusy
 from storage.query import run_report
-from storage.repository import mark_interrupted, run_by_crawl_id
 
 EXIT_OK, EXIT_UNFINISHED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
@@ -133,8 +131,9 @@ def run_crawl(
 ) -> dict[str, Any] | None:
     """Run one crawl in this process (once per process: Twisted's reactor cannot restart).
 
-    Holds the archive's crawl lock for the whole run (LockBusy if another run has it); runs
-    an earlier run left `running` (killed) are marked `interrupted` and listed in the report.
+    The crawl context (crawler.context) takes the archive's lock (LockBusy if another run has
+    it), migrates the database, records the run and stores its report; this function only
+    builds the settings, runs the spider and reads the stored report back (None if none).
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -148,7 +147,6 @@ def run_crawl(
         "GOV_REPORTS_CRAWL_ID": crawl_id,
         "LOG_LEVEL": log_level.upper(),
         "GOV_REPORTS_PROGRESS_INTERVAL": 15,
-        "EXTENSIONS": {"crawler.progress.Progress": 500},
     }
     if fast:
         values.update(FAST_SETTINGS)
@@ -163,37 +161,20 @@ def run_crawl(
         values["GOV_REPORTS_NOW"] = now
     values.update(extra or {})
     settings.setdict(values, priority="cmdline")
-    redis = redis or settings.get("GOV_REPORTS_REDIS")
-    if redis:
+    if redis := redis or settings.get("GOV_REPORTS_REDIS"):
         from crawler.distributed.coordinator import prepare
 
         prepare(settings, redis, crawl_id)
-    lock = CrawlLock(
-        settings.get("GOV_REPORTS_ARCHIVE") or "data/warc", settings.get("GOV_REPORTS_DB")
-    )
-    with lock:
-        # Open (and migrate) the database under the lock, before any fetch: a bad --db fails
-        # here, and two first runs never migrate at once.
-        sessions = open_database(settings.get("GOV_REPORTS_DB"))
-        with sessions.begin() as session:
-            interrupted = mark_interrupted(session)
-        if redis:
-            from crawler.distributed.coordinator import forget
-
-            forget(settings, interrupted)
-        started = time.monotonic()
-        process = CrawlerProcess(settings)
-        process.crawl(GovReportsSpider, sites=sites, codes=codes, max_sites=max_sites)
-        process.start()
-        elapsed = round(time.monotonic() - started, 2)
-        with sessions.begin() as session:
-            run = run_by_crawl_id(session, crawl_id)
-            if run is None or run.report is None:
-                return None
-            # A new dict: SQLAlchemy notices a reassigned JSON column, not an in-place edit.
-            run.report = {**run.report, "elapsed_s": elapsed, "resumed_after": interrupted}
-        with sessions() as session:
-            return run_report(session, crawl_id)
+    process = CrawlerProcess(settings)
+    failures: list[BaseException] = []
+    done = process.crawl(GovReportsSpider, sites=sites, codes=codes, max_sites=max_sites)
+    done.addErrback(lambda failure: failures.append(failure.value))
+    process.start()
+    if failures:  # the crawl could not start: LockBusy, StorageError, SitesError …
+        raise failures[0]
+    sessions = open_database(settings.get("GOV_REPORTS_DB"))
+    with sessions() as session:
+        return run_report(session, crawl_id)
 
 
 def print_report(report: dict[str, Any], out: TextIO = sys.stdout) -> None:
