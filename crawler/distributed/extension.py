@@ -69,9 +69,8 @@ def apply_distributed(
         "GOV_REPORTS_REDIS_PREFIX": prefix,
         "GOV_REPORTS_CRAWL_ID": crawl_id,
         "REDIS_URL": redis_url,
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler"
-        if worker
-        else "crawler.distributed.scheduler.SeedOnlyScheduler",
+        "SCHEDULER": "crawler.distributed.scheduler."
+        + ("WorkerScheduler" if worker else "SeedOnlyScheduler"),
         "SCHEDULER_QUEUE_KEY": keys.queue,
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
@@ -277,7 +276,14 @@ class DistributedRun:
             }
             for s in self.ctx.seeds
         ]
-        config = {"crawl_id": self.keys.crawl_id, "seeds": seeds, "settings": values}
+        config = {
+            "crawl_id": self.keys.crawl_id,
+            "seeds": seeds,
+            "settings": values,
+            # Readers (verify, export, replays) find a capture's WARC file under the run's
+            # archive directory: workers write there too (shared storage on every machine).
+            "archive_dir": str(self.ctx.archive_dir.resolve()),
+        }
         shared.publish(self.redis, self.keys, config)
 
     def _record_workers(self) -> None:

@@ -68,6 +68,7 @@ class SharedSiteLimit:
 
     def __init__(self, tokens: SiteTokens, per_host: int = 1) -> None:
         self.tokens = tokens
+        self.waiting = 0  # requests of this process waiting for their site's token
         self.places: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(max(1, per_host))
         )
@@ -88,13 +89,17 @@ class SharedSiteLimit:
     async def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).hostname or ""
         place = self.places[host]
-        await place.acquire()
+        self.waiting += 1
         try:
-            while (left := self.tokens.take(host)) > 0:
-                await asyncio.sleep(left)
-        except BaseException:
-            place.release()
-            raise
+            await place.acquire()
+            try:
+                while (left := self.tokens.take(host)) > 0:
+                    await asyncio.sleep(left)
+            except BaseException:
+                place.release()
+                raise
+        finally:
+            self.waiting -= 1
         request.meta[_HELD] = host
 
     def _release(self, request: Request) -> None:

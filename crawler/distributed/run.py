@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler.distributed.keys import RunKeys, current_key
 
-BUSY_WINDOW = 3.0  # a worker busy less than this long ago may still enqueue requests
+BUSY_WINDOW = 1.5  # a worker busy less than this long ago may still enqueue requests
 HEARTBEAT_TTL_MS = 15_000  # the coordinator key outlives a few missed ticks, not a dead process
 
 

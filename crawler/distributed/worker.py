@@ -109,7 +109,7 @@ def run_worker(
     *,
     redis_url: str,
     db: str,
-    archive: str,
+    archive: str | None = None,
     proxy: str | None = None,
     prefix: str = DEFAULT_PREFIX,
     wait: float | None = None,
@@ -144,7 +144,7 @@ def run_worker(
             **config["settings"],
             "LOG_LEVEL": log_level.upper(),
             "GOV_REPORTS_DB": db,
-            "GOV_REPORTS_ARCHIVE": archive,
+            "GOV_REPORTS_ARCHIVE": archive or config["archive_dir"],
             "GOV_REPORTS_PROGRESS_INTERVAL": 60,  # a line a minute in the service's journal
         }
         if proxy:

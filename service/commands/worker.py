@@ -30,7 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--redis", metavar="URL", help="Redis URL (default: $GOV_REPORTS_REDIS)")
     p.add_argument("--db", metavar="URL", help="the coordinator's PostgreSQL URL ($GOV_REPORTS_DB)")
-    p.add_argument("--archive", metavar="DIR", help="WARC directory (default: data/warc)")
+    p.add_argument(
+        "--archive",
+        metavar="DIR",
+        help="where this machine mounts the run's shared WARC directory (default: the "
+        "coordinator's --archive path)",
+    )
     p.add_argument("--proxy", metavar="URL", help="HTTP proxy (default: the coordinator's)")
     p.add_argument(
         "--wait",
@@ -70,7 +75,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         joined = run_worker(
             redis_url=redis_url,
             db=db,
-            archive=args.archive or defaults.get("GOV_REPORTS_ARCHIVE"),
+            archive=args.archive,
             proxy=args.proxy,
             prefix=extra.get("GOV_REPORTS_REDIS_PREFIX")
             or defaults.get("GOV_REPORTS_REDIS_PREFIX")
