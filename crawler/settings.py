@@ -92,6 +92,7 @@ GOV_REPORTS_REDIS = os.environ.get("GOV_REPORTS_REDIS", "")
 GOV_REPORTS_REDIS_PREFIX = "gov-reports"
 GOV_REPORTS_SITE_INTERVAL = 1.0
 GOV_REPORTS_IDLE_TIMEOUT = 10.0
+GOV_REPORTS_WORKER_TIMEOUT = 60.0  # a worker not heard from for this long is taken for dead
 GOV_REPORTS_WORKER_BACKLOG = 4  # a worker takes no more work while this many wait for a token
 GOV_REPORTS_DISTRIBUTED = ""  # `coordinator` or `worker`: set by those commands, not by hand
 

@@ -94,6 +94,7 @@ def coordinator(
         "--proxy", web["server"].proxy_url, "--fast", "--json", "--now", NOW,
         "--redis", REDIS_URL, "-s", f"GOV_REPORTS_REDIS_PREFIX={prefix}",
         "-s", f"GOV_REPORTS_SITE_INTERVAL={interval}", "-s", "GOV_REPORTS_IDLE_TIMEOUT=2",
+        "-s", "GOV_REPORTS_WORKER_TIMEOUT=6",
         "-s", "GOV_REPORTS_EXTRACT_WORKERS=0",
     )  # fmt: skip
 

@@ -107,8 +107,11 @@ def test_a_run_is_quiet_only_when_seeded_empty_and_nobody_busy() -> None:
         assert not shared.quiet(r, keys, now)
         r.delete(keys.queue)
         now = shared.heartbeat(r, keys, "w1", True, {"host": "a", "pid": 1})
-        assert not shared.quiet(r, keys, now)  # w1 may still enqueue what it is parsing
-        assert shared.quiet(r, keys, now + shared.BUSY_WINDOW + 0.1)  # w1 died or went idle
+        assert not shared.quiet(r, keys, now, 10)  # w1 may still enqueue what it is parsing
+        assert not shared.quiet(r, keys, now + 9, 10)  # stalled (a long parse): still busy
+        assert shared.quiet(r, keys, now + 10.1, 10)  # silent too long: dead
+        shared.heartbeat(r, keys, "w1", False, {"host": "a", "pid": 1})
+        assert shared.quiet(r, keys, now, 10)  # idle now
         shared.heartbeat(r, keys, "w2", False, {"host": "b", "pid": 2})
         shared.mark_done(r, keys, "w2", "finished")
         assert [(w["id"], w["ended"]) for w in shared.worker_summary(r, keys)] == [

@@ -123,6 +123,9 @@ class DistributedRun:
         # The context's crawl id, before the context exists (extensions are being built).
         self.keys = RunKeys(settings.get("GOV_REPORTS_CRAWL_ID"), self.prefix)
         self.clock = shared.IdleClock(settings.getfloat("GOV_REPORTS_IDLE_TIMEOUT", 10))
+        self.worker_timeout = settings.getfloat(
+            "GOV_REPORTS_WORKER_TIMEOUT", shared.DEFAULT_WORKER_TIMEOUT
+        )
         self.worker_id = shared.new_worker_id()
         self.info = {"host": socket.gethostname(), "pid": os.getpid()}
         self.pusher = shared.StatsPusher(self.redis, self.keys)
@@ -202,7 +205,9 @@ class DistributedRun:
             slot = getattr(engine, "_slot", None)
             if slot is not None:
                 slot.nextcall.schedule()
-        if self.clock.over(not busy and shared.quiet(self.redis, self.keys, now), now):
+        if self.clock.over(
+            not busy and shared.quiet(self.redis, self.keys, now, self.worker_timeout), now
+        ):
             self._close("finished")
 
     def _coordinator_tick(self) -> None:
@@ -213,7 +218,9 @@ class DistributedRun:
             self._take_summed_stats()
         now = shared.server_time(self.redis)
         self._progress(now)
-        if not self.clock.over(self.seeded and shared.quiet(self.redis, self.keys, now), now):
+        if not self.clock.over(
+            self.seeded and shared.quiet(self.redis, self.keys, now, self.worker_timeout), now
+        ):
             return
         # Over: tell workers to leave, and wind up once none holds the run any more.
         self.redis.set(self.keys.state, "closing")
@@ -237,7 +244,7 @@ class DistributedRun:
         responses = sum(c.get("responses", 0) for c in site_counters(self.crawler.stats).values())
         print(
             f"[run {self.keys.crawl_id}] workers {len(workers)} (busy "
-            f"{shared.busy_workers(self.redis, self.keys, now)}), queued "
+            f"{shared.busy_workers(self.redis, self.keys, now, self.worker_timeout)}), queued "
             f"{shared.queue_length(self.redis, self.keys)}, responses {responses}",
             file=sys.stderr,
             flush=True,

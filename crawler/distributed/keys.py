@@ -53,13 +53,8 @@ class RunKeys:
 
     @property
     def workers(self) -> str:
-        """Hash worker id → JSON {host, pid, joined, seen}."""
+        """Hash worker id → JSON {host, pid, seen (Redis clock), busy}."""
         return self._key("workers")
-
-    @property
-    def busy(self) -> str:
-        """Sorted set worker id → last time (Redis clock) it had work in progress."""
-        return self._key("busy")
 
     @property
     def done(self) -> str:
@@ -85,7 +80,6 @@ class RunKeys:
             self.coordinator,
             self.seeded,
             self.workers,
-            self.busy,
             self.done,
             self.stats,
             self.cms,

@@ -1,11 +1,13 @@
 """The shared state of a distributed run in Redis, without Scrapy: configuration, workers'
 heartbeats and busy marks, counters summed over workers, and when the run is over.
 
-The run is over when its seeds are in, the shared queue is empty and no worker has had work
-in progress for the idle timeout: a worker that is still parsing a page may yet enqueue more,
-so an empty queue alone proves nothing. A worker killed with SIGKILL simply stops marking
-itself busy; its in-flight requests are lost to this run and recovered by the next one (their
-pages have no due time until an item is stored, crawler.schedule).
+The run is over when its seeds are in, the shared queue is empty and no live worker has said
+it has work in progress, without a break for the idle timeout: a worker that is still parsing
+a page may yet enqueue more, so an empty queue alone proves nothing. Each worker states busy
+or idle every tick; a worker that stays busy while its process is stalled (a long parse) still
+counts as busy, until it has been silent for the worker timeout: then it is taken for dead
+(SIGKILL, a lost machine). Its in-flight requests are lost to this run and recovered by the
+next one (their pages have no due time until an item is stored, crawler.schedule).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from crawler.distributed.keys import RunKeys, current_key
 
-BUSY_WINDOW = 1.5  # a worker busy less than this long ago may still enqueue requests
+DEFAULT_WORKER_TIMEOUT = 60.0  # a worker silent this long is dead
 HEARTBEAT_TTL_MS = 15_000  # the coordinator key outlives a few missed ticks, not a dead process
 
 
@@ -79,30 +81,31 @@ def run_open(redis: Any, keys: RunKeys) -> bool:
 
 # -- workers -------------------------------------------------------------------------------------
 def heartbeat(redis: Any, keys: RunKeys, worker: str, busy: bool, info: dict[str, Any]) -> float:
-    """Record that `worker` is alive (and busy, if it is); returns the server time."""
+    """Record that `worker` is alive and whether it has work in progress; the server time."""
     now = server_time(redis)
-    pipe = redis.pipeline()
-    pipe.hset(keys.workers, worker, json.dumps({**info, "seen": now}))
-    if busy:
-        pipe.zadd(keys.busy, {worker: now})
-    pipe.execute()
+    redis.hset(keys.workers, worker, json.dumps({**info, "seen": now, "busy": busy}))
     return now
 
 
-def busy_workers(redis: Any, keys: RunKeys, now: float) -> int:
-    return int(redis.zcount(keys.busy, now - BUSY_WINDOW, "+inf"))
+def busy_workers(redis: Any, keys: RunKeys, now: float, timeout: float) -> int:
+    """Workers that said they are busy and were heard from within `timeout` seconds."""
+    count = 0
+    for raw in redis.hvals(keys.workers):
+        state = json.loads(raw)
+        count += bool(state.get("busy")) and state.get("seen", 0) > now - timeout
+    return count
 
 
 def queue_length(redis: Any, keys: RunKeys) -> int:
     return int(redis.zcard(keys.queue))
 
 
-def quiet(redis: Any, keys: RunKeys, now: float) -> bool:
-    """Seeded, nothing queued and nobody working right now."""
+def quiet(redis: Any, keys: RunKeys, now: float, timeout: float = DEFAULT_WORKER_TIMEOUT) -> bool:
+    """Seeded, nothing queued and no live worker working right now."""
     return (
         bool(redis.exists(keys.seeded))
         and queue_length(redis, keys) == 0
-        and busy_workers(redis, keys, now) == 0
+        and busy_workers(redis, keys, now, timeout) == 0
     )
 
 
@@ -133,6 +136,7 @@ def worker_summary(redis: Any, keys: RunKeys) -> list[dict[str, Any]]:
     for wid, raw in sorted(redis.hgetall(keys.workers).items()):
         wid = _s(wid)
         info = json.loads(raw)
+        info.pop("busy", None)
         out.append({"id": wid, **info, "ended": done.get(wid, "lost")})
     return out
 
