@@ -15,7 +15,7 @@ from crawler.distributed.coordinator import require_postgres
 from crawler.distributed.keys import RunKeys, current_key, remove_run, site_key
 from crawler.distributed.ratelimit import SiteTokens
 from storage.db import StorageError
-from storage.runlock import RunLock
+from storage.lock import run_lock
 from tests.pg import fresh_database
 from tests.redis import redis_prefix
 
@@ -150,17 +150,17 @@ def test_unreachable_redis_is_a_one_line_error() -> None:
 
 def test_lock_per_run_workers_share_it_the_coordinator_waits_for_them() -> None:
     with fresh_database("runlock") as db:
-        w1, w2 = RunLock(db, "run-1"), RunLock(db, "run-1")
-        coordinator = RunLock(db, "run-1")
-        assert w1.try_shared() and w2.try_shared()
-        assert not coordinator.try_exclusive()  # workers are still in the run
-        assert RunLock(db, "run-2").try_exclusive()  # another run is another lock
+        w1, w2 = run_lock(db, "run-1"), run_lock(db, "run-1")
+        coordinator = run_lock(db, "run-1")
+        assert w1.try_acquire(shared=True) and w2.try_acquire(shared=True)
+        assert not coordinator.try_acquire()  # workers are still in the run
+        assert run_lock(db, "run-2").try_acquire()  # another run is another lock
         w1.release()
-        assert not coordinator.try_exclusive()
+        assert not coordinator.try_acquire()
         w2.release()  # (a killed worker's session ends the same way)
-        assert coordinator.try_exclusive()
-        late = RunLock(db, "run-1")
-        assert not late.try_shared()  # the run is being wound up: too late to join
+        assert coordinator.try_acquire()
+        late = run_lock(db, "run-1")
+        assert not late.try_acquire(shared=True)  # the run is being wound up: too late to join
         coordinator.release()
 
 

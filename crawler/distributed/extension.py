@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from twisted.internet import task
 from crawler.context import SITE_PREFIX, CrawlContext, site_counters
 from crawler.distributed import run as shared
 from crawler.distributed.keys import DEFAULT_PREFIX, RunKeys, remove_run
-from storage.runlock import RunLock
+from storage.lock import AdvisoryLock, run_lock
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -131,9 +132,10 @@ class DistributedRun:
         self.pusher = shared.StatsPusher(self.redis, self.keys)
         self.closing = False
         self.seeded = False
-        self.run_lock: RunLock | None = None
+        self.run_lock: AdvisoryLock | None = None
         self._loop: task.LoopingCall | None = None
         self._last_progress = 0.0
+        self._redis_down_since: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DistributedRun:
@@ -185,12 +187,24 @@ class DistributedRun:
         return CrawlContext.of(self.crawler)
 
     def _tick(self) -> None:
+        import redis
+
         if self.closing:
             return
-        if self.role == "coordinator":
-            self._coordinator_tick()
-        else:
-            self._worker_tick()
+        try:
+            if self.role == "coordinator":
+                self._coordinator_tick()
+            else:
+                self._worker_tick()
+            self._redis_down_since = None
+        except redis.RedisError as exc:
+            # Keep ticking: a Redis restart or a network blip must not end the run, but a
+            # Redis that stays away for the worker timeout does (the queue is gone with it).
+            now = time.monotonic()
+            self._redis_down_since = self._redis_down_since or now
+            logger.warning("Redis unavailable (%s); retrying", exc)
+            if now - self._redis_down_since >= self.worker_timeout:
+                self._close("redis-unavailable")
 
     def _worker_tick(self) -> None:
         engine = self.crawler.engine
@@ -198,7 +212,9 @@ class DistributedRun:
         now = shared.heartbeat(self.redis, self.keys, self.worker_id, busy, self.info)
         self._push_stats()
         if not shared.run_open(self.redis, self.keys):
-            self._close("finished")
+            # Wound up by the coordinator, or the coordinator died (its key expired).
+            alive = self.redis.exists(self.keys.coordinator)
+            self._close("finished" if alive else "coordinator-gone")
             return
         if not busy and shared.queue_length(self.redis, self.keys):
             # Scrapy polls an idle scheduler only every 5 s; take new work now.
@@ -225,8 +241,8 @@ class DistributedRun:
         # Over: tell workers to leave, and wind up once none holds the run any more.
         self.redis.set(self.keys.state, "closing")
         if self.run_lock is None:
-            lock = RunLock(self.crawler.settings.get("GOV_REPORTS_DB"), self.keys.crawl_id)
-            if not lock.try_exclusive():
+            lock = run_lock(self.crawler.settings.get("GOV_REPORTS_DB"), self.keys.crawl_id)
+            if not lock.try_acquire():
                 return
             self.run_lock = lock
         lost = [

@@ -21,9 +21,9 @@ from crawler.distributed.extension import apply_distributed
 from crawler.distributed.keys import DEFAULT_PREFIX, RunKeys
 from crawler.spiders.gov_reports import GovReportsSpider
 from storage.db import StorageError, open_database
+from storage.lock import run_lock
 from storage.models import Site
 from storage.repository import run_by_crawl_id
-from storage.runlock import RunLock
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class _HeldByProcess:
 class WorkerContext(CrawlContext):
     """The crawl context of a worker: it joins the coordinator's run record instead of
     starting one, takes no archive lock (the coordinator holds it; workers share the run's
-    lock, storage.runlock), and leaves the run report to the coordinator."""
+    lock, storage.lock.run_lock), and leaves the run report to the coordinator."""
 
     def make_lock(self) -> Any:
         return _HeldByProcess()
@@ -129,8 +129,8 @@ def run_worker(
         crawl_id = wait_for_run(redis, prefix, wait, skip)
         if crawl_id is None:
             return None
-        lock = RunLock(db, crawl_id)
-        if lock.try_shared():
+        lock = run_lock(db, crawl_id)
+        if lock.try_acquire(shared=True):
             break
         skip.add(crawl_id)  # being wound up: wait for the next run
     try:

@@ -85,14 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "-q", "--quiet", action="store_true", help="print only the one-line summary (for cron)"
     )
     p.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
-    p.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="any Scrapy setting, e.g. -s CONCURRENT_REQUESTS_PER_DOMAIN=1",
-    )
+    add_setting_option(p, "any Scrapy setting, e.g. -s CONCURRENT_REQUESTS_PER_DOMAIN=1")
     p.set_defaults(func=cmd_crawl)
 
     d = subparsers.add_parser(
@@ -103,6 +96,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     d.add_argument("--sites", type=int, default=20, help="simulated sites (default 20)")
     d.add_argument("--seed", type=int, default=1)
     d.set_defaults(func=lambda a: run_demo(a.out, sites=a.sites, seed=a.seed))
+
+
+def add_setting_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """`-s NAME=VALUE`, repeatable (read with `_overrides`)."""
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help=help_text
+    )
 
 
 def _overrides(pairs: list[str]) -> dict[str, str]:

@@ -16,6 +16,7 @@ import sys
 from crawler.distributed.coordinator import require_postgres
 from crawler.distributed.keys import DEFAULT_PREFIX
 from crawler.distributed.run import RedisUnavailable
+from service.commands.crawl import add_setting_option
 from storage.db import StorageError
 
 
@@ -44,14 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="give up when no run starts within this time (default: wait for ever)",
     )
     p.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
-    p.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a Scrapy setting for this worker only, e.g. -s CONCURRENT_REQUESTS=16",
-    )
+    add_setting_option(p, "a Scrapy setting for this worker only, e.g. -s CONCURRENT_REQUESTS=16")
     p.set_defaults(func=cmd_worker)
 
 
