@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -16,8 +17,9 @@ from crawler.distributed.keys import RunKeys, current_key, remove_run, site_key
 from crawler.distributed.ratelimit import SiteTokens
 from storage.db import StorageError
 from storage.lock import run_lock
+from tests.cli import run_cli
 from tests.pg import fresh_database
-from tests.redis import redis_prefix
+from tests.redis import REDIS_URL, redis_prefix
 
 
 def test_a_runs_keys_are_its_own_and_all_go_when_it_ends() -> None:
@@ -168,3 +170,18 @@ def test_distributed_mode_refuses_sqlite_and_says_why() -> None:
     with pytest.raises(StorageError, match=r"PostgreSQL.*SQLite"):
         require_postgres("sqlite:///data/archive.sqlite")
     assert require_postgres("postgresql+psycopg://u@h/db").startswith("postgresql")
+
+
+def test_cli_refuses_sqlite_in_distributed_mode_and_creates_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "archive.sqlite"
+    crawl = run_cli(
+        "crawl", "--redis", REDIS_URL, "--db", f"sqlite:///{db}", "--archive", str(tmp_path / "w"),
+    )  # fmt: skip
+    worker = run_cli("worker", "--redis", REDIS_URL, "--db", f"sqlite:///{db}", "--wait", "1")
+    for result in (crawl, worker):
+        assert result.returncode == 2, result.stderr
+        assert "PostgreSQL" in result.stderr and "SQLite" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not db.exists() and not (tmp_path / "w").exists()
+    no_redis = run_cli("worker", "--redis", "redis://127.0.0.1:1/0", "--db", "postgresql://u@h/d")
+    assert no_redis.returncode == 2 and "cannot reach Redis" in no_redis.stderr

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.distributed.coordinator import require_postgres
 from crawler.distributed.keys import DEFAULT_PREFIX
 from crawler.distributed.run import RedisUnavailable
 from service.commands.crawl import add_setting_option
@@ -52,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_worker(args: argparse.Namespace) -> int:
     from scrapy.settings import Settings
 
+    from crawler.distributed.coordinator import require_postgres
     from crawler.distributed.worker import WorkerError, run_worker
     from service.commands.crawl import _overrides
 
