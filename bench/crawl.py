@@ -1,13 +1,17 @@
 """Crawl benchmark: pages/second of the full pipeline beside a bare link-following spider.
 
-    .venv/bin/python -m bench.crawl [--sites 20] [--seed 1]
+    .venv/bin/python -m bench.crawl [--sites 20] [--seed 1] [--repeat 3] [--profile DIR]
 
 Both crawls run against the same simulated sites through the same proxy with the same
 settings (robots.txt obeyed, no AutoThrottle, same concurrency), each in its own subprocess
 (Twisted's reactor cannot restart). The bare spider follows every in-scope link (attachments
 included) and does nothing else: no WARC, no extraction, no database. It stops after as many
 pages as the full crawl fetched, so both rates are over the same amount of fetching.
-Reports pages/s of each, their ratio (goal ≥ 0.7), peak memory and the discovery scores.
+Reports pages/s of each, their ratio (goal ≥ 0.7), peak memory and the discovery scores;
+with --repeat N the pair runs N times (fresh archive each time) and the ratios' spread is
+shown. --profile DIR also runs the full crawl once more under cProfile with extraction
+in-process (GOV_REPORTS_EXTRACT_WORKERS=0, so the profile holds Scrapy, the pipeline and the
+parser alike), writes DIR/full.prof and prints its top entries by own time.
 """
 
 from __future__ import annotations
@@ -71,8 +75,16 @@ def _delay(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_full(args: argparse.Namespace) -> dict[str, Any]:
-    from service.commands.crawl import run_crawl
+    from crawler.run import run_crawl
 
+    extra: dict[str, Any] = {"GOV_REPORTS_PROGRESS_INTERVAL": 0}
+    profiler = None
+    if args.profile_out:
+        import cProfile
+
+        extra["GOV_REPORTS_EXTRACT_WORKERS"] = 0
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.monotonic()
     report = run_crawl(
         sites=args.sites_csv,
@@ -81,9 +93,12 @@ def child_full(args: argparse.Namespace) -> dict[str, Any]:
         proxy=args.proxy,
         fast=True,
         log_level="ERROR",
-        extra={"GOV_REPORTS_PROGRESS_INTERVAL": 0},
+        extra=extra,
     )
     elapsed = time.monotonic() - started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile_out)
     assert report is not None
     return {
         "pages": report["totals"]["pages"],
@@ -97,7 +112,7 @@ def child_bare(args: argparse.Namespace) -> dict[str, Any]:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from service.commands.crawl import FAST_SETTINGS
+    from crawler.run import FAST_SETTINGS
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -125,8 +140,16 @@ def child_bare(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _child(
-    mode: str, work: Path, sites_csv: Path, proxy: str, pages: int = 0, delay: float = 0.0
+    mode: str,
+    work: Path,
+    sites_csv: Path,
+    proxy: str,
+    pages: int = 0,
+    delay: float = 0.0,
+    profile_out: str = "",
 ) -> dict[str, Any]:
+    for old in ("full.sqlite", "full.sqlite-wal", "full.sqlite-shm"):
+        (work / old).unlink(missing_ok=True)  # each full crawl starts from an empty archive
     cmd = [
         sys.executable,
         "-m",
@@ -143,6 +166,8 @@ def _child(
         str(pages),
         "--delay",
         str(delay),
+        "--profile-out",
+        profile_out,
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
     if out.returncode != 0:
@@ -161,7 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         help="per-site download delay in seconds for both crawls (default 0: as fast "
         "as the loopback simulator answers)",
     )
+    p.add_argument("--repeat", type=int, default=1, help="run the pair N times (default 1)")
+    p.add_argument("--profile", metavar="DIR", help="also profile one full crawl into DIR")
     p.add_argument("--child", choices=["full", "bare"], help=argparse.SUPPRESS)
+    p.add_argument("--profile-out", default="", help=argparse.SUPPRESS)
     p.add_argument("--work", help=argparse.SUPPRESS)
     p.add_argument("--sites-csv", help=argparse.SUPPRESS)
     p.add_argument("--proxy", help=argparse.SUPPRESS)
@@ -181,27 +209,45 @@ def main(argv: list[str] | None = None) -> int:
         web = SimWeb(sites=args.sites, seed=args.seed)
         web.write_sites_csv(work / "sites.csv")
         web.write_truth(work / "truth.jsonl")
+        runs = []
         with serve_in_thread(web, port=0) as server:
-            # The full crawl runs first, so the bare one meets warmer simulator caches: the
-            # ratio errs against the full pipeline.
-            full = _child("full", work, work / "sites.csv", server.proxy_url, 0, args.delay)
-            bare = _child(
-                "bare", work, work / "sites.csv", server.proxy_url, full["pages"], args.delay
-            )
-        with open_database(f"sqlite:///{work}/full.sqlite")() as session:
-            ev = evaluate(session, load_truth(work / "truth.jsonl"))
-    full_rate = full["pages"] / full["seconds"]
-    bare_rate = bare["pages"] / bare["seconds"]
+            for _ in range(max(1, args.repeat)):
+                # The full crawl runs first, so the bare one meets warmer simulator caches:
+                # the ratio errs against the full pipeline.
+                full = _child("full", work, work / "sites.csv", server.proxy_url, 0, args.delay)
+                bare = _child(
+                    "bare", work, work / "sites.csv", server.proxy_url, full["pages"], args.delay
+                )
+                runs.append((full, bare))
+            with open_database(f"sqlite:///{work}/full.sqlite")() as session:
+                ev = evaluate(session, load_truth(work / "truth.jsonl"))
+            if args.profile:
+                Path(args.profile).mkdir(parents=True, exist_ok=True)
+                prof = str(Path(args.profile).resolve() / "full.prof")
+                _child("full", work, work / "sites.csv", server.proxy_url, 0, args.delay, prof)
+    ratios = [(f["pages"] / f["seconds"]) / (b["pages"] / b["seconds"]) for f, b in runs]
+    full, bare = runs[-1]
     result = {
         "sites": args.sites,
         "delay": args.delay,
-        "full": {**full, "pages_per_second": round(full_rate, 1)},
-        "bare": {**bare, "pages_per_second": round(bare_rate, 1)},
-        "ratio_full_to_bare": round(full_rate / bare_rate, 3),
+        "full": {**full, "pages_per_second": round(full["pages"] / full["seconds"], 1)},
+        "bare": {**bare, "pages_per_second": round(bare["pages"] / bare["seconds"], 1)},
+        "ratio_full_to_bare": round(ratios[-1], 3),
+        "ratios": [round(r, 3) for r in ratios],
+        "ratio_min_median_max": [
+            round(min(ratios), 3),
+            round(sorted(ratios)[len(ratios) // 2], 3),
+            round(max(ratios), 3),
+        ],
         "pages_per_report": round(full["pages"] / max(1, full["reports"]), 2),
         "discovery": ev.summary(),
     }
     print(json.dumps(result, indent=1, ensure_ascii=False))
+    if args.profile:
+        import pstats
+
+        print(f"\nprofile of one full crawl (extraction in-process): {prof}")
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
     return 0
 
 

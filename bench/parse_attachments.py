@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from parsers.extract import extract
-from parsers.extract._samples import report_docx, report_pdf
 from parsers.extract.doc import antiword_available
+from tests.samples import report_docx, report_pdf
 
 REAL_DOC = Path(__file__).resolve().parent.parent / "tests/fixtures/attachments/olefile-test.doc"
 

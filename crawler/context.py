@@ -7,7 +7,9 @@ globals or attributes set on the spider. It owns, for one run:
 - the database (opened and migrated under the lock), the crawl id and the run record
   (earlier runs left `running` are marked `interrupted`; the run report is stored at close);
 - the fetch states (crawler.recrawl) and the extraction/parsing process pool;
-- per-site counters, kept as Scrapy stats `site/<code>/<name>` (`count`, `site_counters`).
+- per-site counters, kept as Scrapy stats `site/<code>/<name>` (`count`, `site_counters`);
+- the write batch (crawler.batch) the store stage and the fetch states queue writes into, and
+  `doc_ids`, the text_sha256 → document id of every text this run stored or matched.
 
 So `scrapy crawl gov_reports` and `gov-reports crawl` do the same bookkeeping: the CLI only
 builds settings and reads the stored report.
@@ -27,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from sqlalchemy.orm import Session, sessionmaker
+from twisted.internet import task
 
+from crawler.batch import WriteBatch
 from crawler.schedule import parse_now
 from parsers import PARSER_VERSION
 from storage.db import open_database
@@ -101,14 +105,21 @@ class CrawlContext:
         except BaseException:
             self.lock.release()
             raise
+        self.batch = WriteBatch(
+            self.sessions,
+            settings.getint("GOV_REPORTS_STORE_BATCH_SIZE"),
+            settings.getfloat("GOV_REPORTS_STORE_BATCH_SECONDS"),
+        )
+        self.doc_ids: dict[str, int] = {}
         self._states: FetchStates | None = None
         self._pool: Executor | None = None
         self._pool_made = False
-        self.closed = False
+        self._flusher: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlContext:
         ctx = cls(crawler)
+        crawler.signals.connect(ctx.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ctx.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ctx.engine_stopped, signal=signals.engine_stopped)
         return ctx
@@ -134,7 +145,7 @@ class CrawlContext:
         if self._states is None:
             from crawler.recrawl import FetchStates
 
-            self._states = FetchStates(self.sessions, self.now)
+            self._states = FetchStates(self.sessions, self.now, self.batch)
         return self._states
 
     @property
@@ -196,31 +207,43 @@ class CrawlContext:
             )
             return start_run(session, self.crawl_id, run_settings).id
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        """After the pipelines have flushed: stop the workers, store the run report."""
-        from crawler.report import build_run_report
+    def spider_opened(self) -> None:
+        self._flusher = task.LoopingCall(self.batch.flush_if_old)
+        self._flusher.start(max(0.1, self.batch.seconds / 2), now=False)
 
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """After the pipelines are done: commit the last batch, stop the workers, store the
+        run report."""
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
         self.shutdown_pool()
         try:
-            with self.sessions.begin() as session:
-                report = build_run_report(
-                    session,
-                    self.run_id,
-                    self.crawl_id,
-                    self.seeds,
-                    site_counters(self.stats),
-                    self.site_cms(),
-                    reason,
-                )
-                report["elapsed_s"] = round(time.monotonic() - self.started, 2)
-                report["resumed_after"] = self.resumed_after
-                run = run_by_crawl_id(session, self.crawl_id)
-                if run is not None:
-                    finish_run(session, run, report, report["sites"], self.site_ids)
-            self.stats.set_value("gov_reports/run_report", report["totals"])
+            self.batch.flush()
+            self.store_report(reason)
         finally:
-            self.closed = True
             self.lock.release()
+
+    def store_report(self, reason: str) -> None:
+        """The run report, from the per-site counters and the database (a distributed
+        worker's context stores none: the coordinator's sums every worker's counters)."""
+        from crawler.report import build_run_report
+
+        with self.sessions.begin() as session:
+            report = build_run_report(
+                session,
+                self.run_id,
+                self.crawl_id,
+                self.seeds,
+                site_counters(self.stats),
+                self.site_cms(),
+                reason,
+            )
+            report["elapsed_s"] = round(time.monotonic() - self.started, 2)
+            report["resumed_after"] = self.resumed_after
+            run = run_by_crawl_id(session, self.crawl_id)
+            if run is not None:
+                finish_run(session, run, report, report["sites"], self.site_ids)
+        self.stats.set_value("gov_reports/run_report", report["totals"])
 
     def site_cms(self) -> dict[str, str]:
         stats = self.stats.get_stats()

@@ -5,9 +5,10 @@ Pipelines fill in the later fields (text, hashes, dedupe verdict, record, outcom
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from parsers.ingest import Ingested
 
 
 @dataclass
@@ -33,17 +34,18 @@ class DocumentItem:
     # "not-modified" / "identical" when the WARC middleware archived a revisit record: the body
     # and WARC pointer are then those of the earlier full response.
     revisit: str | None = None
-    # Filled by the pipelines.
+    # Filled by the ingest stage (parsers.ingest): the capture's encoding, and the rest.
     encoding: str | None = None
     encoding_source: str | None = None
-    extracted: Any = None  # parsers.Extracted
-    text_sha256: str | None = None
-    doc_id: str | None = None
-    simhash: str | None = None
-    duplicate_of: int | None = None  # document id of an exact copy already stored
-    near_dup_of: int | None = None  # document id of a near copy of the same site
-    needs_parse: bool = True
-    record: dict[str, Any] | None = None
+    ingested: Ingested | None = None
+    # Filled by the dedupe stage, so the store stage looks nothing up again.
+    duplicate_of: int | None = None  # id of the stored document with this exact text
+    needs_version: bool = True  # the text still lacks a report version of this parser
+    near_dup_head: str | None = None  # text_sha256 of the near-copy group this text joins
+    previous_id: int | None = None  # the document this URL served before (a revision's base)
     error: str | None = None
     outcome: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text_sha256(self) -> str | None:
+        return self.ingested.text_sha256 if self.ingested is not None else None

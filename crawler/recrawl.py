@@ -1,4 +1,4 @@
-"""The crawl's view of the fetch state: loaded once per run, written through per response.
+"""The crawl's view of the fetch state: loaded once per run, written in the store batches.
 
 The WARC middleware asks it for conditional-request headers, records what each response
 showed (validators, payload digest, WARC pointer, gone), and the spider asks it which known
@@ -12,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.batch import WriteBatch
 from crawler.schedule import is_due, next_due
-from storage.fetchstate import load_states, save_state
+from storage.fetchstate import load_states, save_state, settle
 from storage.models import Site
 
 logger = logging.getLogger(__name__)
@@ -28,9 +28,10 @@ GONE_STATUSES = (404, 410)
 class FetchStates:
     """Held by the crawl context (crawler.context); `now` is the schedule's clock."""
 
-    def __init__(self, sessions: sessionmaker[Session], now: datetime) -> None:
+    def __init__(self, sessions: sessionmaker[Session], now: datetime, batch: WriteBatch) -> None:
         self.sessions = sessions
         self.now = now
+        self.batch = batch
         with self.sessions() as session:
             self.by_url: dict[str, dict[str, Any]] = load_states(session)
         self._site_ids: dict[str, int | None] = {}
@@ -102,13 +103,29 @@ class FetchStates:
         state["last_fetched_at"] = fetched_at
         state["fetches"] = int(state.get("fetches") or 0) + 1
         state.update(fields)
-        try:
-            with self.sessions.begin() as session:
-                state["id"] = save_state(session, state)
-        except SQLAlchemyError as exc:
-            logger.warning("could not save fetch state of %s: %s", url, exc)
-            return
         self.by_url[url] = state
+        self.batch.add(lambda session: self._save(session, state))
+
+    @staticmethod
+    def _save(session: Session, state: dict[str, Any]) -> None:
+        # Saved as it is when the batch commits: a later change queued in the same batch is
+        # then written twice, never lost or reordered.
+        state["id"] = save_state(session, state)
+
+    def settle(self, url: str, document_id: int | None, session: Session | None = None) -> None:
+        """The URL's content is kept (stored, or known unchanged): give it a due time, in
+        `session` (the transaction storing the item) or else in the next batch."""
+        state = self.by_url.get(url)
+        if state is None:
+            return
+        due = next_due(self.now, state.get("last_changed_at"))
+        state["next_due_at"] = due
+        if document_id is not None:
+            state["document_id"] = document_id
+        if session is not None:
+            settle(session, url, document_id=document_id, next_due_at=due)
+        else:
+            self.batch.add(lambda s: settle(s, url, document_id=document_id, next_due_at=due))
 
     def gone_due(self) -> datetime:
         return next_due(self.now, None, gone=True)

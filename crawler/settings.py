@@ -60,10 +60,8 @@ EXTENSIONS = {
 }
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.extract.ExtractPipeline": 100,
-    "crawler.pipelines.hashing.HashPipeline": 200,
+    "crawler.pipelines.ingest.IngestPipeline": 100,
     "crawler.pipelines.dedupe.DedupePipeline": 300,
-    "crawler.pipelines.parse.ParsePipeline": 400,
     "crawler.pipelines.store.StorePipeline": 500,
 }
 

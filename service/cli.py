@@ -1,8 +1,8 @@
 """The `gov-reports` console script: one thin dispatcher over small subcommand modules.
 
 Each module in `service.commands` exposes `register(subparsers)`, which adds its subcommand and
-sets `func(args) -> int` as the handler. Domain errors become one-line messages here, never
-tracebacks.
+sets `func(args) -> int` as the handler. The project's errors become one-line messages and
+exit codes here (service.exits), never tracebacks.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from service.exits import exit_code_for
 
 # Subcommand modules, in the order `--help` lists them. Add a module here to add a command.
 COMMAND_MODULES = [
@@ -45,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except Exception as exc:
+        mapped = exit_code_for(exc)
+        if mapped is None:
+            raise
+        code, message = mapped
+        print(f"gov-reports {args.command}: {message}", file=sys.stderr)
+        return code
     except KeyboardInterrupt:
         print("gov-reports: interrupted", file=sys.stderr)
         return 130

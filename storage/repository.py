@@ -129,16 +129,17 @@ def has_version(session: Session, document_id: int, parser_version: str) -> bool
 
 def add_report_version(
     session: Session,
-    document: Document,
-    capture: Capture | None,
+    document: Document | int,
+    capture: Capture | int | None,
     record: dict[str, Any],
     parser_version: str,
 ) -> ReportVersion:
-    """A new report version with its cells, checks and hazards (no commit)."""
+    """A new report version with its cells, checks and hazards (no commit). `document` and
+    `capture` are rows or their ids."""
     reason = rejected_reason(record)
     version = ReportVersion(
-        document_id=document.id,
-        capture_id=capture.id if capture is not None else None,
+        document_id=document if isinstance(document, int) else document.id,
+        capture_id=capture if capture is None or isinstance(capture, int) else capture.id,
         parser_version=parser_version,
         created_at=now(),
         official=reason is None,
@@ -179,6 +180,90 @@ def add_report_version(
     return version
 
 
+def add_document(
+    session: Session,
+    document: DocumentData,
+    *,
+    site_id: int | None,
+    first_seen_at: datetime,
+    near_dup_of: int | None = None,
+    previous_id: int | None = None,
+) -> int:
+    """Insert a text not stored before (the caller knows it is new); returns its id.
+
+    `near_dup_of`: the head of the near-copy group it joins; `previous_id`: the document the
+    same URL served before, which this one revises."""
+    result = session.execute(
+        insert(Document)
+        .values(
+            text_sha256=document.text_sha256,
+            doc_id=document.doc_id,
+            simhash=document.simhash,
+            format=document.format,
+            title=document.title,
+            text=document.text,
+            site_id=site_id,
+            near_dup_of=near_dup_of,
+            previous_id=previous_id,
+            first_seen_at=first_seen_at,
+        )
+        .returning(Document.id)
+    )
+    return int(result.scalar_one())
+
+
+def add_capture(
+    session: Session,
+    capture: CaptureData,
+    *,
+    run_id: int | None,
+    site_id: int | None,
+    document_id: int | None,
+    outcome: str,
+    error: str | None = None,
+) -> int:
+    """Insert one capture row (no commit); returns its id."""
+    result = session.execute(
+        insert(Capture)
+        .values(
+            crawl_run_id=run_id,
+            site_id=site_id,
+            document_id=document_id,
+            url=capture.url,
+            final_url=capture.final_url,
+            http_status=capture.http_status,
+            headers=capture.headers,
+            content_type=capture.content_type,
+            fetched_at=capture.fetched_at,
+            warc_file=capture.warc_file,
+            warc_offset=capture.warc_offset,
+            warc_record_id=capture.warc_record_id,
+            payload_sha256=capture.payload_sha256,
+            encoding=capture.encoding,
+            encoding_source=capture.encoding_source,
+            robots=capture.robots,
+            attachment_of=capture.attachment_of,
+            referer=capture.referer,
+            link_text=capture.link_text,
+            outcome=outcome,
+            error=error,
+        )
+        .returning(Capture.id)
+    )
+    return int(result.scalar_one())
+
+
+def capture_outcome(*, has_text: bool, new: bool, near: bool, record: dict[str, Any] | None) -> str:
+    """`new`, `near-duplicate`, `duplicate`, `not-a-report` / `spam-hijack`, or `failed`."""
+    if not has_text:
+        return "failed"
+    if not new:
+        return "duplicate"
+    if record is None:
+        return "failed"
+    return rejected_reason(record) or ("near-duplicate" if near else "new")
+
+
 def store_capture(
     session: Session,
     capture: CaptureData,
@@ -192,67 +277,41 @@ def store_capture(
     error: str | None = None,
     previous_id: int | None = None,
 ) -> str:
-    """Record one capture and what it produced; returns the outcome (no commit).
+    """Record one capture and what it produced, looking its text up; returns the outcome
+    (no commit). The crawl's store stage calls the parts below with ids it already knows.
 
     Outcomes: `new`, `near-duplicate` (a new text close to one already stored for the site),
     `duplicate` (the text was stored before), `not-a-report` / `spam-hijack` (parsed but no
     official report), `failed` (no text or no record). `previous_id` is the document the same
     URL served before, recorded on a new document as the version it revises.
     """
-    doc_row = find_document(session, document.text_sha256) if document else None
-    outcome = "failed"
-    if document is not None and doc_row is None:
-        doc_row = Document(
-            text_sha256=document.text_sha256,
-            doc_id=document.doc_id,
-            simhash=document.simhash,
-            format=document.format,
-            title=document.title,
-            text=document.text,
+    found = find_document(session, document.text_sha256) if document else None
+    doc_id = found.id if found is not None else None
+    new = document is not None and doc_id is None
+    if document is not None and doc_id is None:
+        doc_id = add_document(
+            session,
+            document,
             site_id=site_id,
+            first_seen_at=capture.fetched_at,
             near_dup_of=near_dup_of,
             previous_id=previous_id,
-            first_seen_at=capture.fetched_at,
         )
-        session.add(doc_row)
-        session.flush()
-        outcome = "near-duplicate" if near_dup_of else "new"
-    elif doc_row is not None:
-        outcome = "duplicate"
-    row = Capture(
-        crawl_run_id=run_id,
+    outcome = capture_outcome(
+        has_text=document is not None, new=new, near=bool(near_dup_of), record=record
+    )
+    capture_id = add_capture(
+        session,
+        capture,
+        run_id=run_id,
         site_id=site_id,
-        document_id=doc_row.id if doc_row is not None else None,
-        url=capture.url,
-        final_url=capture.final_url,
-        http_status=capture.http_status,
-        headers=capture.headers,
-        content_type=capture.content_type,
-        fetched_at=capture.fetched_at,
-        warc_file=capture.warc_file,
-        warc_offset=capture.warc_offset,
-        warc_record_id=capture.warc_record_id,
-        payload_sha256=capture.payload_sha256,
-        encoding=capture.encoding,
-        encoding_source=capture.encoding_source,
-        robots=capture.robots,
-        attachment_of=capture.attachment_of,
-        referer=capture.referer,
-        link_text=capture.link_text,
+        document_id=doc_id,
         outcome=outcome,
         error=error,
     )
-    session.add(row)
-    session.flush()
-    if doc_row is not None and record is not None and parser_version:
-        if not has_version(session, doc_row.id, parser_version):
-            add_report_version(session, doc_row, row, record, parser_version)
-        reason = rejected_reason(record)
-        if reason and outcome != "duplicate":
-            outcome = reason
-    elif doc_row is not None and outcome != "duplicate" and record is None:
-        outcome = "failed"
-    row.outcome = outcome
+    wants_version = doc_id is not None and record is not None and bool(parser_version)
+    if wants_version and not has_version(session, doc_id, parser_version):  # type: ignore[arg-type]
+        add_report_version(session, doc_id, capture_id, record, parser_version)  # type: ignore[arg-type]
     return outcome
 
 

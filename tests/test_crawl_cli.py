@@ -53,7 +53,7 @@ def test_storage_never_imports_scrapy() -> None:
 
 def test_demo_crawl_builds_a_fresh_archive(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    code = f"from service.commands.crawl import run_demo; raise SystemExit(run_demo({str(out)!r}, sites=2, seed=3))"
+    code = f"from service.commands.demo import run_demo; raise SystemExit(run_demo({str(out)!r}, sites=2, seed=3))"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=240, check=False
     )

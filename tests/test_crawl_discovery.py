@@ -13,10 +13,10 @@ from crawler.discovery import hanweb, pagination, redirects, trs, vsb
 from crawler.discovery import text as t
 from crawler.discovery.links import extract_links
 from crawler.discovery.scope import TrapDetector, in_scope, registrable_domain
-from crawler.encoding import decide_encoding
 from crawler.items import DocumentItem
 from crawler.sites import SitesError, load_sites
 from crawler.spiders.gov_reports import GovReportsSpider
+from parsers.encoding import decide_encoding
 
 
 @pytest.mark.parametrize(
@@ -191,6 +191,14 @@ GBK_PAGE = "<html><body>宿松县2020年政府信息公开工作年度报告</bo
         (b'<meta charset="gbk">' + GBK_PAGE, None, ("gb18030", "meta")),
         ("<p>年度报告</p>".encode(), "text/html; charset=UTF-8", ("utf-8", "header")),
         (b"\xef\xbb\xbf<p>x</p>", None, ("utf-8", "bom")),
+        # Big5 bytes also "decode" as GB18030, into nonsense: charset-normalizer decides.
+        (
+            (
+                "<p>" + "臺北市政府資訊公開工作年度報告，本機關依法辦理申請案件共計五十件。" * 3
+            ).encode("big5"),
+            "text/html",
+            ("big5hkscs", "detected"),
+        ),
     ],
 )
 def test_encoding_header_then_meta_then_detection(

@@ -1,6 +1,6 @@
 """Attachment extractors (PDF, DOCX, DOC/WPS): rows in the package layout, and bad files refused.
 
-PDF fixtures are drawn with reportlab at test time (parsers/extract/_samples.py); the DOCX is
+PDF fixtures are drawn with reportlab at test time (tests/samples.py); the DOCX is
 the official 2021 template filled with numbers here; the real Huaian PDF and a real Word 97
 document (from olefile's test data) are committed under tests/fixtures/attachments/.
 """
@@ -21,7 +21,7 @@ from parsers.errors import ExtractError, ParseError
 from parsers.extract import doc as doc_module
 from parsers.extract import extract
 from parsers.extract import pdf as pdf_module
-from parsers.extract._samples import (
+from tests.samples import (
     APPLICATION_NUMBERS,
     REVIEW_NUMBERS,
     application_rows,
@@ -540,7 +540,7 @@ def test_docbook_tables_become_rows():
 
 
 def test_docx_built_with_python_docx_merges():
-    from parsers.extract._samples import report_docx
+    from tests.samples import report_docx
 
     lines = lines_of(extract(report_docx(), "built.docx").text)
     expected = [row_line(label, numbers) for label, numbers in application_rows()]

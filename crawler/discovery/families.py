@@ -57,6 +57,20 @@ class CmsFamily(Protocol):
     ) -> tuple[list[Link], list[FollowUp]]: ...
 
 
+# Defaults for families that have no embedded links or follow-up requests:
+# `embedded_links = no_links`, `follow_ups = no_follow_ups`, `on_follow_up = no_answer`.
+def no_links(html: str, base: str) -> list[Link]:
+    return []
+
+
+def no_follow_ups(html: str, page_url: str) -> list[FollowUp]:
+    return []
+
+
+def no_answer(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], list[FollowUp]]:
+    return [], []
+
+
 @cache
 def registered() -> tuple[CmsFamily, ...]:
     """Every family, in the order the spider asks them (imported here, not at module load:

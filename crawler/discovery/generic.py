@@ -6,13 +6,8 @@ family adds the pages a script declares but does not link.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from crawler.discovery import pagination
-
-if TYPE_CHECKING:
-    from crawler.discovery.families import FollowUp
-    from crawler.discovery.links import Link
+from crawler.discovery.families import no_answer, no_follow_ups, no_links
 
 NAME = "generic"
 
@@ -28,13 +23,4 @@ def list_pages(html: str, page_url: str, max_pages: int) -> list[str]:
     return pagination.numbered_pages(page_url, min(count, max_pages))
 
 
-def embedded_links(html: str, base: str) -> list[Link]:
-    return []
-
-
-def follow_ups(html: str, page_url: str) -> list[FollowUp]:
-    return []
-
-
-def on_follow_up(body: str, url: str, state: dict[str, Any]) -> tuple[list[Link], list[FollowUp]]:
-    return [], []
+embedded_links, follow_ups, on_follow_up = no_links, no_follow_ups, no_answer

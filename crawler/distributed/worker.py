@@ -20,7 +20,7 @@ from crawler.distributed import run as shared
 from crawler.distributed.extension import apply_distributed
 from crawler.distributed.keys import DEFAULT_PREFIX, RunKeys
 from crawler.spiders.gov_reports import GovReportsSpider
-from storage.db import StorageError, open_database
+from storage.db import open_database
 from storage.lock import run_lock
 from storage.models import Site
 from storage.repository import run_by_crawl_id
@@ -70,9 +70,8 @@ class WorkerContext(CrawlContext):
             self.site_ids = {row.code: row.id for row in rows}
             return int(run.id)
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        self.shutdown_pool()
-        self.closed = True
+    def store_report(self, reason: str) -> None:
+        return  # the coordinator's, with every worker's counters
 
 
 def wait_for_run(redis: Any, prefix: str, timeout: float | None, skip: set[str]) -> str | None:
@@ -162,6 +161,3 @@ def run_worker(
     finally:
         lock.release()
     return crawl_id, str(crawler.stats.get_value("finish_reason") or "not started")
-
-
-__all__ = ["StorageError", "WorkerError", "run_worker"]

@@ -1,9 +1,11 @@
-"""Stage 3: a text is stored once; near copies on the same site are grouped.
+"""Stage 2: a text is stored once; near copies on the same site are grouped.
 
-Exact copies are found by `text_sha256` in the database. Near copies (the HTML page and the PDF
-of one report, a re-post with a changed footer) are found by simhash Hamming distance and
-confirmed by 5-gram Jaccard, scoped to one site because the mandated template makes reports
-look alike.
+Fills typed fields on the item for the store stage: `duplicate_of` (the stored document with
+this exact text) and `needs_version`, `near_dup_head` (the group a near copy joins) and
+`previous_id` (what this URL served before). Exact copies are found by `text_sha256`, in the
+database and among this run's texts. Near copies (the HTML page and the PDF of one report, a
+re-post with a changed footer) are found by simhash Hamming distance and confirmed by 5-gram
+Jaccard, scoped to one site because the mandated template makes reports look alike.
 """
 
 from __future__ import annotations
@@ -45,13 +47,12 @@ def is_near_duplicate(text: str, other: str) -> bool:
 
 class DedupePipeline:
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
         self.ctx = CrawlContext.of(crawler)
         self.stats = crawler.stats
         # site code → [(simhash, text_sha256 of the group head)]
         self._fingerprints: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._loaded: set[str] = set()
-        self._seen: set[str] = set()  # text hashes seen earlier in this run
+        self._seen: set[str] = set()  # text hashes this run stores (perhaps still queued)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -63,47 +64,62 @@ class DedupePipeline:
         self._loaded.add(code)
         with self.ctx.sessions() as session:
             rows = session.execute(
-                select(Document.simhash, Document.text_sha256, Document.near_dup_of)
+                select(Document.id, Document.simhash, Document.text_sha256)
                 .join(Site, Site.id == Document.site_id)
-                .where(Site.code == code, Document.simhash.is_not(None))
+                .where(
+                    Site.code == code,
+                    Document.simhash.is_not(None),
+                    Document.near_dup_of.is_(None),
+                )
             ).all()
-            heads = {sha for fp, sha, near in rows if near is None}
-            self._fingerprints[code].extend((fp, sha) for fp, sha, near in rows if sha in heads)
+        for doc_id, fp, sha in rows:
+            self._fingerprints[code].append((fp, sha))
+            self.ctx.doc_ids[sha] = doc_id
 
-    def _near_head(self, group: list[tuple[str, str]], item: DocumentItem) -> str | None:
+    def _head_text(self, sha: str) -> str | None:
+        if sha in self._seen and sha not in self.ctx.doc_ids:
+            self.ctx.batch.flush()  # the head is queued in the current batch: store it first
+        with self.ctx.sessions() as session:
+            head = find_document(session, sha)
+            return head.text if head is not None else None
+
+    def _near_head(self, item: DocumentItem) -> str | None:
         """The group head this text nearly copies: simhash first, then the Jaccard check."""
-        if item.simhash is None or item.extracted is None:
+        ingested = item.ingested
+        if ingested is None or ingested.simhash is None:
             return None
-        for fp, sha in group:
-            if hamming(fp, item.simhash) > NEAR_DUP_BITS:
+        for fp, sha in self._fingerprints[item.site_code]:
+            if hamming(fp, ingested.simhash) > NEAR_DUP_BITS:
                 continue
-            with self.ctx.sessions() as session:
-                head = find_document(session, sha)
-            if head is not None and is_near_duplicate(item.extracted.text, head.text):
+            text = self._head_text(sha)
+            if text is not None and is_near_duplicate(ingested.extracted.text, text):
                 return sha
         return None
 
     def process_item(self, item: DocumentItem) -> DocumentItem:
-        if item.error or not item.text_sha256:
+        ingested = item.ingested
+        if ingested is None or item.outcome == "unchanged":
             return item
-        with self.ctx.sessions() as session:
-            doc = find_document(session, item.text_sha256)
-            if doc is not None:
-                item.duplicate_of = doc.id
-                item.needs_parse = not has_version(session, doc.id, PARSER_VERSION)
-                self.stats.inc_value("pipeline/dedupe/duplicate")
-                return item
-        if item.text_sha256 in self._seen:  # stored moments ago by this run
+        sha = ingested.text_sha256
+        state = self.ctx.states.get(item.final_url)
+        item.previous_id = state.get("document_id") if state else None
+        if sha in self._seen:  # stored by this run (the store stage resolves its id)
+            item.needs_version = False
             self.stats.inc_value("pipeline/dedupe/duplicate")
             return item
-        self._seen.add(item.text_sha256)
+        with self.ctx.sessions() as session:
+            doc = find_document(session, sha)
+            if doc is not None:
+                item.duplicate_of = doc.id
+                item.needs_version = not has_version(session, doc.id, PARSER_VERSION)
+                self.stats.inc_value("pipeline/dedupe/duplicate")
+                return item
+        self._seen.add(sha)
         self._load_site(item.site_code)
-        if item.simhash:
-            group = self._fingerprints[item.site_code]
-            head = self._near_head(group, item)
-            if head is not None:
-                item.extra["near_dup_sha"] = head
+        if ingested.simhash:
+            item.near_dup_head = self._near_head(item)
+            if item.near_dup_head is not None:
                 self.stats.inc_value("pipeline/dedupe/near_duplicate")
             else:
-                group.append((item.simhash, item.text_sha256))
+                self._fingerprints[item.site_code].append((ingested.simhash, sha))
         return item

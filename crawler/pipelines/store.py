@@ -1,6 +1,9 @@
-"""Stage 5: one transaction per item (capture, document, report version); the run report at close.
+"""Stage 3: capture, document and report version, queued into the crawl's write batch.
 
-A crash loses at most the item in flight: every earlier item is committed.
+Everything the rows need was decided upstream (crawler.items: `ingested`, `duplicate_of`,
+`near_dup_head`, `previous_id`), so nothing is looked up again here; texts stored earlier in
+this run are found in the context's `doc_ids`. The batch (crawler.batch) commits many items
+in one transaction, each item's rows in the order they were queued.
 """
 
 from __future__ import annotations
@@ -8,19 +11,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crawler.context import CrawlContext
 from crawler.items import DocumentItem
-from crawler.schedule import next_due
 from parsers import PARSER_VERSION
-from storage.fetchstate import document_at, settle
 from storage.repository import (
     CaptureData,
     DocumentData,
-    find_document,
-    store_capture,
+    add_capture,
+    add_document,
+    add_report_version,
+    capture_outcome,
 )
 
 if TYPE_CHECKING:
@@ -31,21 +33,63 @@ logger = logging.getLogger(__name__)
 
 class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
         self.ctx = CrawlContext.of(crawler)
         self.stats = crawler.stats
-        self.sessions = self.ctx.sessions
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
     def process_item(self, item: DocumentItem) -> DocumentItem:
+        item.body = b""  # the bytes are in the WARC file; keep memory flat on long runs
         if item.outcome == "unchanged":
-            self._settle(item, None)
+            self.ctx.states.settle(item.final_url, None)
             self._count(item)
             return item
-        capture = CaptureData(
+        self.ctx.batch.add(lambda session: self._write(session, item), lambda: self._failed(item))
+        return item
+
+    def _write(self, session: Session, item: DocumentItem) -> None:
+        ingested = item.ingested
+        doc_id = item.duplicate_of
+        if doc_id is None and ingested is not None:
+            doc_id = self.ctx.doc_ids.get(ingested.text_sha256)
+        new = ingested is not None and doc_id is None
+        if ingested is not None and doc_id is None:
+            head = item.near_dup_head
+            doc_id = add_document(
+                session,
+                DocumentData(**ingested.document_fields()),
+                site_id=self.ctx.site_ids.get(item.site_code),
+                first_seen_at=item.fetched_at,
+                near_dup_of=self.ctx.doc_ids.get(head) if head else None,
+                previous_id=item.previous_id,
+            )
+            self.ctx.doc_ids[ingested.text_sha256] = doc_id
+        record = ingested.record if ingested is not None else None
+        item.outcome = capture_outcome(
+            has_text=doc_id is not None,
+            new=new,
+            near=bool(item.near_dup_head),
+            record=record,
+        )
+        capture_id = add_capture(
+            session,
+            self._capture(item),
+            run_id=self.ctx.run_id,
+            site_id=self.ctx.site_ids.get(item.site_code),
+            document_id=doc_id,
+            outcome=item.outcome,
+            error=item.error,
+        )
+        if doc_id is not None and record is not None and (new or item.needs_version):
+            add_report_version(session, doc_id, capture_id, record, PARSER_VERSION)
+        self.ctx.states.settle(item.final_url, doc_id, session)
+        self._count(item)
+        item.ingested = None  # the text and record are stored: let them go
+
+    def _capture(self, item: DocumentItem) -> CaptureData:
+        return CaptureData(
             url=item.url,
             final_url=item.final_url,
             http_status=item.http_status,
@@ -65,68 +109,13 @@ class StorePipeline:
             site_code=item.site_code,
             crawl_id=self.ctx.crawl_id,
         )
-        document = None
-        if item.text_sha256 and item.extracted is not None:
-            document = DocumentData(
-                text_sha256=item.text_sha256,
-                doc_id=item.doc_id or item.text_sha256[:16],
-                text=item.extracted.text,
-                simhash=item.simhash,
-                format=item.extracted.format,
-                title=item.extracted.title,
-            )
-        try:
-            with self.sessions.begin() as session:
-                near = item.extra.get("near_dup_sha")
-                near_id = None
-                if near:
-                    head = find_document(session, near)
-                    near_id = (head.near_dup_of or head.id) if head is not None else None
-                previous = document_at(session, item.final_url)
-                item.outcome = store_capture(
-                    session,
-                    capture,
-                    run_id=self.ctx.run_id,
-                    site_id=self.ctx.site_ids.get(item.site_code),
-                    document=document,
-                    record=item.record,
-                    parser_version=PARSER_VERSION,
-                    near_dup_of=near_id,
-                    error=item.error,
-                    previous_id=previous,
-                )
-                doc = find_document(session, item.text_sha256) if item.text_sha256 else None
-                self._settle(item, doc.id if doc is not None else None, session)
-        except SQLAlchemyError as exc:
-            logger.error("could not store %s: %s", item.final_url, exc)
-            item.outcome = "store-failed"
+
+    def _failed(self, item: DocumentItem) -> None:
+        logger.error("could not store %s", item.final_url)
+        item.outcome = "store-failed"
         self._count(item)
-        item.body = b""  # the bytes are in the WARC file; keep memory flat on long runs
-        item.extracted = None
-        return item
 
     def _count(self, item: DocumentItem) -> None:
         self.stats.inc_value(f"pipeline/store/{item.outcome}")
         if item.outcome == "unchanged":
             self.ctx.count(item.site_code, "unchanged")
-
-    def _settle(
-        self, item: DocumentItem, document_id: int | None, session: Session | None = None
-    ) -> None:
-        """The page's content is kept: give its fetch state a due time (crawler.schedule)."""
-        states = self.ctx.states
-        state = states.get(item.final_url)
-        if state is None:
-            return
-        due = next_due(states.now, state.get("last_changed_at"))
-        state["next_due_at"] = due
-        if document_id is not None:
-            state["document_id"] = document_id
-        if session is not None:
-            settle(session, item.final_url, document_id=document_id, next_due_at=due)
-            return
-        try:
-            with self.sessions.begin() as own:
-                settle(own, item.final_url, document_id=document_id, next_due_at=due)
-        except SQLAlchemyError as exc:
-            logger.warning("could not settle %s: %s", item.final_url, exc)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
-async def run(pool: Executor | None, func: Callable[..., T], *args: object) -> T:
-    """`func(*args)` in the pool (awaited on the asyncio reactor), or inline without a pool."""
+async def run(pool: Executor | None, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`func(*args, **kwargs)` in the pool (awaited on the asyncio reactor), or inline."""
     if pool is None:
-        return func(*args)
-    return await asyncio.wrap_future(pool.submit(func, *args))
+        return func(*args, **kwargs)
+    return await asyncio.wrap_future(pool.submit(func, *args, **kwargs))

@@ -28,6 +28,7 @@ from crawler.discovery.scope import TrapDetector, in_scope
 from crawler.items import DocumentItem
 from crawler.recrawl import SCHEDULED_ROLES, FetchStates
 from crawler.sites import SeedSite, SitesError, load_sites
+from parsers.extract import BINARY_FORMATS, sniff_format
 
 logger = logging.getLogger(__name__)
 
@@ -187,8 +188,7 @@ class GovReportsSpider(scrapy.Spider):
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         if ctype and not ctype.startswith(_HTML_TYPES):
             return False
-        head = response.body[:4]
-        return not head.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+        return sniff_format(response.body[:1024]) not in BINARY_FORMATS
 
     def _parse_html(self, response: TextResponse, role: str) -> Iterable[Request | DocumentItem]:
         code = response.meta["site"]

@@ -25,15 +25,19 @@ class Extracted:
     title: str | None = None  # a title the container declares (HTML <title>, PDF metadata)
 
 
+# Formats told by their first bytes (leading whitespace ignored); they are never decoded as text.
+_MAGIC = ((b"%PDF", "pdf"), (b"PK\x03\x04", "docx"), (b"\xd0\xcf\x11\xe0", "doc"))  # doc: OLE2
+BINARY_FORMATS = frozenset(fmt for _, fmt in _MAGIC)
+
+
 def sniff_format(data: bytes, name: str = "", content_type: str | None = None) -> str:
-    """Decide the format from the bytes first (a ".pdf" that is really HTML is HTML), then the name."""
-    head = data[:1024].lstrip().lower()
-    if data.startswith(b"%PDF"):
-        return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return "docx"
-    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2 compound file: .doc / .wps
-        return "doc"
+    """The one format sniffer (crawl, reparse, `gov-reports parse`): the bytes first (a ".pdf"
+    that is really HTML is HTML), then the name, then the content type."""
+    head = data[:1024].lstrip()
+    for magic, fmt in _MAGIC:
+        if head.startswith(magic):
+            return fmt
+    head = head.lower()
     if (
         head.startswith((b"<!doctype html", b"<html", b"<?xml"))
         or b"<body" in head

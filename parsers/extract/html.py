@@ -12,11 +12,10 @@ import re
 import lxml.html
 from lxml import etree
 
+from parsers.encoding import decode
 from parsers.errors import ParseError
 from parsers.extract import Extracted
-from parsers.extract.text import decode_text, normalize_encoding_name
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "select", "button", "form", "head")
 _BLOCK_TAGS = frozenset(
     [
@@ -51,11 +50,8 @@ _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 
 
 def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
-    declared = encoding
-    if not declared:
-        match = _META_CHARSET.search(data[:4096])
-        declared = match.group(1).decode("ascii", "replace") if match else None
-    text, used = decode_text(data, declared)
+    """`encoding`: the caller's decision (parsers.encoding); None decides it here."""
+    text, used = decode(data, encoding)
     try:
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):
@@ -68,9 +64,7 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     rendered = re.sub(r"\n{3,}", "\n\n", rendered).strip()
     if not rendered:
         raise ParseError("HTML page has no text")
-    return Extracted(
-        text=rendered, format="html", encoding=normalize_encoding_name(used), title=title
-    )
+    return Extracted(text=rendered, format="html", encoding=used, title=title)
 
 
 def _soup_root(text: str) -> etree._Element:

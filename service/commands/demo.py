@@ -1,4 +1,4 @@
-"""`gov-reports demo`: the main job end to end on the embedded defaults.
+"""`gov-reports demo` (the one demo command; `make demo`): the main job end to end.
 
 Serves the simulated county web on loopback, crawls it into a fresh SQLite archive and WARC
 files under `data/demo/`, prints the run report, scores the archive against the simulator's
@@ -8,9 +8,12 @@ answer key, and shows a summary line for a few of the stored reports.
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
 from pathlib import Path
 
-from service.commands.crawl import run_demo
+from crawler.run import run_crawl
+from service.commands.crawl import print_report
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,6 +55,35 @@ def run(args: argparse.Namespace) -> int:
                 print("  " + summary_line(record))
             if len(shown) == 8:
                 break
+    return 0
+
+
+def run_demo(out_dir: str | Path = "data/demo", *, sites: int = 20, seed: int = 1) -> int:
+    """Serve the simulated web, crawl it into a fresh archive under `out_dir`, print the report."""
+    from sim import SimWeb, serve_in_thread
+
+    out = Path(out_dir)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    web = SimWeb(sites=sites, seed=seed, epoch=0, faults=0.0)
+    sites_csv = out / "sites.csv"
+    web.write_sites_csv(sites_csv)
+    web.write_truth(out / "truth.jsonl")
+    db = f"sqlite:///{(out / 'archive.sqlite').resolve()}"
+    with serve_in_thread(web, port=0) as server:
+        report = run_crawl(
+            sites=str(sites_csv),
+            db=db,
+            archive=str(out / "warc"),
+            proxy=server.proxy_url,
+            fast=True,
+        )
+    if report is None:
+        print("gov-reports demo: the crawl stored no run report", file=sys.stderr)
+        return 1
+    print_report(report)
+    print(f"\narchive: {db}\nWARC files: {out / 'warc'}\nanswer key: {out / 'truth.jsonl'}")
     return 0
 
 

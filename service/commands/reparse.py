@@ -9,17 +9,23 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 
-from crawler.encoding import decide_encoding
-from parsers import PARSER_VERSION, ParseError, extract, parse_extracted, simhash64, text_digest
-from storage.db import StorageError, open_database
-from storage.models import Capture, CrawlRun, Document
+from parsers import PARSER_VERSION, ParseError
+from parsers.ingest import ingest
+from storage.db import open_database
+from storage.models import Capture, CrawlRun
 from storage.query import iter_warc_pointers
 from storage.records import source_of
-from storage.repository import add_report_version, find_document, has_version, now
+from storage.repository import (
+    DocumentData,
+    add_document,
+    add_report_version,
+    find_document,
+    has_version,
+    now,
+)
 from storage.warc import ArchiveCorrupt, read_response
 
 
@@ -36,11 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    try:
-        sessions = open_database(args.db)
-    except StorageError as exc:
-        print(f"gov-reports reparse: {exc}", file=sys.stderr)
-        return 2
+    sessions = open_database(args.db)  # StorageError: exit 2 (service.exits)
     counts = reparse_all(sessions, args.archive)
     print(
         f"reparsed with {PARSER_VERSION}: "
@@ -76,37 +78,33 @@ def reparse_all(sessions, archive_dir: str | None = None) -> Counter[str]:  # ty
 
 
 def _reparse_one(session, cap: Capture, body: bytes, crawl_id: str | None) -> str:  # type: ignore[no-untyped-def]
-    name = unquote(urlsplit(cap.final_url).path.rsplit("/", 1)[-1])
-    encoding = cap.encoding
-    if encoding is None and not body.lstrip()[:4] in (b"%PDF", b"PK\x03\x04"):
-        encoding, _ = decide_encoding(body, cap.content_type)
+    """The crawl's ingest path (parsers.ingest) over the archived bytes, with the encoding the
+    capture was stored with. A changed text becomes a new document that revises the old one."""
     try:
-        ex = extract(body, name, encoding=encoding, content_type=cap.content_type)
+        ingested = ingest(
+            body,
+            cap.final_url,
+            content_type=cap.content_type,
+            source=source_of(cap, crawl_id),
+            encoding=cap.encoding,
+        )
     except ParseError:
         return "extract-failed"
-    sha, doc_id = text_digest(ex.text)
-    doc = find_document(session, sha)
-    if doc is None:
-        doc = Document(
-            text_sha256=sha,
-            doc_id=doc_id,
-            simhash=simhash64(ex.text),
-            format=ex.format,
-            title=ex.title,
-            text=ex.text,
+    doc = find_document(session, ingested.text_sha256)
+    doc_id = doc.id if doc is not None else None
+    if doc_id is None:
+        doc_id = add_document(
+            session,
+            DocumentData(**ingested.document_fields()),
             site_id=cap.site_id,
-            near_dup_of=cap.document_id,
             first_seen_at=now(),
+            previous_id=cap.document_id,
         )
-        session.add(doc)
-        session.flush()
-    if cap.document_id != doc.id:
-        cap.document_id = doc.id
-    if has_version(session, doc.id, PARSER_VERSION):
+    if cap.document_id != doc_id:
+        cap.document_id = doc_id
+    if has_version(session, doc_id, PARSER_VERSION):
         return "unchanged"
-    try:
-        record = parse_extracted(ex, source=source_of(cap, crawl_id))
-    except ParseError:
+    if ingested.record is None:
         return "parse-failed"
-    add_report_version(session, doc, cap, record, PARSER_VERSION)
+    add_report_version(session, doc_id, cap.id, ingested.record, PARSER_VERSION)
     return "new-version"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from storage.db import StorageError, open_database
-from storage.query import iter_warc_pointers
-from storage.warc import ArchiveCorrupt, read_response
+from storage.db import open_database
+from storage.verify import verify_archive
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,30 +25,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    try:
-        sessions = open_database(args.db)
-    except StorageError as exc:
-        print(f"gov-reports verify: {exc}", file=sys.stderr)
-        return 2
+    sessions = open_database(args.db)  # StorageError: exit 2 (service.exits)
     checked = bad = 0
     with sessions() as session:
-        for ptr in iter_warc_pointers(session, args.archive):
+        for problem in verify_archive(session, args.archive):
             checked += 1
-            problem = None
-            try:
-                rec = read_response(ptr.path, ptr.offset)
-            except ArchiveCorrupt as exc:
-                problem = str(exc)
-            else:
-                if rec.record_id != ptr.record_id:
-                    problem = f"record id {rec.record_id} != {ptr.record_id}"
-                elif rec.payload_sha256 != ptr.payload_sha256:
-                    problem = (
-                        f"payload sha256 {rec.payload_sha256[:16]}… != {ptr.payload_sha256[:16]}…"
-                    )
-            if problem:
+            if problem is not None:
                 bad += 1
-                print(f"capture {ptr.capture_id} {ptr.url}: {problem}")
+                print(f"capture {problem.capture_id} {problem.url}: {problem.reason}")
     if not args.quiet or bad:
         print(
             f"verified {checked} captures: {checked - bad} ok, {bad} wrong",

@@ -14,9 +14,8 @@ import argparse
 import sys
 
 from crawler.distributed.keys import DEFAULT_PREFIX
-from crawler.distributed.run import RedisUnavailable
 from service.commands.crawl import add_setting_option
-from storage.db import StorageError
+from service.exits import EXIT_OK, EXIT_UNFINISHED, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,11 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """Errors (SQLite, Redis unreachable, wrong database…) become exit 2 in service.cli."""
     from scrapy.settings import Settings
 
     from crawler.distributed.coordinator import require_postgres
-    from crawler.distributed.worker import WorkerError, run_worker
-    from service.commands.crawl import _overrides
+    from crawler.distributed.worker import run_worker
+    from crawler.run import parse_overrides
 
     defaults = Settings()
     defaults.setmodule("crawler.settings")
@@ -62,28 +62,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print(
             "gov-reports worker: no Redis URL: give --redis or GOV_REPORTS_REDIS", file=sys.stderr
         )
-        return 2
-    try:
-        extra = _overrides(args.set)
-        db = require_postgres(args.db or defaults.get("GOV_REPORTS_DB"))
-        joined = run_worker(
-            redis_url=redis_url,
-            db=db,
-            archive=args.archive,
-            proxy=args.proxy,
-            prefix=extra.get("GOV_REPORTS_REDIS_PREFIX")
-            or defaults.get("GOV_REPORTS_REDIS_PREFIX")
-            or DEFAULT_PREFIX,
-            wait=args.wait,
-            log_level=args.log_level,
-            extra=extra,
-        )
-    except (WorkerError, StorageError, RedisUnavailable, ValueError) as exc:
-        print(f"gov-reports worker: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    extra = parse_overrides(args.set)
+    joined = run_worker(
+        redis_url=redis_url,
+        db=require_postgres(args.db or defaults.get("GOV_REPORTS_DB")),
+        archive=args.archive,
+        proxy=args.proxy,
+        prefix=extra.get("GOV_REPORTS_REDIS_PREFIX")
+        or defaults.get("GOV_REPORTS_REDIS_PREFIX")
+        or DEFAULT_PREFIX,
+        wait=args.wait,
+        log_level=args.log_level,
+        extra=extra,
+    )
     if joined is None:
         print(f"gov-reports worker: no run started within {args.wait:g}s", file=sys.stderr)
-        return 0
+        return EXIT_OK
     crawl_id, reason = joined
     print(f"gov-reports worker: run {crawl_id}: {reason}", file=sys.stderr)
-    return 0 if reason == "finished" else 1
+    return EXIT_OK if reason == "finished" else EXIT_UNFINISHED

@@ -1,0 +1,116 @@
+"""The one encoding decision for text bodies (domain.md §2.4), used by the crawl, `reparse`
+and `gov-reports parse` alike: BOM, then the HTTP header, then `<meta charset>` / the XML
+declaration, then detection.
+
+GBK and GB2312 labels are decoded as GB18030 (a superset), as browsers do. A declared charset
+that does not decode strictly is skipped, so a wrong `charset=utf-8` header does not produce
+U+FFFD text. Detection tries UTF-8, then GB18030; GB18030 also "decodes" most Big5 bytes into
+nonsense, so when Big5 decodes too, charset-normalizer chooses between the two.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from parsers.errors import ParseError
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE
+)
+_XML_DECL = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", re.IGNORECASE)
+_TRANSLATE = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "gb-2312": "gb18030",
+    "x-gbk": "gb18030",
+    "zh_cn": "gb18030",
+    "zh-cn": "gb18030",
+    "euc-cn": "gb18030",
+    "euc_cn": "gb18030",
+    "cp936": "gb18030",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "utf_8": "utf-8",
+    "big5": "big5hkscs",
+}
+# Control bytes other than tab/newline/carriage return/form feed mark a binary file.
+_BINARY_BYTES = bytes(range(9)) + bytes(range(14, 32))
+
+
+def normalize_label(label: str | None) -> str | None:
+    """A Python codec name for a charset label, GBK family → gb18030; None if unknown."""
+    if not label:
+        return None
+    low = label.strip().strip("\"'").lower()
+    low = _TRANSLATE.get(low, low)
+    try:
+        name = codecs.lookup(low).name
+    except LookupError:
+        return None
+    return _TRANSLATE.get(name, name)
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def decide_encoding(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """(encoding, source) where source is bom | header | meta | detected | fallback.
+
+    `fallback` (gb18030) means nothing decodes strictly: `decode` then refuses the bytes.
+    """
+    # Only UTF-8's BOM: UTF-16 text is full of NUL bytes, which `decode` refuses as binary,
+    # and bytes that merely start like a UTF-16 BOM (ff fe …) must not be read as UTF-16.
+    if body.startswith(codecs.BOM_UTF8):
+        return "utf-8", "bom"
+    if content_type and (m := _HEADER_CHARSET.search(content_type)):
+        enc = normalize_label(m.group(1))
+        if enc and _decodes(body, enc):
+            return enc, "header"
+    head = body[:4096]
+    for pattern in (_META_CHARSET, _XML_DECL):
+        if m := pattern.search(head):
+            enc = normalize_label(m.group(1).decode("ascii", "ignore"))
+            if enc and _decodes(body, enc):
+                return enc, "meta"
+    if _decodes(body, "utf-8"):
+        return "utf-8", "detected"
+    if _decodes(body, "gb18030"):
+        if _decodes(body, "big5hkscs") and _big5_rather_than_gb(body):
+            return "big5hkscs", "detected"
+        return "gb18030", "detected"
+    return "gb18030", "fallback"
+
+
+def _big5_rather_than_gb(body: bytes) -> bool:
+    """Both decode strictly: ask charset-normalizer which reads as language (last resort)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body, cp_isolation=["gb18030", "big5"]).best()
+    return best is not None and normalize_label(best.encoding) == "big5hkscs"
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Bytes → (text, codec used): `encoding` (else the decision above) if it decodes strictly,
+    else UTF-8, else GB18030. A leading UTF-8 BOM is dropped. Raise ParseError for binary or
+    undecodable bytes."""
+    sample = data[:4096]
+    if b"\x00" in sample or sum(sample.count(b) for b in _BINARY_BYTES) > len(sample) // 100:
+        raise ParseError("binary file, not text")
+    first = normalize_label(encoding) if encoding else decide_encoding(data)[0]
+    for name in dict.fromkeys([first, "utf-8", "gb18030"]):
+        if not name:
+            continue
+        try:
+            text = data.decode("utf-8-sig" if name == "utf-8" else name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return text, name
+    raise ParseError("undecodable text: neither UTF-8 nor GB18030")

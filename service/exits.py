@@ -1,0 +1,29 @@
+"""Exit codes, and the one place the project's exceptions become them (`exit_code_for`)."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_OK, EXIT_UNFINISHED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
+
+# (module, exception class, exit code, text after the message). Looked up in sys.modules
+# only: an exception of a module never imported cannot have been raised, and `parse` keeps
+# its fast start-up by not importing Scrapy or SQLAlchemy for this table.
+_MAPPED = (
+    ("storage.lock", "LockBusy", EXIT_LOCKED, "; not starting a second run"),
+    ("storage.db", "StorageError", EXIT_USAGE, ""),
+    ("crawler.sites", "SitesError", EXIT_USAGE, ""),
+    ("crawler.schedule", "ScheduleError", EXIT_USAGE, ""),
+    ("crawler.run", "SettingsError", EXIT_USAGE, ""),
+    ("crawler.distributed.run", "RedisUnavailable", EXIT_USAGE, ""),
+    ("crawler.distributed.worker", "WorkerError", EXIT_USAGE, ""),
+)
+
+
+def exit_code_for(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, one-line message) for a project error; None for anything else (a bug)."""
+    for module, name, code, tail in _MAPPED:
+        cls = getattr(sys.modules.get(module), name, None)
+        if cls is not None and isinstance(exc, cls):
+            return code, f"{exc}{tail}"
+    return None
