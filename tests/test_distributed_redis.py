@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -185,3 +186,55 @@ def test_cli_refuses_sqlite_in_distributed_mode_and_creates_nothing(tmp_path: Pa
     assert not db.exists() and not (tmp_path / "w").exists()
     no_redis = run_cli("worker", "--redis", "redis://127.0.0.1:1/0", "--db", "postgresql://u@h/d")
     assert no_redis.returncode == 2 and "cannot reach Redis" in no_redis.stderr
+
+
+def test_requests_cross_redis_whole_and_the_known_deprecations_show(tmp_path: Path) -> None:
+    """A request put in the shared queue by one process comes out of it in another with its
+    callback, errback and meta; the fingerprint set refuses it a second time. scrapy-redis
+    0.9.1 calls Scrapy APIs that Scrapy 2.19 deprecates: they are asserted here, so an upgrade
+    that turns them into errors (or removes them) fails this test."""
+    from scrapy.exceptions import ScrapyDeprecationWarning
+    from scrapy.http import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed.scheduler import WorkerScheduler
+    from crawler.distributed.worker import WorkerSpider, write_seeds
+
+    sites = tmp_path / "sites.csv"
+    write_seeds([{"code": "110101", "name": "东城区", "host": "www.a.gov.cn", "url": ""}], sites)
+    with redis_prefix("queue") as (_r, prefix):
+        keys = RunKeys("run", prefix)
+        settings = {
+            "REDIS_URL": REDIS_URL,
+            "SCHEDULER_QUEUE_KEY": keys.queue,
+            "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "SCHEDULER_PERSIST": True,
+        }
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            seeder, taker = (get_crawler(WorkerSpider, settings) for _ in range(2))
+            spiders = [WorkerSpider.from_crawler(c, sites=str(sites)) for c in (seeder, taker)]
+            put, take = (WorkerScheduler.from_crawler(c) for c in (seeder, taker))
+            put.open(spiders[0])
+            meta = {"site": "110101", "role": "list", "hops": 2, "hanweb": {"per_page": 15}}
+            request = Request(
+                "http://www.a.gov.cn/col/1.html",
+                callback=spiders[0].parse,
+                errback=spiders[0].on_error,
+                priority=10,
+                meta=meta,
+            )
+            assert put.enqueue_request(request)
+            assert not put.enqueue_request(request.replace())  # a fingerprint per run
+            take.open(spiders[1])
+            got = take.next_request()
+            put.close("finished")
+            take.close("finished")
+        assert got is not None and got.url == request.url
+        assert got.callback == spiders[1].parse and got.errback == spiders[1].on_error
+        assert got.meta == meta and got.priority == 10
+    deprecations = [w for w in caught if issubclass(w.category, ScrapyDeprecationWarning)]
+    messages = {str(w.message).split(" is deprecated")[0] for w in deprecations}
+    assert "Spider.log()" in messages
+    assert any("inc_value" in m for m in messages), messages

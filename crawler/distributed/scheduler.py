@@ -37,7 +37,11 @@ class WorkerScheduler(Scheduler):
         return scheduler
 
     def _site_limit(self) -> SharedSiteLimit | None:
-        for mw in self.crawler.engine.downloader.middleware.middlewares:
+        try:
+            middlewares = self.crawler.engine.downloader.middleware.middlewares
+        except RuntimeError:  # no engine (used outside a crawl): no limit to consult
+            return None
+        for mw in middlewares:
             if isinstance(mw, SharedSiteLimit):
                 return mw
         return None
