@@ -28,11 +28,14 @@ from sqlalchemy import create_engine, text
 from sim import SimWeb, serve_in_thread
 
 
-def cli(*args: str) -> subprocess.Popen[str]:
+def cli(*args: str, log: Path | None = None) -> subprocess.Popen[str]:
+    """A `gov-reports` subprocess; with `log`, its output goes to that file (a pipe nobody
+    reads until the end would fill up and stall the process)."""
+    out = log.open("w") if log else subprocess.PIPE
     return subprocess.Popen(
         [sys.executable, "-m", "service.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=out,
+        stderr=subprocess.STDOUT if log else subprocess.PIPE,
         text=True,
     )
 
@@ -71,6 +74,7 @@ def crawl(args: argparse.Namespace, proxy: str, work: Path, workers: int) -> dic
                 "-s", f"GOV_REPORTS_REDIS_PREFIX={prefix}", "-s", "GOV_REPORTS_SITE_INTERVAL=0.02",
                 "-s", "GOV_REPORTS_IDLE_TIMEOUT=2", "-s", "GOV_REPORTS_WORKER_TIMEOUT=10",
             )  # fmt: skip
+            out.mkdir(parents=True, exist_ok=True)
             procs = [
                 cli(
                     "worker",
@@ -82,8 +86,9 @@ def crawl(args: argparse.Namespace, proxy: str, work: Path, workers: int) -> dic
                     "60",
                     "-s",
                     f"GOV_REPORTS_REDIS_PREFIX={prefix}",
+                    log=out / f"worker-{i}.log",
                 )
-                for _ in range(workers)
+                for i in range(workers)
             ]
         stdout, stderr = coord.communicate(timeout=3600)
         wall = time.monotonic() - started

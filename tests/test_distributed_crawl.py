@@ -76,11 +76,13 @@ def count_captures(db: str) -> int:
         return session.scalar(select(func.count()).select_from(Capture)) or 0
 
 
-def cli(*args: str, **popen: Any) -> subprocess.Popen[str]:
+def cli(*args: str, log: Path | None = None, **popen: Any) -> subprocess.Popen[str]:
+    """A `gov-reports` subprocess; with `log`, its output goes to that file (a pipe read only
+    at the end could fill up and stall it)."""
     return subprocess.Popen(
         [sys.executable, "-m", "service.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log.open("w") if log else subprocess.PIPE,
+        stderr=subprocess.STDOUT if log else subprocess.PIPE,
         text=True,
         **popen,
     )
@@ -99,13 +101,13 @@ def coordinator(
     )  # fmt: skip
 
 
-def worker(db: str, prefix: str) -> subprocess.Popen[str]:
+def worker(db: str, prefix: str, log: Path) -> subprocess.Popen[str]:
     # The workers write into the run's WARC directory (the coordinator's --archive); each in
     # a session of its own, so a SIGKILL reaches the whole worker.
     return cli(
         "worker", "--redis", REDIS_URL, "--db", db,
         "--wait", "60", "-s", f"GOV_REPORTS_REDIS_PREFIX={prefix}",
-        start_new_session=True,
+        log=log, start_new_session=True,
     )  # fmt: skip
 
 
@@ -135,7 +137,7 @@ def test_three_workers_make_the_archive_one_process_makes(
     with redis_prefix("dist3") as (r, prefix), fresh_database("dist3") as db:
         since = len(log)
         coord = coordinator(web, db, tmp_path, prefix)
-        workers = [worker(db, prefix) for _ in range(3)]
+        workers = [worker(db, prefix, tmp_path / f"w{i}.log") for i in range(3)]
         code, stdout, stderr = finish(coord)
         assert code == 0, stderr[-3000:]
         for w in workers:
@@ -184,7 +186,7 @@ def test_a_worker_killed_mid_crawl_is_recovered_by_the_next_run(
     total = len(want["captures"])
     with redis_prefix("distkill") as (r, prefix), fresh_database("distkill") as db:
         coord = coordinator(web, db, tmp_path, prefix, FAST_INTERVAL)
-        victim, *others = [worker(db, prefix) for _ in range(3)]
+        victim, *others = [worker(db, prefix, tmp_path / f"w{i}.log") for i in range(3)]
         deadline = time.monotonic() + 120
         while count_captures(db) < total * 0.4:
             assert time.monotonic() < deadline, "the crawl made no progress"
@@ -200,7 +202,7 @@ def test_a_worker_killed_mid_crawl_is_recovered_by_the_next_run(
 
         # The next run, two workers: everything the dead worker had in hand is fetched now.
         coord = coordinator(web, db, tmp_path, prefix, FAST_INTERVAL)
-        workers = [worker(db, prefix) for _ in range(2)]
+        workers = [worker(db, prefix, tmp_path / f"r{i}.log") for i in range(2)]
         code2, stdout2, stderr2 = finish(coord)
         assert all(finish(w)[0] == 0 for w in workers)
         second = json.loads(stdout2)
