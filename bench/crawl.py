@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,8 @@ def child_full(args: argparse.Namespace) -> dict[str, Any]:
     from crawler.run import run_crawl
 
     extra: dict[str, Any] = {"GOV_REPORTS_PROGRESS_INTERVAL": 0}
+    if args.budget:
+        extra["GOV_REPORTS_SITE_PAGE_BUDGET"] = args.budget
     profiler = None
     if args.profile_out:
         import cProfile
@@ -147,9 +150,12 @@ def _child(
     pages: int = 0,
     delay: float = 0.0,
     profile_out: str = "",
+    budget: int = 0,
 ) -> dict[str, Any]:
-    for old in ("full.sqlite", "full.sqlite-wal", "full.sqlite-shm"):
-        (work / old).unlink(missing_ok=True)  # each full crawl starts from an empty archive
+    if mode == "full":  # each full crawl starts from an empty archive
+        for old in ("full.sqlite", "full.sqlite-wal", "full.sqlite-shm"):
+            (work / old).unlink(missing_ok=True)
+        shutil.rmtree(work / "warc", ignore_errors=True)
     cmd = [
         sys.executable,
         "-m",
@@ -168,6 +174,8 @@ def _child(
         str(delay),
         "--profile-out",
         profile_out,
+        "--budget",
+        str(budget),
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
     if out.returncode != 0:
@@ -187,6 +195,13 @@ def main(argv: list[str] | None = None) -> int:
         "as the loopback simulator answers)",
     )
     p.add_argument("--repeat", type=int, default=1, help="run the pair N times (default 1)")
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=0,
+        help="requests per site for the full crawl (GOV_REPORTS_SITE_PAGE_BUDGET; default: "
+        "the setting's); the bare one stops after as many pages as the full one fetched",
+    )
     p.add_argument("--profile", metavar="DIR", help="also profile one full crawl into DIR")
     p.add_argument("--child", choices=["full", "bare"], help=argparse.SUPPRESS)
     p.add_argument("--profile-out", default="", help=argparse.SUPPRESS)
@@ -214,7 +229,16 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(max(1, args.repeat)):
                 # The full crawl runs first, so the bare one meets warmer simulator caches:
                 # the ratio errs against the full pipeline.
-                full = _child("full", work, work / "sites.csv", server.proxy_url, 0, args.delay)
+                full = _child(
+                    "full",
+                    work,
+                    work / "sites.csv",
+                    server.proxy_url,
+                    0,
+                    args.delay,
+                    "",
+                    args.budget,
+                )
                 bare = _child(
                     "bare", work, work / "sites.csv", server.proxy_url, full["pages"], args.delay
                 )
@@ -224,12 +248,22 @@ def main(argv: list[str] | None = None) -> int:
             if args.profile:
                 Path(args.profile).mkdir(parents=True, exist_ok=True)
                 prof = str(Path(args.profile).resolve() / "full.prof")
-                _child("full", work, work / "sites.csv", server.proxy_url, 0, args.delay, prof)
+                _child(
+                    "full",
+                    work,
+                    work / "sites.csv",
+                    server.proxy_url,
+                    0,
+                    args.delay,
+                    prof,
+                    args.budget,
+                )
     ratios = [(f["pages"] / f["seconds"]) / (b["pages"] / b["seconds"]) for f, b in runs]
     full, bare = runs[-1]
     result = {
         "sites": args.sites,
         "delay": args.delay,
+        "budget": args.budget or None,
         "full": {**full, "pages_per_second": round(full["pages"] / full["seconds"], 1)},
         "bare": {**bare, "pages_per_second": round(bare["pages"] / bare["seconds"], 1)},
         "ratio_full_to_bare": round(ratios[-1], 3),

@@ -34,6 +34,14 @@ class FetchStates:
         self.batch = batch
         with self.sessions() as session:
             self.by_url: dict[str, dict[str, Any]] = load_states(session)
+        # What the archive held when the run started: only these URLs can already have a
+        # capture, only these payloads a stored document (one query per item saved on
+        # everything new). Every capture's URL has a fetch state: both are written in the
+        # same batch, the state first.
+        self.known_urls = frozenset(self.by_url)
+        self.known_payloads = frozenset(
+            s["payload_sha256"] for s in self.by_url.values() if s.get("payload_sha256")
+        )
         self._site_ids: dict[str, int | None] = {}
         self._by_site: dict[str, list[dict[str, Any]]] | None = None
         self._present: set[Path] = set()

@@ -31,23 +31,27 @@ def load_states(session: Session) -> dict[str, dict[str, Any]]:
     return {row["url"]: dict(row) for row in rows}
 
 
+_TABLE = FetchState.__table__
+
+
 def save_state(session: Session, state: dict[str, Any]) -> int:
-    """Insert or update one URL's state (no commit); returns its id."""
-    values = {k: v for k, v in state.items() if k in FetchState.__table__.columns and k != "id"}
+    """Insert or update one URL's state (no commit); returns its id. Core statements: the
+    crawl writes one per response."""
+    values = {k: v for k, v in state.items() if k in _TABLE.columns and k != "id"}
     values["url_sha256"] = url_key(state["url"])
-    if state.get("id"):
-        session.execute(update(FetchState).where(FetchState.id == state["id"]).values(**values))
-        return int(state["id"])
-    found = session.scalar(
-        select(FetchState.id).where(FetchState.url_sha256 == values["url_sha256"])
+    conn = session.connection()
+    found = (
+        state.get("id")
+        or conn.execute(
+            select(_TABLE.c.id).where(_TABLE.c.url_sha256 == values["url_sha256"])
+        ).scalar()
     )
-    if found is not None:
-        session.execute(update(FetchState).where(FetchState.id == found).values(**values))
+    if found:
+        conn.execute(update(_TABLE).where(_TABLE.c.id == found).values(**values))
         return int(found)
     values.setdefault("fetches", 0)
     values.setdefault("revisits", 0)
-    result = session.execute(insert(FetchState).values(**values).returning(FetchState.id))
-    return int(result.scalar_one())
+    return int(conn.execute(insert(_TABLE).values(**values).returning(_TABLE.c.id)).scalar_one())
 
 
 def settle(session: Session, url: str, *, document_id: int | None, next_due_at: datetime) -> None:
@@ -55,8 +59,8 @@ def settle(session: Session, url: str, *, document_id: int | None, next_due_at: 
     values: dict[str, Any] = {"next_due_at": next_due_at}
     if document_id is not None:
         values["document_id"] = document_id
-    session.execute(
-        update(FetchState).where(FetchState.url_sha256 == url_key(url)).values(**values)
+    session.connection().execute(
+        update(_TABLE).where(_TABLE.c.url_sha256 == url_key(url)).values(**values)
     )
 
 

@@ -116,3 +116,38 @@ def test_scrapy_crawl_takes_the_lock_records_the_run_and_resumes(tmp_path: Path)
         report = runs[1].report
     assert report["resumed_after"] == ["20260101T000000Z-dead0000"]
     assert report["totals"]["sites"] == 1 and report["totals"]["reports_found"] > 0
+
+
+def test_write_batch_commits_by_count_and_time_and_isolates_a_bad_write(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from crawler.batch import WriteBatch
+
+    sessions = open_database(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    with sessions.begin() as session:
+        session.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY)"))
+
+    def rows() -> list[int]:
+        with sessions() as session:
+            return list(session.scalars(text("SELECT n FROM t ORDER BY n")))
+
+    def put(n: int):
+        return lambda session: session.execute(text("INSERT INTO t (n) VALUES (:n)"), {"n": n})
+
+    batch = WriteBatch(sessions, size=3, seconds=3600)
+    batch.add(put(1))
+    batch.add(put(2))
+    assert rows() == []  # queued, not committed
+    batch.add(put(3))
+    assert rows() == [1, 2, 3] and batch.transactions == 1  # the third write filled the batch
+    batch.add(put(4))
+    batch.flush_if_old()
+    assert rows() == [1, 2, 3]  # younger than `seconds`
+    batch.seconds = 0
+    batch.flush_if_old()
+    assert rows() == [1, 2, 3, 4]
+    failed: list[int] = []
+    batch.add(put(5))
+    batch.add(put(1), lambda: failed.append(1))  # a duplicate key: this write alone fails
+    batch.add(put(6))
+    assert rows() == [1, 2, 3, 4, 5, 6] and failed == [1]

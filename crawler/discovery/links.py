@@ -76,7 +76,10 @@ def normalize_url(href: str, base: str) -> str | None:
 
 
 def extract_links(sel: Selector, base: str) -> list[Link]:
-    """Links from anchors, areas, frames, option values and onclick handlers, de-duplicated."""
+    """Links from anchors, areas, frames, option values and onclick handlers, de-duplicated.
+
+    Walks the lxml tree under the Selector directly: a parsel Selector per anchor costs more
+    than the rest of the spider's work on a list page."""
     found: dict[str, Link] = {}
 
     def add(href: str | None, text: str, tag: str) -> None:
@@ -87,21 +90,28 @@ def extract_links(sel: Selector, base: str) -> list[Link]:
         if old is None or (not old.text and text):
             found[url] = Link(url, text, tag)
 
-    for a in sel.xpath("//a[@href] | //area[@href]"):
-        text = t.clean(" ".join(a.xpath(".//text()").getall())) or t.clean(a.attrib.get("title"))
-        title = t.clean(a.attrib.get("title"))
+    root = sel.root
+    if not hasattr(root, "iter"):  # a text or attribute selector: no elements
+        return []
+    for el in root.iter("a", "area"):
+        href = el.get("href")
+        if href is None:
+            continue
+        text = t.clean("".join(el.itertext())) or t.clean(el.get("title"))
+        title = t.clean(el.get("title"))
         if len(title) > len(text):  # lists truncate long titles ("某县2020年…"); title= is whole
             text = title
-        add(a.attrib.get("href"), text, "a")
-    for el in sel.xpath("//*[@onclick]"):
-        if m := _ONCLICK_URL.search(el.attrib.get("onclick", "")):
-            add(m.group(1), t.clean(" ".join(el.xpath(".//text()").getall())), "js")
-    for fr in sel.xpath("//iframe[@src] | //frame[@src]"):
-        add(fr.attrib.get("src"), "", "frame")
-    for opt in sel.xpath("//option[@value]"):
-        value = opt.attrib.get("value", "")
+        add(href, text, "a")
+    for el in root.xpath("//*[@onclick]"):
+        if m := _ONCLICK_URL.search(el.get("onclick", "")):
+            add(m.group(1), t.clean("".join(el.itertext())), "js")
+    for el in root.iter("iframe", "frame"):
+        if el.get("src") is not None:
+            add(el.get("src"), "", "frame")
+    for el in root.iter("option"):
+        value = el.get("value", "")
         if "/" in value or value.startswith("http"):
-            add(value, t.clean(opt.xpath("string(.)").get()), "option")
+            add(value, t.clean("".join(el.itertext())), "option")
     return list(found.values())
 
 

@@ -73,7 +73,7 @@ class IngestPipeline:
         """These bytes at this URL are already stored (a revisit, or a refetch after a crash
         that lost the fetch state): nothing new to store. A revisit whose earlier capture
         never reached the database (killed in between) goes through the pipeline instead."""
-        if not item.payload_sha256:
+        if not item.payload_sha256 or item.final_url not in self.ctx.states.known_urls:
             return False
         with self.ctx.sessions() as session:
             return capture_exists(session, item.final_url, item.payload_sha256)
@@ -81,7 +81,7 @@ class IngestPipeline:
     def _reuse(self, item: DocumentItem) -> bool:
         """These exact bytes were archived and parsed before (a re-post, or every report on a
         re-crawl): a duplicate of that document, nothing to extract."""
-        if not item.payload_sha256:
+        if item.payload_sha256 not in self.ctx.states.known_payloads:
             return False
         with self.ctx.sessions() as session:
             doc = document_for_payload(session, item.payload_sha256)
