@@ -114,11 +114,11 @@ class FetchStates:
         self.by_url[url] = state
         self.batch.add(lambda session: self._save(session, state))
 
-    @staticmethod
-    def _save(session: Session, state: dict[str, Any]) -> None:
+    def _save(self, session: Session, state: dict[str, Any]) -> None:
         # Saved as it is when the batch commits: a later change queued in the same batch is
-        # then written twice, never lost or reordered.
-        state["id"] = save_state(session, state)
+        # then written twice, never lost or reordered. A URL unknown when the run started
+        # has no row until its first save (this run holds the archive's lock).
+        state["id"] = save_state(session, state, new=state["url"] not in self.known_urls)
 
     def settle(self, url: str, document_id: int | None, session: Session | None = None) -> None:
         """The URL's content is kept (stored, or known unchanged): give it a due time, in

@@ -34,18 +34,17 @@ def load_states(session: Session) -> dict[str, dict[str, Any]]:
 _TABLE = FetchState.__table__
 
 
-def save_state(session: Session, state: dict[str, Any]) -> int:
-    """Insert or update one URL's state (no commit); returns its id. Core statements: the
-    crawl writes one per response."""
+def save_state(session: Session, state: dict[str, Any], *, new: bool = False) -> int:
+    """Insert or update one URL's state (no commit); returns its id. `new`: the caller knows
+    no row exists (no lookup). Core statements: the crawl writes one per response."""
     values = {k: v for k, v in state.items() if k in _TABLE.columns and k != "id"}
     values["url_sha256"] = url_key(state["url"])
     conn = session.connection()
-    found = (
-        state.get("id")
-        or conn.execute(
+    found = state.get("id")
+    if not found and not new:
+        found = conn.execute(
             select(_TABLE.c.id).where(_TABLE.c.url_sha256 == values["url_sha256"])
         ).scalar()
-    )
     if found:
         conn.execute(update(_TABLE).where(_TABLE.c.id == found).values(**values))
         return int(found)
