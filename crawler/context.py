@@ -92,17 +92,16 @@ class CrawlContext:
         self.db_url: str = settings.get("GOV_REPORTS_DB")
         self.now = parse_now(settings.get("GOV_REPORTS_NOW")) or datetime.now(UTC)
         self.started = time.monotonic()
-        self.lock = CrawlLock(self.archive_dir, self.db_url)
+        self.lock = self.make_lock()
         self.lock.acquire()  # LockBusy: nothing else is done
         try:
             # Opened (and migrated) under the lock, before any fetch: two first runs never
             # migrate at once, and a bad URL fails here.
             self.sessions: sessionmaker[Session] = open_database(self.db_url)
-            with self.sessions.begin() as session:
-                self.resumed_after = mark_interrupted(session)
             self.seeds = list(getattr(crawler.spider, "seeds", []))
             self.site_ids: dict[str, int] = {}
-            self.run_id = self._start_run()
+            self.resumed_after: list[str] = []
+            self.run_id = self.open_run()
         except BaseException:
             self.lock.release()
             raise
@@ -187,6 +186,16 @@ class CrawlContext:
         count(self.stats, code, name, n)
 
     # -- the run record ------------------------------------------------------------------------
+    def make_lock(self) -> Any:
+        """The archive lock (a distributed worker's differs: crawler.distributed.worker)."""
+        return CrawlLock(self.archive_dir, self.db_url)
+
+    def open_run(self) -> int:
+        """Mark runs left `running` interrupted, record this one; its id."""
+        with self.sessions.begin() as session:
+            self.resumed_after = mark_interrupted(session)
+        return self._start_run()
+
     def _start_run(self) -> int:
         settings = self.crawler.settings
         run_settings = {
@@ -222,32 +231,37 @@ class CrawlContext:
     def spider_closed(self, spider: Any, reason: str) -> None:
         """After the pipelines are done: commit the last batch, stop the workers, store the
         run report."""
-        from crawler.report import build_run_report
-
         if self._flusher is not None and self._flusher.running:
             self._flusher.stop()
         self.shutdown_pool()
         try:
             self.batch.flush()
-            with self.sessions.begin() as session:
-                report = build_run_report(
-                    session,
-                    self.run_id,
-                    self.crawl_id,
-                    self.seeds,
-                    site_counters(self.stats),
-                    self.site_cms(),
-                    reason,
-                    self.archive_error,
-                )
-                report["elapsed_s"] = round(time.monotonic() - self.started, 2)
-                report["resumed_after"] = self.resumed_after
-                run = run_by_crawl_id(session, self.crawl_id)
-                if run is not None:
-                    finish_run(session, run, report, report["sites"], self.site_ids)
-            self.stats.set_value("gov_reports/run_report", report["totals"])
+            self.store_report(reason)
         finally:
             self.lock.release()
+
+    def store_report(self, reason: str) -> None:
+        """The run report, from the per-site counters and the database (a distributed
+        worker's context stores none: the coordinator's sums every worker's counters)."""
+        from crawler.report import build_run_report
+
+        with self.sessions.begin() as session:
+            report = build_run_report(
+                session,
+                self.run_id,
+                self.crawl_id,
+                self.seeds,
+                site_counters(self.stats),
+                self.site_cms(),
+                reason,
+                self.archive_error,
+            )
+            report["elapsed_s"] = round(time.monotonic() - self.started, 2)
+            report["resumed_after"] = self.resumed_after
+            run = run_by_crawl_id(session, self.crawl_id)
+            if run is not None:
+                finish_run(session, run, report, report["sites"], self.site_ids)
+        self.stats.set_value("gov_reports/run_report", report["totals"])
 
     def archive_failed(self, error: OSError) -> None:
         """A WARC record could not be written (read-only directory, disk full): nothing

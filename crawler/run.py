@@ -93,12 +93,15 @@ def run_crawl(
     log_level: str = "WARNING",
     extra: dict[str, Any] | None = None,
     now: str | None = None,
+    redis: str | None = None,
 ) -> dict[str, Any] | None:
     """Run one crawl in this process (once per process: Twisted's reactor cannot restart).
 
     The crawl context (crawler.context) takes the archive's lock (LockBusy if another run has
     it), migrates the database, records the run and stores its report; this function only
     builds the settings, runs the spider and reads the stored report back (None if none).
+    With `redis` (or GOV_REPORTS_REDIS) it coordinates a distributed run instead
+    (crawler.distributed.coordinator): it seeds the run and waits for the workers.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -126,6 +129,10 @@ def run_crawl(
         values["GOV_REPORTS_NOW"] = now
     values.update(extra or {})
     settings.setdict(values, priority="cmdline")
+    if redis := redis or settings.get("GOV_REPORTS_REDIS"):
+        from crawler.distributed.coordinator import prepare
+
+        prepare(settings, redis, crawl_id)
     process = CrawlerProcess(settings)
     failures: list[BaseException] = []
     done = process.crawl(GovReportsSpider, sites=sites, codes=codes, max_sites=max_sites)

@@ -90,5 +90,16 @@ GOV_REPORTS_WORKER_MEMORY_MB = 2048  # address-space cap of each worker process 
 GOV_REPORTS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0: none
 GOV_REPORTS_STORE_BATCH_SIZE = 50  # items (and fetch-state writes) per database transaction
 GOV_REPORTS_STORE_BATCH_SECONDS = 2.0  # … or fewer, once the oldest has waited this long
+# Distributed crawling (crawler/distributed/, `crawl --redis`, `worker`): the Redis server the
+# run's workers share (also from the environment), the prefix of its keys, the seconds between
+# two requests to one site summed over all workers, and how long the run must stay quiet
+# (nothing queued, no worker busy) before it is over.
+GOV_REPORTS_REDIS = os.environ.get("GOV_REPORTS_REDIS", "")
+GOV_REPORTS_REDIS_PREFIX = "gov-reports"
+GOV_REPORTS_SITE_INTERVAL = 1.0
+GOV_REPORTS_IDLE_TIMEOUT = 10.0
+GOV_REPORTS_WORKER_TIMEOUT = 60.0  # a worker not heard from for this long is taken for dead
+GOV_REPORTS_WORKER_BACKLOG = 4  # a worker takes no more work while this many wait for a token
+GOV_REPORTS_DISTRIBUTED = ""  # `coordinator` or `worker`: set by those commands, not by hand
 
 LOG_LEVEL = GOV_REPORTS_LOG_LEVEL

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "service.commands.parse",
     "service.commands.demo",
     "service.commands.crawl",
+    "service.commands.worker",
     "service.commands.verify",
     "service.commands.search",
     "service.commands.show",

@@ -24,6 +24,8 @@ _MAPPED = (
     ("crawler.sites", "SitesError", EXIT_USAGE, ""),
     ("crawler.schedule", "ScheduleError", EXIT_USAGE, ""),
     ("crawler.run", "SettingsError", EXIT_USAGE, ""),
+    ("crawler.distributed.run", "RedisUnavailable", EXIT_USAGE, ""),
+    ("crawler.distributed.worker", "WorkerError", EXIT_USAGE, ""),
 )
 
 

@@ -12,9 +12,11 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Self
+from urllib.parse import urlsplit
 
 from sim.web import SimWeb
 
@@ -39,7 +41,16 @@ def _head(status: int, headers: list[tuple[str, str]], length: int, keep: bool) 
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-async def _handle(web: SimWeb, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+# (monotonic time the request line was read, host, method): what a politeness test inspects.
+RequestLog = list[tuple[float, str, str]]
+
+
+async def _handle(
+    web: SimWeb,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    log: RequestLog | None = None,
+) -> None:
     try:
         for _ in range(MAX_REQUESTS_PER_CONNECTION):
             try:
@@ -57,6 +68,9 @@ async def _handle(web: SimWeb, reader: asyncio.StreamReader, writer: asyncio.Str
                 if ":" in line:
                     name, _, value = line.partition(":")
                     headers[name.strip().lower()] = value.strip()
+            if log is not None:
+                host = urlsplit(target).hostname or headers.get("host", "").split(":")[0]
+                log.append((time.monotonic(), host, method))
             body = b""
             try:
                 length = int(headers.get("content-length", "0") or 0)
@@ -124,9 +138,11 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-async def start(web: SimWeb, port: int = 0, host: str = "127.0.0.1") -> asyncio.Server:
+async def start(
+    web: SimWeb, port: int = 0, host: str = "127.0.0.1", log: RequestLog | None = None
+) -> asyncio.Server:
     return await asyncio.start_server(
-        lambda r, w: _handle(web, r, w), host, port, limit=MAX_HEADER, reuse_address=True
+        lambda r, w: _handle(web, r, w, log), host, port, limit=MAX_HEADER, reuse_address=True
     )
 
 
@@ -146,10 +162,14 @@ def serve_forever(
 
 
 class ServerHandle:
-    """A server running in a background thread; use as a context manager."""
+    """A server running in a background thread; use as a context manager.
+
+    `requests` logs every request received: (time.monotonic(), host, method).
+    """
 
     def __init__(self, web: SimWeb, port: int = 0) -> None:
         self.web = web
+        self.requests: RequestLog = []
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.Server | None = None
         self._started = threading.Event()
@@ -170,7 +190,7 @@ class ServerHandle:
     def _run(self, port: int) -> None:
         asyncio.set_event_loop(self._loop)
         try:
-            self._server = self._loop.run_until_complete(start(self.web, port))
+            self._server = self._loop.run_until_complete(start(self.web, port, log=self.requests))
         except OSError as exc:
             self._error = exc
             self._started.set()

@@ -27,9 +27,60 @@ class LockBusy(Exception):
     """Another run holds the lock; the message says which file or database."""
 
 
-def _advisory_key(url: str) -> int:
-    digest = hashlib.sha256(f"gov-reports-crawl:{url}".encode()).digest()
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory-lock key (signed 64-bit) for a name."""
+    digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class AdvisoryLock:
+    """A PostgreSQL session advisory lock, on a connection of its own held until release().
+
+    Shared or exclusive; the server drops it when the session ends (a killed process too).
+    """
+
+    def __init__(self, db_url: str, name: str) -> None:
+        self.db_url = db_url
+        self.key = advisory_key(name)
+        self._engine: Any = None
+        self._conn: Any = None
+
+    def try_acquire(self, *, shared: bool = False) -> bool:
+        if self._conn is not None:
+            raise RuntimeError("this advisory lock is already held")
+        function = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        try:
+            self._engine = create_db_engine(self.db_url)
+            self._conn = self._engine.connect()
+            got = bool(self._conn.execute(text(f"SELECT {function}(:k)"), {"k": self.key}).scalar())
+            self._conn.commit()
+        except SQLAlchemyError as exc:
+            self.release()
+            raise StorageError(
+                f"cannot open database {self.db_url!r}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
+        if not got:
+            self.release()
+        return got
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+        if self._engine is not None:
+            # Close the pooled connection itself: ending the session drops the advisory lock.
+            self._engine.dispose()
+            self._engine = None
+
+
+def run_lock(db_url: str, crawl_id: str) -> AdvisoryLock:
+    """The lock per run of a distributed crawl: every worker holds it shared while it works;
+    the coordinator winds the run up once it can take it exclusively (every worker has left,
+    cleanly or killed), and a worker arriving after that cannot join."""
+    return AdvisoryLock(db_url, f"gov-reports-run:{crawl_id}")
 
 
 class CrawlLock:
@@ -45,8 +96,7 @@ class CrawlLock:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             self.paths.append(Path(f"{Path(parsed.database).resolve()}.lock"))
         self._files: list[IO[str]] = []
-        self._conn: Any = None
-        self._engine: Any = None
+        self._pg: AdvisoryLock | None = None
 
     def acquire(self) -> None:
         try:
@@ -72,31 +122,14 @@ class CrawlLock:
             raise
 
     def _advisory(self) -> None:
-        try:
-            self._engine = create_db_engine(self.db_url)
-            self._conn = self._engine.connect()
-            got = self._conn.execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": _advisory_key(self.db_url)}
-            ).scalar()
-            self._conn.commit()
-        except SQLAlchemyError as exc:
-            raise StorageError(
-                f"cannot open database {self.db_url!r}: {type(exc).__name__}: "
-                f"{str(exc).splitlines()[0]}"
-            ) from exc
-        if not got:
+        self._pg = AdvisoryLock(self.db_url, f"gov-reports-crawl:{self.db_url}")
+        if not self._pg.try_acquire():
             raise LockBusy("another crawl is running (it holds the database's advisory lock)")
 
     def release(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
-        if self._engine is not None:
-            # Close the pooled connection itself: ending the session drops the advisory lock.
-            self._engine.dispose()
-            self._engine = None
+        if self._pg is not None:
+            self._pg.release()
+            self._pg = None
         for fh in self._files:
             try:
                 fcntl.flock(fh, fcntl.LOCK_UN)

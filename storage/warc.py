@@ -99,10 +99,12 @@ class WarcWriter:
         while True:
             name = f"{self.prefix}-{self._serial:05d}.warc.gz"
             self._serial += 1
-            if not (self.directory / name).exists():
-                break
+            try:  # exclusive create: workers sharing a directory never write one file
+                self._fh = (self.directory / name).open("xb")
+            except FileExistsError:
+                continue
+            break
         self._name = name
-        self._fh = (self.directory / name).open("wb")
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
         info = {"hostname": socket.gethostname(), "format": "WARC File Format 1.1", **self.info}
         record = self._writer.create_warcinfo_record(name, info)

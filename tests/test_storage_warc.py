@@ -93,3 +93,23 @@ def test_missing_file_wrong_offset_and_damage_raise_archive_corrupt(tmp_path: Pa
     path.write_bytes(bytes(data))
     with pytest.raises(ArchiveCorrupt):
         read_response(path, ref.offset)
+
+
+def test_writers_sharing_a_directory_and_prefix_never_share_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Distributed workers on one machine write one archive directory under one crawl id.
+
+    Each existence check is made to miss the other writer's file, as when two processes
+    check at the same moment: the file must still not be opened twice.
+    """
+    monkeypatch.setattr(Path, "exists", lambda self: False)
+    first, second = WarcWriter(tmp_path, prefix="run"), WarcWriter(tmp_path, prefix="run")
+    html = [("Content-Type", "text/html")]
+    a = _write(first, "http://a.example/", PAGE, html)
+    b = _write(second, "http://b.example/", PAGE, html)
+    first.close()
+    second.close()
+    assert a.warc_file != b.warc_file
+    assert read_response(tmp_path / a.warc_file, a.offset).raw_payload == PAGE
+    assert read_response(tmp_path / b.warc_file, b.offset).raw_payload == PAGE

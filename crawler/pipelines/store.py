@@ -9,8 +9,10 @@ in one transaction, each item's rows in the order they were queued.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.context import CrawlContext
@@ -23,6 +25,7 @@ from storage.repository import (
     add_document,
     add_report_version,
     capture_outcome,
+    find_document,
 )
 
 if TYPE_CHECKING:
@@ -57,14 +60,30 @@ class StorePipeline:
         new = ingested is not None and doc_id is None
         if ingested is not None and doc_id is None:
             head = item.near_dup_head
-            doc_id = add_document(
+            data = DocumentData(**ingested.document_fields())
+            add = partial(
+                add_document,
                 session,
-                DocumentData(**ingested.document_fields()),
+                data,
                 site_id=self.ctx.site_ids.get(item.site_code),
                 first_seen_at=item.fetched_at,
                 near_dup_of=self.ctx.doc_ids.get(head) if head else None,
                 previous_id=item.previous_id,
             )
+            if session.get_bind().dialect.name != "postgresql":
+                doc_id = add()
+            else:
+                # A distributed crawl: another worker may have stored this text since the
+                # dedupe stage looked. The unique text hash refuses the second insert; the
+                # savepoint keeps the rest of the batch, and this item becomes a duplicate.
+                try:
+                    with session.begin_nested():
+                        doc_id = add()
+                except IntegrityError:
+                    stored = find_document(session, data.text_sha256)
+                    if stored is None:
+                        raise
+                    doc_id, new, item.needs_version = stored.id, False, False
             self.ctx.doc_ids[ingested.text_sha256] = doc_id
         record = ingested.record if ingested is not None else None
         item.outcome = capture_outcome(

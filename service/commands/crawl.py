@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--archive", metavar="DIR", help="WARC directory (default: data/warc)")
     p.add_argument("--proxy", metavar="URL", help="HTTP proxy for every request")
     p.add_argument(
+        "--redis",
+        metavar="URL",
+        help="distributed run: seed it in this Redis, wait for `gov-reports worker`s to crawl "
+        "it, print the report of all workers (default: $GOV_REPORTS_REDIS; needs PostgreSQL)",
+    )
+    p.add_argument(
         "--fast",
         action="store_true",
         help="no AutoThrottle and no delays (only for the loopback simulated web)",
@@ -69,15 +75,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
         help="Scrapy log level (default WARNING; CRITICAL with -q)",
     )
-    p.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="any Scrapy setting, e.g. -s CONCURRENT_REQUESTS_PER_DOMAIN=1",
-    )
+    add_setting_option(p, "any Scrapy setting, e.g. -s CONCURRENT_REQUESTS_PER_DOMAIN=1")
     p.set_defaults(func=cmd_crawl)
+
+
+def add_setting_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """`-s NAME=VALUE`, repeatable (read with crawler.run.parse_overrides)."""
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help=help_text
+    )
 
 
 def _positive(text: str) -> int:
@@ -167,6 +173,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             log_level=log_level,
             extra=extra,
             now=args.now,
+            redis=args.redis,
         )
     except OSError as exc:  # the archive directory cannot be made or written at start-up
         where = f": {exc.filename}" if exc.filename else ""
