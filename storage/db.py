@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_URL = "sqlite:///data/archive.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 
 class StorageError(Exception):
@@ -28,10 +29,11 @@ class StorageError(Exception):
 def database_url(url: str | None = None) -> str:
     """The URL to use: the argument, else `GOV_REPORTS_DB`, else the SQLite default.
 
-    A plain path (no `scheme://`) means a SQLite file: `data/archive.sqlite`.
+    A plain path (no `scheme://`) to a `.sqlite`/`.sqlite3`/`.db` file, or one with a
+    directory in it, means that SQLite file: `data/archive.sqlite`.
     """
     url = url or os.environ.get("GOV_REPORTS_DB") or DEFAULT_DB_URL
-    if "://" not in url:
+    if "://" not in url and (url.endswith(SQLITE_SUFFIXES) or os.sep in url):
         return f"sqlite:///{url}"
     return url
 

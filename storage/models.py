@@ -180,6 +180,9 @@ class ReportVersion(Base):
     __table_args__ = (
         UniqueConstraint("document_id", "parser_version"),
         Index("ix_report_versions_region_year", "region_code", "report_year"),
+        Index("ix_report_versions_current", "current", "official", "report_year"),
+        Index("ix_report_versions_latest", "latest", "document_id"),
+        Index("ix_report_versions_issuer_year", "region_code", "issuer", "report_year"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -201,6 +204,12 @@ class ReportVersion(Base):
     report_year: Mapped[int | None] = mapped_column(Integer, index=True)
     published_at: Mapped[str | None] = mapped_column(String(10))
     template: Mapped[str | None] = mapped_column(String(16))
+    # Kept by storage.reportindex.refresh_reports (migration 0005): the newest parser version
+    # of its document; that and the document current (a capture points to it, no revision
+    # supersedes it); the document of the revision that superseded it.
+    latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    current: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    superseded_by: Mapped[int | None] = mapped_column(Integer)
 
     document: Mapped[Document] = relationship()
     capture: Mapped[Capture | None] = relationship()
@@ -219,7 +228,8 @@ class ReportCell(Base):
     table_name: Mapped[str] = mapped_column(String(32))
     row_key: Mapped[str] = mapped_column(String(64))
     column_key: Mapped[str] = mapped_column(String(64))
-    value: Mapped[float | None] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)  # every number, as a float
+    value_int: Mapped[int | None] = mapped_column(BigInteger)  # the exact integer (0004)
     raw: Mapped[str | None] = mapped_column(Text)  # printed text where the record keeps it
 
 
@@ -227,6 +237,7 @@ class Check(Base):
     """One accounting identity tried on a report version."""
 
     __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_status_rule", "status", "rule", "report_version_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_version_id: Mapped[int] = mapped_column(

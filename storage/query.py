@@ -1,53 +1,760 @@
-"""Read functions over a Session: export records, WARC pointers, run reports.
+"""The read side of the archive: typed functions over a Session, shared by every front end.
 
-The CLI is a thin layer over these; researchers can call them from a notebook too.
+The CLI (`search`, `show`, `export`, `panel`, `coverage`), the JSON API and the web pages call
+these and nothing else: no SQL outside storage/. Every function takes a `ReportFilter`
+(storage.filters: province, prefecture, region prefix, year range, template, issuer kind,
+hazard, failed check, all versions) and uses bound parameters only. Iterators stream in
+batches, so memory does not grow with the archive.
+
+- `count`, `facets`, `list_reports`: how many reports match, broken down, one page of them.
+- `search`: ranked full-text hits with a highlighted snippet (storage.fulltext: character
+  bigrams, Chinese-aware, traditional-script queries find simplified text).
+- `get_report`: one report with its record (checks including `carry_over.*`), its versions,
+  every capture with the WARC file's full path, and `original` reads the archived bytes back.
+- `iter_records`, `iter_wide_rows`, `iter_long_cells`: what the exports write.
+- `panel_rows` (storage.panel) and `coverage_matrix` (storage.coverage).
+
+By default a query sees the newest parser version of each current official report; with
+`all_versions` it also sees reports superseded by a revision at the same URL, each carrying
+`superseded_by` (the doc_id of the revision).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
-from storage.models import Capture, CrawlRun, ReportCell, ReportVersion
+from storage.columns import cell_columns
+from storage.filters import ANY_CHECK, NO_FILTER, FilterError, ReportFilter
+from storage.fulltext import (
+    QueryError,
+    fts5_match,
+    highlight_words,
+    parse_query,
+    to_simplified,
+    tsquery_literal,
+)
+from storage.models import (
+    Capture,
+    Check,
+    CrawlRun,
+    Document,
+    Hazard,
+    ReportCell,
+    ReportVersion,
+)
 from storage.records import source_of
+from storage.reportindex import CARRY_OVER
+
+__all__ = [
+    "FACET_FIELDS",
+    "CaptureInfo",
+    "FilterError",
+    "NotFound",
+    "QueryError",
+    "ReportDetail",
+    "ReportFilter",
+    "ReportSummary",
+    "SearchHit",
+    "VersionInfo",
+    "WarcPointer",
+    "carry_over",
+    "cell_columns",
+    "cells_of",
+    "count",
+    "coverage_matrix",
+    "facets",
+    "get_report",
+    "iter_export_records",
+    "iter_long_cells",
+    "iter_records",
+    "iter_warc_pointers",
+    "iter_wide_rows",
+    "latest_versions",
+    "list_reports",
+    "original",
+    "panel_rows",
+    "run_report",
+    "search",
+    "search_count",
+]
+
+BATCH = 500
+FACET_FIELDS = ("province", "report_year", "template", "issuer_kind")
+MARK = ("【", "】")
+
+
+class NotFound(LookupError):
+    """No report, document or capture matches the reference; the message names it."""
+
+
+# --- results -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """One report version as a list row (the filter columns)."""
+
+    version_id: int
+    document_id: int
+    doc_id: str
+    title: str | None
+    issuer: str | None
+    issuer_kind: str | None
+    region_code: str | None
+    region_name: str | None
+    prefecture: str | None
+    province: str | None
+    report_year: int | None
+    published_at: str | None
+    template: str | None
+    parser_version: str
+    superseded_by: str | None  # doc_id of the revision, when superseded
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    report: ReportSummary
+    rank: float  # larger is better
+    snippet: str  # text around the first match, matches between MARK
+
+
+@dataclass(frozen=True)
+class CaptureInfo:
+    capture_id: int
+    url: str
+    final_url: str
+    fetched_at: str | None
+    http_status: int
+    content_type: str | None
+    warc_file: str
+    warc_path: str  # the file's full path (the crawl run's archive directory)
+    warc_offset: int
+    warc_record_id: str
+    payload_sha256: str
+    crawl_id: str | None
+    attachment_of: str | None
+    outcome: str
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A version of the report: a revision at the same URL (another document) or a re-parse
+    (another parser version of the same document)."""
+
+    doc_id: str
+    document_id: int
+    version_id: int | None
+    parser_version: str | None
+    first_seen_at: str | None
+    created_at: str | None
+    current: bool
+    this: bool  # the version `get_report` was asked for
+
+
+@dataclass
+class ReportDetail:
+    summary: ReportSummary
+    record: dict[str, Any]
+    versions: list[VersionInfo] = field(default_factory=list)
+    captures: list[CaptureInfo] = field(default_factory=list)
+    carry_over: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- filters -----------------------------------------------------------------------------
+
+
+def _conditions(flt: ReportFilter) -> list[Any]:
+    rv = ReportVersion
+    conds: list[Any] = [rv.official.is_(True)]
+    if flt.all_versions:
+        conds += [rv.latest.is_(True), or_(rv.current.is_(True), rv.superseded_by.is_not(None))]
+    else:
+        conds.append(rv.current.is_(True))
+    if flt.province:
+        conds.append(rv.province == flt.province)
+    if flt.prefecture:
+        conds.append(rv.prefecture == flt.prefecture)
+    if flt.region:
+        conds.append(rv.region_code.startswith(flt.region, autoescape=True))
+    if flt.year_from is not None:
+        conds.append(rv.report_year >= flt.year_from)
+    if flt.year_to is not None:
+        conds.append(rv.report_year <= flt.year_to)
+    if flt.template:
+        conds.append(rv.template == flt.template)
+    if flt.issuer_kind:
+        conds.append(rv.issuer_kind == flt.issuer_kind)
+    if flt.hazard:
+        conds.append(rv.id.in_(select(Hazard.report_version_id).where(Hazard.tag == flt.hazard)))
+    if flt.failed_check:
+        failed = select(Check.report_version_id).where(Check.status == "fail")
+        if flt.failed_check != ANY_CHECK:
+            rule = flt.failed_check
+            failed = failed.where(
+                or_(Check.rule == rule, Check.rule.startswith(rule + ".", autoescape=True))
+            )
+        conds.append(rv.id.in_(failed))
+    return conds
+
+
+def filtered(flt: ReportFilter) -> Select[tuple[ReportVersion]]:
+    """The report versions a filter selects (no order); for callers that add columns."""
+    return select(ReportVersion).where(and_(*_conditions(flt)))
+
+
+_SUMMARY_COLUMNS = (
+    ReportVersion.id,
+    ReportVersion.document_id,
+    Document.doc_id,
+    ReportVersion.title,
+    ReportVersion.issuer,
+    ReportVersion.issuer_kind,
+    ReportVersion.region_code,
+    ReportVersion.region_name,
+    ReportVersion.prefecture,
+    ReportVersion.province,
+    ReportVersion.report_year,
+    ReportVersion.published_at,
+    ReportVersion.template,
+    ReportVersion.parser_version,
+    ReportVersion.superseded_by,
+)
+_ORDER = (
+    ReportVersion.province,
+    ReportVersion.region_code,
+    ReportVersion.report_year,
+    ReportVersion.id,
+)
+
+
+def _summary_select(flt: ReportFilter) -> Select[Any]:
+    return (
+        select(*_SUMMARY_COLUMNS)
+        .join(Document, Document.id == ReportVersion.document_id)
+        .where(and_(*_conditions(flt)))
+    )
+
+
+def _summaries(session: Session, rows: Sequence[Any]) -> list[ReportSummary]:
+    successors = {r[14] for r in rows if r[14] is not None}
+    doc_ids = (
+        dict(
+            session.execute(
+                select(Document.id, Document.doc_id).where(Document.id.in_(successors))
+            ).all()
+        )
+        if successors
+        else {}
+    )
+    return [ReportSummary(*r[:14], superseded_by=doc_ids.get(r[14])) for r in rows]
+
+
+# --- counting and listing ----------------------------------------------------------------
+
+
+def count(session: Session, flt: ReportFilter = NO_FILTER) -> int:
+    """How many reports the filter selects."""
+    stmt = select(func.count(ReportVersion.id)).where(and_(*_conditions(flt)))
+    return int(session.scalar(stmt) or 0)
+
+
+def facets(
+    session: Session, flt: ReportFilter = NO_FILTER, fields: Sequence[str] = FACET_FIELDS
+) -> dict[str, list[tuple[Any, int]]]:
+    """Counts of the selected reports by each field (value, count), largest first."""
+    out: dict[str, list[tuple[Any, int]]] = {}
+    for name in fields:
+        if name not in (*FACET_FIELDS, "prefecture", "region_code"):
+            raise FilterError(f"unknown facet {name!r}")
+        col = getattr(ReportVersion, name)
+        stmt = (
+            select(col, func.count(ReportVersion.id))
+            .where(and_(*_conditions(flt)))
+            .group_by(col)
+            .order_by(func.count(ReportVersion.id).desc(), col)
+        )
+        out[name] = [(value, int(n)) for value, n in session.execute(stmt)]
+    return out
+
+
+def list_reports(
+    session: Session, flt: ReportFilter = NO_FILTER, *, limit: int = 50, offset: int = 0
+) -> list[ReportSummary]:
+    """One page of the selected reports, ordered by province, region code, year."""
+    stmt = _summary_select(flt).order_by(*_ORDER).limit(limit).offset(offset)
+    return _summaries(session, session.execute(stmt).all())
+
+
+# --- search ------------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    query: str,
+    flt: ReportFilter = NO_FILTER,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[SearchHit]:
+    """Reports whose title or text contains every word (or "quoted phrase") of `query`,
+    best first, each with a snippet around its first match. QueryError for an empty query."""
+    phrases = parse_query(query)
+    match, rank = _fulltext(session, phrases)
+    stmt = (
+        _summary_select(flt)
+        .add_columns(rank.label("rank"))
+        .join(_FTS, _fts_key(session) == ReportVersion.document_id)
+        .where(match)
+    )
+    stmt = (
+        stmt.order_by(literal_column("rank").desc(), ReportVersion.id).limit(limit).offset(offset)
+    )
+    rows = session.execute(stmt).all()
+    summaries = _summaries(session, [r[:15] for r in rows])
+    texts = dict(
+        session.execute(
+            select(Document.id, Document.text).where(
+                Document.id.in_([s.document_id for s in summaries])
+            )
+        ).all()
+    )
+    words = highlight_words(phrases)
+    return [
+        SearchHit(
+            s,
+            float(r[15] or 0.0),
+            snippet(f"{s.title or ''}\n{texts.get(s.document_id, '')}", words),
+        )
+        for s, r in zip(summaries, rows, strict=True)
+    ]
+
+
+def search_count(session: Session, query: str, flt: ReportFilter = NO_FILTER) -> int:
+    """How many reports `search` would find (without ranking them)."""
+    match, _rank = _fulltext(session, parse_query(query))
+    stmt = (
+        select(func.count(ReportVersion.id))
+        .join(_FTS, _fts_key(session) == ReportVersion.document_id)
+        .where(match, and_(*_conditions(flt)))
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+_FTS = table("report_fts", column("rowid"), column("document_id"), column("tsv"))
+
+
+def _fts_key(session: Session) -> Any:
+    return _FTS.c.document_id if _postgres(session) else _FTS.c.rowid
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _fulltext(session: Session, phrases: list[Any]) -> tuple[Any, Any]:
+    """(the match condition, the rank expression, larger is better) for this engine."""
+    if _postgres(session):
+        from sqlalchemy.dialects.postgresql import TSQUERY
+
+        tsq = cast(bindparam("tsq", tsquery_literal(phrases)), TSQUERY)
+        return _FTS.c.tsv.op("@@")(tsq), func.ts_rank_cd(_FTS.c.tsv, tsq)
+    fts = literal_column("report_fts")
+    return fts.op("MATCH")(bindparam("match", fts5_match(phrases))), -func.bm25(fts)
+
+
+def snippet(
+    content: str, words: Sequence[str], width: int = 80, mark: tuple[str, str] = MARK
+) -> str:
+    """`width` characters of `content` around the first occurrence of any word, matches
+    marked; the content is simplified first, as the index is."""
+    content = re.sub(r"\s+", " ", to_simplified(content)).strip()
+    pattern = (
+        re.compile("|".join(re.escape(w) for w in words if w), re.IGNORECASE) if words else None
+    )
+    found = pattern.search(content) if pattern else None
+    if found is None:
+        return content[:width]
+    start = max(0, found.start() - width // 3)
+    piece = content[start : start + width]
+    marked = pattern.sub(lambda m: f"{mark[0]}{m.group(0)}{mark[1]}", piece) if pattern else piece
+    return ("…" if start else "") + marked + ("…" if start + width < len(content) else "")
+
+
+# --- one report --------------------------------------------------------------------------
+
+
+def resolve_version(session: Session, ref: str) -> ReportVersion:
+    """The report version `ref` names: a doc_id (16 hex), a text SHA-256, or a URL it was
+    served at; the newest parser version of that document. NotFound otherwise."""
+    ref = (ref or "").strip()
+    doc_id: int | None = None
+    if ref.startswith(("http://", "https://")):
+        doc_id = session.scalar(
+            select(Capture.document_id)
+            .where(
+                or_(Capture.final_url == ref, Capture.url == ref), Capture.document_id.is_not(None)
+            )
+            .order_by(Capture.id.desc())
+            .limit(1)
+        )
+    elif re.fullmatch(r"[0-9a-fA-F]{16}|[0-9a-fA-F]{64}", ref):
+        column = Document.text_sha256 if len(ref) == 64 else Document.doc_id
+        doc_id = session.scalar(select(Document.id).where(column == ref.lower()).limit(1))
+    version = (
+        session.scalar(
+            select(ReportVersion)
+            .where(ReportVersion.document_id == doc_id)
+            .order_by(ReportVersion.latest.desc(), ReportVersion.id.desc())
+            .limit(1)
+        )
+        if doc_id is not None
+        else None
+    )
+    if version is None:
+        raise NotFound(f"no report {ref!r} in the archive (give a doc_id or a report URL)")
+    return version
+
+
+def get_report(session: Session, ref: str) -> ReportDetail:
+    """The report `ref` names (see resolve_version) with versions, captures and checks."""
+    version = resolve_version(session, ref)
+    row = session.execute(
+        _summary_select(ReportFilter(all_versions=True)).where(ReportVersion.id == version.id)
+    ).first()
+    if row is None:  # not official, or an orphan: still show it, with its own columns
+        row = session.execute(
+            select(*_SUMMARY_COLUMNS)
+            .join(Document, Document.id == ReportVersion.document_id)
+            .where(ReportVersion.id == version.id)
+        ).one()
+    summary = _summaries(session, [row])[0]
+    captures = _captures(session, version.document_id)
+    record = _assemble(
+        session,
+        [version],
+        {version.document_id: captures[0] if captures else None},
+        {version.superseded_by: summary.superseded_by},
+    )[0]
+    return ReportDetail(
+        summary=summary,
+        record=record,
+        versions=_versions(session, version),
+        captures=captures,
+        carry_over=[c for c in record["checks"] if str(c.get("rule", "")).startswith(CARRY_OVER)],
+    )
+
+
+def carry_over(session: Session, version_id: int) -> list[dict[str, Any]]:
+    """The `carry_over.<column>` checks of a report version (RECORD.md)."""
+    rows = session.execute(
+        select(Check.rule, Check.status, Check.detail)
+        .where(Check.report_version_id == version_id, Check.rule.startswith(CARRY_OVER))
+        .order_by(Check.id)
+    )
+    return [{"rule": r, "status": s, "detail": d} for r, s, d in rows]
+
+
+def original(session: Session, ref: str) -> tuple[CaptureInfo, Any]:
+    """The first capture of the report `ref` names and its archived response (the bytes as
+    served, `raw_payload`, and with Content-Encoding undone, `body`)."""
+    from storage.warc import read_response
+
+    version = resolve_version(session, ref)
+    captures = _captures(session, version.document_id)
+    if not captures:
+        raise NotFound(f"report {ref!r} has no archived capture")
+    cap = captures[0]
+    return cap, read_response(cap.warc_path, cap.warc_offset)
+
+
+def _archive_dirs(session: Session) -> dict[int, tuple[str, str]]:
+    """crawl run id → (crawl_id, archive directory)."""
+    rows = session.execute(select(CrawlRun.id, CrawlRun.crawl_id, CrawlRun.settings))
+    return {rid: (cid, (settings or {}).get("archive_dir", "")) for rid, cid, settings in rows}
+
+
+def _capture_info(cap: Capture, runs: dict[int, tuple[str, str]]) -> CaptureInfo:
+    crawl_id, archive_dir = runs.get(cap.crawl_run_id or -1, (None, ""))
+    source = source_of(cap, crawl_id)
+    return CaptureInfo(
+        capture_id=cap.id,
+        url=cap.url,
+        final_url=cap.final_url,
+        fetched_at=source["fetched_at"],
+        http_status=cap.http_status,
+        content_type=cap.content_type,
+        warc_file=cap.warc_file,
+        warc_path=str(Path(archive_dir or ".") / cap.warc_file),
+        warc_offset=cap.warc_offset,
+        warc_record_id=cap.warc_record_id,
+        payload_sha256=cap.payload_sha256,
+        crawl_id=crawl_id,
+        attachment_of=cap.attachment_of,
+        outcome=cap.outcome,
+        encoding=cap.encoding,
+    )
+
+
+def _captures(session: Session, document_id: int) -> list[CaptureInfo]:
+    runs = _archive_dirs(session)
+    caps = session.scalars(
+        select(Capture).where(Capture.document_id == document_id).order_by(Capture.id)
+    )
+    return [_capture_info(c, runs) for c in caps]
+
+
+def _versions(session: Session, version: ReportVersion) -> list[VersionInfo]:
+    """The revisions at the same URL (oldest first) and the parser versions of this one."""
+    from storage.fetchstate import version_chain
+    from storage.records import iso_utc
+
+    out: list[VersionInfo] = []
+    for doc in version_chain(session, version.document_id):
+        versions = session.scalars(
+            select(ReportVersion)
+            .where(ReportVersion.document_id == doc.id)
+            .order_by(ReportVersion.id)
+        ).all()
+        if not versions:
+            out.append(
+                VersionInfo(
+                    doc.doc_id, doc.id, None, None, iso_utc(doc.first_seen_at), None, False, False
+                )
+            )
+        for v in versions:
+            out.append(
+                VersionInfo(
+                    doc_id=doc.doc_id,
+                    document_id=doc.id,
+                    version_id=v.id,
+                    parser_version=v.parser_version,
+                    first_seen_at=iso_utc(doc.first_seen_at),
+                    created_at=iso_utc(v.created_at),
+                    current=bool(v.current),
+                    this=v.id == version.id,
+                )
+            )
+    return out
+
+
+# --- records for export ------------------------------------------------------------------
+
+
+def iter_records(session: Session, flt: ReportFilter = NO_FILTER) -> Iterator[dict[str, Any]]:
+    """Every selected report as a RECORD.md record: `source` from its capture (plus
+    `warc_path`, the WARC file's full path), checks including `carry_over.*`, and
+    `superseded_by` (null unless a revision replaced it). Streams in batches."""
+    for batch in _version_batches(session, flt):
+        yield from _assemble_batch(session, batch)
+
+
+def _version_batches(session: Session, flt: ReportFilter) -> Iterator[list[ReportVersion]]:
+    """The selected versions in export order, BATCH at a time (keyset pagination on id:
+    no long-lived cursor, so memory and locks stay flat)."""
+    last = 0
+    while True:
+        stmt = filtered(flt).where(ReportVersion.id > last).order_by(ReportVersion.id).limit(BATCH)
+        batch = list(session.scalars(stmt))
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].id
+        session.expunge_all()
+
+
+def _assemble_batch(session: Session, batch: list[ReportVersion]) -> list[dict[str, Any]]:
+    doc_ids = [v.document_id for v in batch]
+    runs = _archive_dirs(session)
+    first: dict[int, CaptureInfo] = {}
+    wanted = {v.capture_id for v in batch if v.capture_id is not None}
+    caps = session.scalars(
+        select(Capture)
+        .where(or_(Capture.id.in_(wanted), Capture.document_id.in_(doc_ids)))
+        .order_by(Capture.id)
+    )
+    by_id: dict[int, CaptureInfo] = {}
+    for cap in caps:
+        info = _capture_info(cap, runs)
+        by_id[cap.id] = info
+        if cap.document_id is not None:
+            first.setdefault(cap.document_id, info)
+    chosen = {
+        v.document_id: by_id.get(v.capture_id)
+        if v.capture_id in by_id
+        else first.get(v.document_id)
+        for v in batch
+    }
+    successors = {v.superseded_by for v in batch if v.superseded_by is not None}
+    names = (
+        dict(
+            session.execute(
+                select(Document.id, Document.doc_id).where(Document.id.in_(successors))
+            ).all()
+        )
+        if successors
+        else {}
+    )
+    return _assemble(session, batch, chosen, names)
+
+
+def _assemble(
+    session: Session,
+    versions: Sequence[ReportVersion],
+    captures: dict[int, CaptureInfo | None],
+    successor_doc_ids: dict[Any, str | None],
+) -> list[dict[str, Any]]:
+    ids = [v.id for v in versions]
+    extra: dict[int, list[dict[str, Any]]] = {}
+    for vid, rule, status, detail in session.execute(
+        select(Check.report_version_id, Check.rule, Check.status, Check.detail)
+        .where(Check.report_version_id.in_(ids), Check.rule.startswith(CARRY_OVER))
+        .order_by(Check.id)
+    ):
+        extra.setdefault(vid, []).append({"rule": rule, "status": status, "detail": detail})
+    out = []
+    for v in versions:
+        record = dict(v.record)
+        checks = [
+            c
+            for c in record.get("checks") or []
+            if not str(c.get("rule", "")).startswith(CARRY_OVER)
+        ]
+        record["checks"] = checks + extra.get(v.id, [])
+        cap = captures.get(v.document_id)
+        if cap is not None:
+            record["source"] = _source(cap)
+        record["parser_version"] = v.parser_version
+        record["superseded_by"] = (
+            successor_doc_ids.get(v.superseded_by) if v.superseded_by else None
+        )
+        out.append(record)
+    return out
+
+
+def _source(cap: CaptureInfo) -> dict[str, Any]:
+    return {
+        "url": cap.url,
+        "final_url": cap.final_url,
+        "fetched_at": cap.fetched_at,
+        "http_status": cap.http_status,
+        "content_type": cap.content_type,
+        "encoding": cap.encoding,
+        "warc_file": cap.warc_file,
+        "warc_record_id": cap.warc_record_id,
+        "warc_offset": cap.warc_offset,
+        "payload_sha256": cap.payload_sha256,
+        "crawl_id": cap.crawl_id,
+        "attachment_of": cap.attachment_of,
+        "warc_path": cap.warc_path,
+    }
+
+
+def cell_value(value_int: int | None, value: float | None) -> int | float | None:
+    """The exact cell value: the integer column when set, else the float."""
+    return value_int if value_int is not None else value
+
+
+def iter_wide_rows(
+    session: Session, flt: ReportFilter = NO_FILTER
+) -> Iterator[tuple[ReportSummary, dict[str, Any]]]:
+    """(report, {column name: value}) for every selected report: every cell a column named
+    as in storage.columns (money also as `<name>_raw`, the printed text)."""
+    known = {(c.table, c.row, c.column) for c in cell_columns()}
+    for batch in _version_batches(session, flt):
+        ids = [v.id for v in batch]
+        values: dict[int, dict[str, Any]] = {vid: {} for vid in ids}
+        for vid, tbl, row, col, vi, val, raw in session.execute(
+            select(
+                ReportCell.report_version_id,
+                ReportCell.table_name,
+                ReportCell.row_key,
+                ReportCell.column_key,
+                ReportCell.value_int,
+                ReportCell.value,
+                ReportCell.raw,
+            ).where(ReportCell.report_version_id.in_(ids))
+        ):
+            if (tbl, row, col) in known:
+                values[vid][f"{tbl}.{row}.{col}"] = cell_value(vi, val)
+            if raw is not None and (tbl, row, f"{col}_raw") in known:
+                values[vid][f"{tbl}.{row}.{col}_raw"] = raw
+        rows = session.execute(
+            _summary_select(ReportFilter(all_versions=True))
+            .where(ReportVersion.id.in_(ids))
+            .order_by(ReportVersion.id)
+        ).all()
+        by_id = {s.version_id: s for s in _summaries(session, rows)}
+        for v in batch:
+            summary = by_id.get(v.id)
+            if summary is not None:
+                yield summary, values[v.id]
+
+
+def iter_long_cells(
+    session: Session, flt: ReportFilter = NO_FILTER
+) -> Iterator[tuple[str, str, str, str, int | float | None, str | None]]:
+    """(doc_id, table, row, column, value, raw) for every cell of every selected report."""
+    for batch in _version_batches(session, flt):
+        ids = [v.id for v in batch]
+        names = dict(
+            session.execute(
+                select(ReportVersion.id, Document.doc_id)
+                .join(Document, Document.id == ReportVersion.document_id)
+                .where(ReportVersion.id.in_(ids))
+            ).all()
+        )
+        for vid, tbl, row, col, vi, val, raw in session.execute(
+            select(
+                ReportCell.report_version_id,
+                ReportCell.table_name,
+                ReportCell.row_key,
+                ReportCell.column_key,
+                ReportCell.value_int,
+                ReportCell.value,
+                ReportCell.raw,
+            )
+            .where(ReportCell.report_version_id.in_(ids))
+            .order_by(ReportCell.report_version_id, ReportCell.id)
+        ):
+            yield names[vid], tbl, row, col, cell_value(vi, val), raw
+
+
+# --- kept for earlier callers ------------------------------------------------------------
 
 
 def latest_versions(session: Session, *, official_only: bool = True) -> list[ReportVersion]:
     """The newest report version of every current document (one a capture points to)."""
-    current = select(Capture.document_id).where(Capture.document_id.is_not(None))
-    newest = (
-        select(func.max(ReportVersion.id))
-        .where(ReportVersion.document_id.in_(current))
-        .group_by(ReportVersion.document_id)
-    )
-    stmt = select(ReportVersion).where(ReportVersion.id.in_(newest)).order_by(ReportVersion.id)
+    stmt = select(ReportVersion).where(ReportVersion.current.is_(True)).order_by(ReportVersion.id)
     if official_only:
         stmt = stmt.where(ReportVersion.official.is_(True))
     return list(session.scalars(stmt))
 
 
 def iter_export_records(session: Session) -> Iterator[dict[str, Any]]:
-    """Every stored official report as a RECORD.md record, `source` from its capture."""
-    run_ids = dict(session.execute(select(CrawlRun.id, CrawlRun.crawl_id)).all())
-    for version in latest_versions(session):
-        record = dict(version.record)
-        capture = version.capture
-        if capture is None:  # re-parsed without a capture: use the document's first capture
-            capture = session.scalar(
-                select(Capture)
-                .where(Capture.document_id == version.document_id)
-                .order_by(Capture.id)
-                .limit(1)
-            )
-        if capture is not None:
-            record["source"] = source_of(capture, run_ids.get(capture.crawl_run_id))
-        record["parser_version"] = version.parser_version
-        yield record
+    """Every current official report as a RECORD.md record (iter_records, no filter)."""
+    return iter_records(session, ReportFilter())
 
 
 @dataclass(frozen=True)
@@ -89,11 +796,20 @@ def run_report(session: Session, crawl_id: str | None = None) -> dict[str, Any] 
     return run.report if run is not None else None
 
 
-def cells_of(session: Session, version_id: int) -> dict[tuple[str, str, str], float | None]:
-    """A report version's cells keyed by (table, row, column)."""
+def cells_of(session: Session, version_id: int) -> dict[tuple[str, str, str], int | float | None]:
+    """A report version's cells keyed by (table, row, column), exact values."""
     rows = session.execute(
         select(
-            ReportCell.table_name, ReportCell.row_key, ReportCell.column_key, ReportCell.value
+            ReportCell.table_name,
+            ReportCell.row_key,
+            ReportCell.column_key,
+            ReportCell.value_int,
+            ReportCell.value,
         ).where(ReportCell.report_version_id == version_id)
     ).all()
-    return {(t, r, c): v for t, r, c, v in rows}
+    return {(t, r, c): cell_value(vi, v) for t, r, c, vi, v in rows}
+
+
+# Panel and coverage live in their own modules; they are part of this interface.
+from storage.coverage import coverage_matrix
+from storage.panel import panel_rows

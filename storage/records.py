@@ -15,7 +15,7 @@ class Cell(NamedTuple):
     table: str
     row: str
     column: str
-    value: float | None
+    value: int | float | None  # an int stays an int (stored exactly in value_int)
     raw: str | None
 
 
@@ -38,8 +38,10 @@ def _cell(table: str, row: str, col: str, val: Any) -> Cell:
         return Cell(table, row, col, float(num) if num is not None else None, val.get("raw"))
     if isinstance(val, bool) or val is None:
         return Cell(table, row, col, None, None)
-    if isinstance(val, int | float):
-        return Cell(table, row, col, float(val), None)
+    if isinstance(val, int):
+        return Cell(table, row, col, val, None)
+    if isinstance(val, float):
+        return Cell(table, row, col, val, None)
     return Cell(table, row, col, None, str(val))
 
 

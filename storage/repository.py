@@ -25,6 +25,7 @@ from storage.models import (
     SiteStatus,
 )
 from storage.records import iter_cells, rejected_reason, version_columns
+from storage.reportindex import refresh_reports
 
 
 @dataclass
@@ -156,6 +157,7 @@ def add_report_version(
             "row_key": c.row,
             "column_key": c.column,
             "value": c.value,
+            "value_int": c.value if isinstance(c.value, int) else None,
             "raw": c.raw,
         }
         for c in iter_cells(record)
@@ -176,6 +178,7 @@ def add_report_version(
     for table, rows in ((ReportCell, cells), (Check, checks), (Hazard, hazards)):
         if rows:
             session.execute(insert(table), rows)
+    refresh_reports(session, [document.id])
     return version
 
 
@@ -253,6 +256,8 @@ def store_capture(
     elif doc_row is not None and outcome != "duplicate" and record is None:
         outcome = "failed"
     row.outcome = outcome
+    if outcome == "duplicate":  # a document reparse had left without a capture is current again
+        refresh_reports(session, [doc_row.id])
     return outcome
 
 

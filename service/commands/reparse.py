@@ -19,6 +19,7 @@ from storage.db import StorageError, open_database
 from storage.models import Capture, CrawlRun, Document
 from storage.query import iter_warc_pointers
 from storage.records import source_of
+from storage.reportindex import refresh_reports
 from storage.repository import add_report_version, find_document, has_version, now
 from storage.warc import ArchiveCorrupt, read_response
 
@@ -71,7 +72,10 @@ def reparse_all(sessions, archive_dir: str | None = None) -> Counter[str]:  # ty
             cap = session.get(Capture, capture_id)
             if cap is None:
                 continue
+            before = cap.document_id
             counts[_reparse_one(session, cap, stored.body, crawl_ids.get(cap.crawl_run_id))] += 1
+            session.flush()
+            refresh_reports(session, [before, cap.document_id])
     return counts
 
 

@@ -1,0 +1,145 @@
+"""Chinese-aware full-text terms: overlapping character bigrams, the same on both engines.
+
+Chinese has no spaces, and the reports' key words are two characters (复议, 预算, 诉讼).
+SQLite's FTS5 trigram tokenizer cannot find a two-character word, and PostgreSQL's `pg_trgm`
+neither, so the index stores *terms* made here, in Python, identically for SQLite (an FTS5
+table whose `unicode61` tokenizer only splits the terms on the spaces put between them) and
+PostgreSQL (a `tsvector` built from a literal, so no text-search parser or locale is involved).
+
+Indexing a run of CJK characters `abcd` gives the bigrams `ab bc cd` plus the run's last
+character `d` alone, so every character starts some term: a one-character query is a prefix
+query (`d*`), and a longer word is the phrase of its bigrams (`行政复议` → `行政 政复 复议`).
+Latin letters and digits form words of their own (lower-cased). A query goes through OpenCC
+(traditional → simplified) first, because the index holds the records' simplified text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+# CJK ideographs (BMP blocks and compatibility), the characters the bigrams are made of.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
+_IS_CJK = re.compile(rf"[{_CJK}]")
+_QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
+MAX_QUERY_TERMS = 64
+
+
+class QueryError(ValueError):
+    """A search query with nothing to search for."""
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    prefix: bool = False  # match any indexed term starting with `text`
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Terms that must appear consecutively; `words` are the user's, for highlighting."""
+
+    terms: tuple[Term, ...]
+    words: tuple[str, ...]
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms of `text`, in order: bigrams and the last character of each CJK run, words."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text or ""):
+        token = match.group(0)
+        if _IS_CJK.match(token):
+            out.extend(token[i : i + 2] for i in range(len(token) - 1))
+            out.append(token[-1])
+        else:
+            out.append(token.lower())
+    return out
+
+
+def index_text(text: str) -> str:
+    """The terms as one space-separated string (what the FTS5 table holds)."""
+    return " ".join(index_terms(text))
+
+
+def tsvector_literal(text: str, max_position: int = 16383) -> str:
+    """A `tsvector` input literal with positions (`'复议':3,9 'ab':1`). PostgreSQL keeps
+    positions up to 16383, so a phrase beyond that point of a very long text is not found."""
+    positions: dict[str, list[int]] = {}
+    for pos, term in enumerate(index_terms(text), start=1):
+        if pos > max_position:
+            break
+        positions.setdefault(term, []).append(pos)
+    return " ".join(f"'{term}':{','.join(map(str, p[:256]))}" for term, p in positions.items())
+
+
+def parse_query(query: str) -> list[Phrase]:
+    """The phrases of a user query, ANDed: each unquoted word and each "quoted phrase".
+
+    Everything but letters, digits and CJK characters is a separator, so SQL or FTS syntax
+    (`'`, `"`, `*`, `OR`, `NEAR(`) in a query is searched for as text, never interpreted.
+    """
+    phrases: list[Phrase] = []
+    for match in _QUERY_PART.finditer(to_simplified(query or "")):
+        part = match.group(1) if match.group(1) is not None else match.group(2)
+        words = tuple(m.group(0) for m in _TOKEN.finditer(part))
+        if words:
+            phrases.append(Phrase(_query_terms(words), words))
+    if not phrases:
+        raise QueryError(f"nothing to search for in {query!r}: give a word of letters or digits")
+    if sum(len(p.terms) for p in phrases) > MAX_QUERY_TERMS:
+        raise QueryError(f"query too long: {query[:40]!r}…")
+    return phrases
+
+
+def _query_terms(words: tuple[str, ...]) -> tuple[Term, ...]:
+    """Terms matching `words` as consecutive text. A CJK run followed by another word must end
+    there in the text too (so its last character is a term); a final run may continue."""
+    terms: list[Term] = []
+    for i, word in enumerate(words):
+        last = i == len(words) - 1
+        if not _IS_CJK.match(word):
+            terms.append(Term(word.lower()))
+            continue
+        terms.extend(Term(word[j : j + 2]) for j in range(len(word) - 1))
+        if len(word) == 1:
+            terms.append(Term(word, prefix=last))
+        elif not last:
+            terms.append(Term(word[-1]))
+    return tuple(terms)
+
+
+def fts5_match(phrases: list[Phrase]) -> str:
+    """An FTS5 MATCH expression: each phrase quoted, prefix on its last term, ANDed."""
+    parts = []
+    for phrase in phrases:
+        body = " ".join(t.text for t in phrase.terms)
+        parts.append(f'"{body}"' + (" *" if phrase.terms[-1].prefix else ""))
+    return " AND ".join(parts)
+
+
+def tsquery_literal(phrases: list[Phrase]) -> str:
+    """A `tsquery` input literal: terms of a phrase joined by `<->`, phrases by `&`."""
+    parts = []
+    for phrase in phrases:
+        terms = [f"'{t.text}'" + (":*" if t.prefix else "") for t in phrase.terms]
+        parts.append("(" + " <-> ".join(terms) + ")")
+    return " & ".join(parts)
+
+
+def highlight_words(phrases: list[Phrase]) -> list[str]:
+    """What to mark in a snippet: every word of the query (simplified), longest first."""
+    words = {w for p in phrases for w in p.words}
+    return sorted(words, key=len, reverse=True)
+
+
+def to_simplified(text: str) -> str:
+    return _converter().convert(text) if text else text
+
+
+@cache
+def _converter():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")

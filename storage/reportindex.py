@@ -1,0 +1,218 @@
+"""What the read side keeps up to date after every write: one function, `refresh_reports`.
+
+For each touched document it sets the version flags the queries filter on (`latest`,
+`current`, `superseded_by`), rewrites the document's full-text entry (storage.fulltext: FTS5 on
+SQLite, a `tsvector` on PostgreSQL) and recomputes the cross-year check `carry_over.<column>`
+(RECORD.md) of its report and of the same issuer's next-year report. The store step, `reparse`
+and migration 0005 call it; plain SQL over a Connection, so the migration can use it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.orm import Session
+
+from storage.fulltext import index_text, to_simplified, tsvector_literal
+
+APPLICANT_COLUMNS = (
+    "natural_person",
+    "commercial",
+    "research",
+    "social_welfare",
+    "legal_services",
+    "other_org",
+    "total",
+)
+CARRY_OVER = "carry_over."
+_CHUNK = 500
+
+# The flags, in dependency order; `{where}` limits them to some documents (or to none).
+_FLAG_UPDATES = (
+    (
+        "UPDATE report_versions SET superseded_by = "
+        "(SELECT min(d.id) FROM documents d WHERE d.previous_id = report_versions.document_id "
+        "AND d.id <> report_versions.document_id) {where}"
+    ),
+    (
+        "UPDATE report_versions SET latest = CASE WHEN id = (SELECT max(v.id) "
+        "FROM report_versions v WHERE v.document_id = report_versions.document_id) "
+        "THEN TRUE ELSE FALSE END {where}"
+    ),
+    (
+        "UPDATE report_versions SET current = CASE WHEN latest AND superseded_by IS NULL "
+        "AND EXISTS (SELECT 1 FROM captures c WHERE c.document_id = report_versions.document_id) "
+        "THEN TRUE ELSE FALSE END {where}"
+    ),
+)
+
+
+def refresh_reports(db: Session | Connection, document_ids: Iterable[int]) -> None:
+    """Bring flags, full-text entries and carry-over checks of these documents up to date.
+
+    Call it in the transaction that stored or re-parsed them; the documents they revise are
+    refreshed too (a revision supersedes its predecessor).
+    """
+    conn = db.connection() if isinstance(db, Session) else db
+    ids = sorted({int(i) for i in document_ids if i is not None})
+    if not ids:
+        return
+    ids = sorted(set(ids) | set(_previous_of(conn, ids)))
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        _set_flags(conn, chunk)
+        _write_fulltext(conn, chunk)
+        _carry_over_for(conn, chunk)
+
+
+def rebuild_all(conn: Connection) -> None:
+    """Every flag, full-text entry and carry-over check, from scratch (migration 0005)."""
+    for sql in _FLAG_UPDATES:
+        conn.execute(text(sql.format(where="")))
+    ids = [row[0] for row in conn.execute(text("SELECT id FROM documents ORDER BY id"))]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        _write_fulltext(conn, chunk)
+        _carry_over_for(conn, chunk)
+
+
+def _in(sql: str) -> Any:
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
+def _previous_of(conn: Connection, ids: Sequence[int]) -> list[int]:
+    rows = conn.execute(
+        _in("SELECT previous_id FROM documents WHERE id IN :ids AND previous_id IS NOT NULL"),
+        {"ids": list(ids)},
+    )
+    return [r[0] for r in rows]
+
+
+def _set_flags(conn: Connection, ids: Sequence[int]) -> None:
+    for sql in _FLAG_UPDATES:
+        conn.execute(_in(sql.format(where="WHERE document_id IN :ids")), {"ids": list(ids)})
+
+
+def _write_fulltext(conn: Connection, ids: Sequence[int]) -> None:
+    """One entry per document: its newest version's title and its text, simplified."""
+    rows = conn.execute(
+        _in(
+            "SELECT d.id, d.title, d.text, v.title FROM documents d LEFT JOIN report_versions v "
+            "ON v.document_id = d.id AND v.latest WHERE d.id IN :ids"
+        ),
+        {"ids": list(ids)},
+    ).all()
+    postgres = conn.dialect.name == "postgresql"
+    conn.execute(
+        _in("DELETE FROM report_fts WHERE " + _fts_key(postgres) + " IN :ids"), {"ids": list(ids)}
+    )
+    entries = []
+    for doc_id, doc_title, body, version_title in rows:
+        content = to_simplified(f"{version_title or doc_title or ''}\n{body or ''}")
+        terms = tsvector_literal(content) if postgres else index_text(content)
+        entries.append({"id": doc_id, "terms": terms})
+    if not entries:
+        return
+    if postgres:
+        sql = "INSERT INTO report_fts (document_id, tsv) VALUES (:id, CAST(:terms AS tsvector))"
+    else:
+        sql = "INSERT INTO report_fts (rowid, terms) VALUES (:id, :terms)"
+    conn.execute(text(sql), entries)
+
+
+def _fts_key(postgres: bool) -> str:
+    return "document_id" if postgres else "rowid"
+
+
+def _carry_over_for(conn: Connection, ids: Sequence[int]) -> None:
+    """Recompute carry_over.* for the current versions of `ids` and of the same issuers'
+    next-year reports."""
+    own = conn.execute(
+        _in(
+            "SELECT id, region_code, issuer, report_year FROM report_versions "
+            "WHERE document_id IN :ids AND current AND official"
+        ),
+        {"ids": list(ids)},
+    ).all()
+    targets = {row[0]: row for row in own}
+    for _vid, region, issuer, year in own:
+        if region is None or issuer is None or year is None:
+            continue
+        for row in conn.execute(
+            text(
+                "SELECT id, region_code, issuer, report_year FROM report_versions "
+                "WHERE region_code = :r AND issuer = :i AND report_year = :y "
+                "AND current AND official"
+            ),
+            {"r": region, "i": issuer, "y": year + 1},
+        ):
+            targets[row[0]] = row
+    for vid, region, issuer, year in targets.values():
+        _write_carry_over(conn, vid, region, issuer, year)
+
+
+def _cells(conn: Connection, version_id: int, row_key: str) -> dict[str, int | float | None]:
+    rows = conn.execute(
+        text(
+            "SELECT column_key, value_int, value FROM report_cells WHERE report_version_id = :v "
+            "AND table_name = 'applications' AND row_key = :r"
+        ),
+        {"v": version_id, "r": row_key},
+    )
+    return {col: (vi if vi is not None else v) for col, vi, v in rows}
+
+
+def _write_carry_over(
+    conn: Connection, version_id: int, region: str | None, issuer: str | None, year: int | None
+) -> None:
+    previous = None
+    if region is not None and issuer is not None and year is not None:
+        previous = conn.execute(
+            text(
+                "SELECT v.id, d.doc_id FROM report_versions v JOIN documents d "
+                "ON d.id = v.document_id WHERE v.region_code = :r AND v.issuer = :i "
+                "AND v.report_year = :y AND v.current AND v.official ORDER BY v.id DESC LIMIT 1"
+            ),
+            {"r": region, "i": issuer, "y": year - 1},
+        ).first()
+    mine = _cells(conn, version_id, "carried_over")
+    theirs = _cells(conn, previous[0], "carried_forward") if previous else {}
+    checks = []
+    for col in APPLICANT_COLUMNS:
+        ours, prev = mine.get(col), theirs.get(col)
+        if previous is None:
+            status, detail = (
+                "skipped",
+                f"no {year - 1 if year else 'previous-year'} report of the same issuer archived",
+            )
+        elif ours is None or prev is None:
+            status, detail = (
+                "skipped",
+                "二、上年结转 or the previous year's 四、结转下年度 is blank",
+            )
+        else:
+            status = "pass" if ours == prev else "fail"
+            detail = (
+                f"二、上年结转={_fmt(ours)}; {year - 1} report {previous[1]} "
+                f"四、结转下年度继续办理={_fmt(prev)}"
+            )
+        checks.append(
+            {"v": version_id, "rule": CARRY_OVER + col, "status": status, "detail": detail}
+        )
+    conn.execute(
+        text("DELETE FROM checks WHERE report_version_id = :v AND substr(rule, 1, 11) = :p"),
+        {"v": version_id, "p": CARRY_OVER},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO checks (report_version_id, rule, status, detail) "
+            "VALUES (:v, :rule, :status, :detail)"
+        ),
+        checks,
+    )
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
