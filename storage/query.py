@@ -75,11 +75,13 @@ __all__ = [
     "SearchHit",
     "VersionInfo",
     "WarcPointer",
+    "capture_info",
     "carry_over",
     "cell_columns",
     "cells_of",
     "count",
     "coverage_matrix",
+    "facet_counts",
     "facets",
     "get_report",
     "iter_export_records",
@@ -813,3 +815,52 @@ def cells_of(session: Session, version_id: int) -> dict[tuple[str, str, str], in
 # Panel and coverage live in their own modules; they are part of this interface.
 from storage.coverage import coverage_matrix
 from storage.panel import panel_rows
+
+# --- for the web layer (serve): one capture by its WARC record id, facet counts ------------
+
+
+def capture_info(session: Session, warc_record_id: str) -> CaptureInfo:
+    """The capture archived as WARC record `warc_record_id`; NotFound otherwise."""
+    cap = session.scalar(select(Capture).where(Capture.warc_record_id == warc_record_id))
+    if cap is None:
+        raise NotFound(f"no capture {warc_record_id!r} in the archive")
+    return _capture_info(cap, _archive_dirs(session))
+
+
+def facet_counts(
+    session: Session, flt: ReportFilter = NO_FILTER, query: str | None = None
+) -> dict[str, list[tuple[Any, int]]]:
+    """Reports selected by the filter (and matching `query`, when given) counted by
+    province, year, template, issuer kind, hazard tag and failed-check family."""
+    conds = _conditions(flt)
+    if query:
+        match, _rank = _fulltext(session, parse_query(query))
+        conds.append(ReportVersion.document_id.in_(select(_fts_key(session)).where(match)))
+    where = and_(*conds)
+    out: dict[str, list[tuple[Any, int]]] = {}
+    for name in FACET_FIELDS:
+        col = getattr(ReportVersion, name)
+        n = func.count(ReportVersion.id)
+        stmt = select(col, n).where(where).group_by(col).order_by(n.desc(), col)
+        out[name] = [(value, int(k)) for value, k in session.execute(stmt)]
+    n = func.count(func.distinct(Hazard.report_version_id))
+    stmt = (
+        select(Hazard.tag, n)
+        .join(ReportVersion, ReportVersion.id == Hazard.report_version_id)
+        .where(where)
+        .group_by(Hazard.tag)
+        .order_by(n.desc(), Hazard.tag)
+    )
+    out["hazard"] = [(tag, int(k)) for tag, k in session.execute(stmt)]
+    families: dict[str, set[int]] = {}
+    stmt = (
+        select(Check.report_version_id, Check.rule)
+        .join(ReportVersion, ReportVersion.id == Check.report_version_id)
+        .where(where, Check.status == "fail")
+    )
+    for vid, rule in session.execute(stmt):
+        families.setdefault(str(rule).rpartition(".")[0], set()).add(vid)
+    out["failed_check"] = sorted(
+        ((fam, len(ids)) for fam, ids in families.items()), key=lambda f: (-f[1], f[0])
+    )
+    return out

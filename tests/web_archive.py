@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +68,9 @@ def hostile_html(body: str) -> str:
         f'<img src="http://{HOSTILE_HOST}/track.gif" alt="">'
         f'<link rel="stylesheet" href="http://{HOSTILE_HOST}/site.css">'
     )
-    body = re.sub(r"<body([^>]*)>", r'<body\1 onload="document.body.innerHTML=\'ONLOAD RAN\'">', body, count=1)
+    body = re.sub(
+        r"<body([^>]*)>", r'<body\1 onload="document.body.innerHTML=\'ONLOAD RAN\'">', body, count=1
+    )
     return body.replace("</body>", f"<p>{MARKER}</p>{evil}</body>", 1)
 
 
@@ -128,3 +136,42 @@ def copy_to(source_url: str, target_url: str) -> None:
 @pytest.fixture(scope="session")
 def web_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebArchive]:
     yield build(tmp_path_factory.mktemp("web-archive"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[str]:
+    """`gov-reports serve ARGS` on a free loopback port; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", *args, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"serve exited {proc.returncode}: {proc.stdout.read()}")  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(base + "/api/openapi.json", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

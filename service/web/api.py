@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,6 +16,7 @@ from service.web.app import get_session
 from service.web.errors import BadRequest, NotFound
 from service.web.params import encode_cursor, listing, report_filter
 from storage import query
+from storage.columns import cell_columns, column_index
 from storage.fulltext import QueryError
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -47,9 +50,7 @@ def page_of_reports(session: Session, request: Request) -> dict[str, Any]:
     try:
         if page.q:
             hits = query.search(session, page.q, page.flt, limit=page.limit + 1, offset=page.offset)
-            items = [
-                {**h.report.as_dict(), "snippet": h.snippet, "rank": h.rank} for h in hits
-            ]
+            items = [{**h.report.as_dict(), "snippet": h.snippet, "rank": h.rank} for h in hits]
             total = query.search_count(session, page.q, page.flt)
         else:
             rows = query.list_reports(session, page.flt, limit=page.limit + 1, offset=page.offset)
@@ -95,17 +96,65 @@ def report(doc_id: str, request: Request, session: DB) -> dict[str, Any]:
     }
 
 
+def report_cells(session: Session, detail: query.ReportDetail) -> list[dict[str, Any]]:
+    """The stored cells of the report version, labelled from the codebook, in table order."""
+    values = query.cells_of(session, detail.summary.version_id)
+    index = column_index()
+    order = {c.name: n for n, c in enumerate(cell_columns())}
+    out = []
+    for (table, row, column), value in values.items():
+        col = index.get((table, row, column))
+        out.append(
+            {
+                "name": f"{table}.{row}.{column}",
+                "table": table,
+                "row": row,
+                "column": column,
+                "label": col.label if col else None,
+                "value": value,
+            }
+        )
+    return sorted(out, key=lambda c: (order.get(c["name"], len(order)), c["name"]))
+
+
 @router.get("/reports/{doc_id}/cells", summary="Every table cell of a report, long form")
 def cells(doc_id: str, request: Request, session: DB) -> dict[str, Any]:
     report_filter(request.query_params)
     detail = find_report(session, doc_id)
-    return {"doc_id": detail.summary.doc_id, "cells": query.report_cells(session, detail)}
+    return {"doc_id": detail.summary.doc_id, "cells": report_cells(session, detail)}
 
 
-@router.get("/coverage", summary="Coverage: county × year, deadline compliance", description=FILTER_DOC)
+@router.get("/reports/{doc_id}/cells.csv", summary="The same cells as CSV")
+def cells_csv(doc_id: str, request: Request, session: DB) -> Response:
+    report_filter(request.query_params)
+    detail = find_report(session, doc_id)
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf)
+    writer.writerow(["doc_id", "name", "table", "row", "column", "label", "value"])
+    for c in report_cells(session, detail):
+        writer.writerow([detail.summary.doc_id, *c.values()])
+    name = f"{detail.summary.doc_id}-cells.csv"
+    return Response(
+        buf.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/coverage", summary="Coverage: county × year, deadline compliance", description=FILTER_DOC
+)
 def coverage(request: Request, session: DB) -> dict[str, Any]:
     flt = report_filter(request.query_params)
-    return query.coverage_matrix(session, flt).as_dict()
+    cov = query.coverage_matrix(session, flt)
+    return {
+        "filter": flt.describe(),
+        "years": cov.years,
+        "rows": [dataclasses.asdict(r) for r in cov.rows],
+        "deadlines": [dataclasses.asdict(d) for d in cov.deadlines],
+        "totals": dict(cov.totals),
+    }
 
 
 @router.get("/export.{fmt}", summary="Export the filtered reports (csv, jsonl, parquet), streamed")

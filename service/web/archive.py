@@ -37,7 +37,10 @@ def original_link(warc_record_id: str, *, inline: bool = False) -> str:
 
 
 def is_html(content_type: str | None) -> bool:
-    return (content_type or "").split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
+    return (content_type or "").split(";")[0].strip().lower() in (
+        "text/html",
+        "application/xhtml+xml",
+    )
 
 
 def original_response(

@@ -28,8 +28,10 @@ def line_chart(rows: list[Any]) -> Markup:
         return HEIGHT - PAD - value * (HEIGHT - 2 * PAD) / top
 
     parts = [
-        f'<svg class="chart" role="img" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg">',
+        (
+            f'<svg class="chart" role="img" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
+        ),
         f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#999"/>',
         f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{HEIGHT - PAD}" stroke="#999"/>',
         f'<text x="{PAD - 4}" y="{PAD + 4}" text-anchor="end">{top:g}</text>',

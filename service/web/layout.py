@@ -20,80 +20,24 @@ from parsers.labels import (
     REVIEW_CELLS,
     REVIEW_GROUPS,
 )
+from storage.columns import (
+    ACTIVE_CELLS,
+    APPLICANTS,
+    APPLICATION_ROWS,
+)
+from storage.columns import REVIEW_CELLS as REVIEW_CELL_NAMES
+from storage.columns import REVIEW_GROUPS as REVIEW_GROUP_LABELS
 
-APPLICANT_LABELS = {
-    "natural_person": "自然人",
-    "commercial": "商业企业",
-    "research": "科研机构",
-    "social_welfare": "社会公益组织",
-    "legal_services": "法律服务机构",
-    "other_org": "其他",
-    "total": "总计",
-}
-APPLICATION_LABELS = {
-    "new_received": "一、本年新收政府信息公开申请数量",
-    "carried_over": "二、上年结转政府信息公开申请数量",
-    "granted": "三(一) 予以公开",
-    "partially_granted": "三(二) 部分公开",
-    "denied_state_secret": "三(三)1 属于国家秘密",
-    "denied_prohibited_by_law": "三(三)2 其他法律行政法规禁止公开",
-    "denied_security_stability": "三(三)3 危及“三安全一稳定”",
-    "denied_third_party": "三(三)4 保护第三方合法权益",
-    "denied_internal_affairs": "三(三)5 属于三类内部事务信息",
-    "denied_process_info": "三(三)6 属于四类过程性信息",
-    "denied_enforcement_file": "三(三)7 属于行政执法案卷",
-    "denied_admin_query": "三(三)8 属于行政查询事项",
-    "unable_not_held": "三(四)1 本机关不掌握相关政府信息",
-    "unable_needs_creation": "三(四)2 没有现成信息需要另行制作",
-    "unable_unclear": "三(四)3 补正后申请内容仍不明确",
-    "not_processed_complaint": "三(五)1 信访举报投诉类申请",
-    "not_processed_repeat": "三(五)2 重复申请",
-    "not_processed_publication": "三(五)3 要求提供公开出版物",
-    "not_processed_mass": "三(五)4 无正当理由大量反复申请",
-    "not_processed_confirm": "三(五)5 要求行政机关确认或重新出具已获取信息",
-    "other_handling": "三(六) 其他处理",
-    "other_overdue_correction": "三(六)1 申请人无正当理由逾期不补正",
-    "other_overdue_fee": "三(六)2 申请人逾期未按收费通知要求缴纳费用",
-    "other_reasons": "三(六)3 其他",
-    "total_processed": "三(七) 总计",
-    "carried_forward": "四、结转下年度继续办理",
-}
-ACTIVE_LABELS = {
-    "regulations": "规章",
-    "normative_documents": "规范性文件",
-    "licensing": "行政许可",
-    "other_services": "其他对外管理服务事项",
-    "punishment": "行政处罚",
-    "coercion": "行政强制",
-    "fees": "行政事业性收费",
-    "procurement": "政府集中采购",
-}
-ACTIVE_CELL_LABELS = {
-    "made": "本年新制作数量",
-    "published": "本年新公开数量",
-    "total_published": "对外公开总数量",
-    "issued": "本年制发件数",
-    "repealed": "本年废止件数",
-    "in_force": "现行有效件数",
-    "previous_year": "上一年项目数量",
-    "change": "本年增/减",
-    "decisions": "处理决定数量",
-    "amount_wan_yuan": "本年收费金额（万元）",
-    "projects": "采购项目数量",
-    "amount": "采购总金额",
-}
-REVIEW_LABELS = {
-    "review": "行政复议",
-    "litigation_direct": "行政诉讼·未经复议直接起诉",
-    "litigation_after_review": "行政诉讼·复议后起诉",
-}
-REVIEW_CELL_LABELS = {
-    "upheld": "结果维持",
-    "corrected": "结果纠正",
-    "other": "其他结果",
-    "pending": "尚未审结",
-    "total": "总计",
-}
+# Labels as the templates print them, from the codebook (storage.columns).
+APPLICANT_LABELS = {key: label for key, label, _ in APPLICANTS}
+APPLICATION_LABELS = {key: label for key, label, _ in APPLICATION_ROWS}
+ACTIVE_LABELS: dict[str, str] = {}
+ACTIVE_CELL_LABELS: dict[str, str] = {}
+for _row, _row_label, _cell, _header, *_ in ACTIVE_CELLS:
+    ACTIVE_LABELS.setdefault(_row, _row_label)
+    ACTIVE_CELL_LABELS.setdefault(_cell, _header)
+REVIEW_LABELS = {key: label for key, label, _ in REVIEW_GROUP_LABELS}
+REVIEW_CELL_LABELS = {key: label for key, label, _ in REVIEW_CELL_NAMES}
 TABLE_TITLES = {
     "active_disclosure": "二、主动公开政府信息情况",
     "applications": "三、收到和处理政府信息公开申请情况",

@@ -41,13 +41,16 @@ ISSUER_KIND_WORDS = {
     "township": "乡镇(街道)",
     "unknown": "未知",
 }
-TEMPLATE_WORDS = {"2021": "2021年版", "2019": "2019年版(试行)", "pre2019": "2019年以前", "unknown": "未知"}
+TEMPLATE_WORDS = {
+    "2021": "2021年版",
+    "2019": "2019年版(试行)",
+    "pre2019": "2019年以前",
+    "unknown": "未知",
+}
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(
-        request, name, context, status_code=status
-    )
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def facet_label(field: str, value: Any) -> str:
@@ -80,10 +83,12 @@ def search_page(request: Request, session: SESSION) -> Response:
             if value is not None
         ]
         clear = "/?" + urlencode(page.params(**{param: None, "cursor": None})) if chosen else None
-        facets.append({"title": FACET_TITLES[field], "options": options, "clear": clear})
+        facets.append({"title": FACET_TITLES[field], "options": options, "reset": clear})
     json_link = "/api/reports?" + urlencode(page.params())
     next_link = (
-        "/?" + urlencode(page.params(cursor=result["next_cursor"])) if result["next_cursor"] else None
+        "/?" + urlencode(page.params(cursor=result["next_cursor"]))
+        if result["next_cursor"]
+        else None
     )
     return render(
         request,

@@ -32,7 +32,9 @@ class Listing:
     def params(self, **override: Any) -> dict[str, str]:
         """The query parameters that reproduce this listing (for links), with overrides;
         an override of None drops the parameter."""
-        out = {k: str(v) for k, v in self.flt.describe().items() if k not in ("year_from", "year_to")}
+        out = {
+            k: str(v) for k, v in self.flt.describe().items() if k not in ("year_from", "year_to")
+        }
         if self.flt.year_from is not None:
             out["year"] = (
                 str(self.flt.year_from)
