@@ -5,6 +5,7 @@ and on request the same archive copied into a throwaway PostgreSQL database."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import socket
 import subprocess
@@ -18,12 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from parsers import PARSER_VERSION, extract, parse_extracted, simhash64, text_digest
 from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Base, Capture, Site
+from storage.reportindex import rebuild_all
 from storage.repository import CaptureData, DocumentData, start_run, store_capture
 from storage.warc import WarcWriter, read_response
 from tests.cli import crawl_sim
@@ -32,6 +34,8 @@ SITES, SEED = 4, 1
 HOSTILE_URL = "http://hostile.example.gov.cn/art/2024/hostile.html"
 HOSTILE_HOST = "hostile.example.gov.cn"
 MARKER = "脚本测试页"  # text the hostile page adds, so it becomes its own document
+# Archived *text* that looks like markup: the pages must show it, escaped, never run it.
+HOSTILE_TEXT = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class WebArchive:
     warc_dir: Path
     hostile_doc_id: str
     hostile_record_id: str
+    db_digest: str  # SHA-256 of the database file once built: serving must not change it
 
 
 def file_digest(path: Path) -> str:
@@ -57,7 +62,7 @@ def build(root: Path) -> WebArchive:
         result = crawl_sim(root, db, server.proxy_url)
     assert result.returncode == 0, result.stderr[-3000:]
     doc_id, record_id = add_hostile_page(db, root / "warc")
-    return WebArchive(root, db, db_file, root / "warc", doc_id, record_id)
+    return WebArchive(root, db, db_file, root / "warc", doc_id, record_id, file_digest(db_file))
 
 
 def hostile_html(body: str) -> str:
@@ -71,7 +76,8 @@ def hostile_html(body: str) -> str:
     body = re.sub(
         r"<body([^>]*)>", r'<body\1 onload="document.body.innerHTML=\'ONLOAD RAN\'">', body, count=1
     )
-    return body.replace("</body>", f"<p>{MARKER}</p>{evil}</body>", 1)
+    shown = html.escape(HOSTILE_TEXT)
+    return body.replace("</body>", f"<p>{MARKER}{shown}</p>{evil}</body>", 1)
 
 
 def add_hostile_page(db: str, warc_dir: Path) -> tuple[str, str]:
@@ -121,7 +127,8 @@ def add_hostile_page(db: str, warc_dir: Path) -> tuple[str, str]:
 
 
 def copy_to(source_url: str, target_url: str) -> None:
-    """Copy every archive table's rows into a freshly migrated database."""
+    """Copy every archive table's rows into a freshly migrated database, then rebuild its
+    read-side index (flags, full text, carry-over checks) as migration 0005 does."""
     src = open_database(source_url)
     dst = open_database(target_url)
     with src() as s, dst.begin() as d:
@@ -129,6 +136,12 @@ def copy_to(source_url: str, target_url: str) -> None:
             rows = [dict(r._mapping) for r in s.execute(table.select())]
             if rows:
                 d.execute(table.insert(), rows)
+                # Rows came with their ids: move the id sequence past them.
+                d.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :n)"),
+                    {"n": max(r["id"] for r in rows)},
+                )
+        rebuild_all(d.connection())
     for factory in (src, dst):
         factory.kw["bind"].dispose()
 

@@ -75,7 +75,9 @@ def parquet_chunks(session: Session, flt: ReportFilter) -> Iterator[bytes]:
     import pyarrow.parquet as pq
 
     types = {"int": pa.int64(), "float": pa.float64(), "text": pa.string()}
-    fields = [pa.field(f, pa.int64() if f == "report_year" else pa.string()) for f in SUMMARY_FIELDS]
+    fields = [
+        pa.field(f, pa.int64() if f == "report_year" else pa.string()) for f in SUMMARY_FIELDS
+    ]
     fields += [pa.field(c.name, types[c.kind]) for c in query.cell_columns()]
     schema = pa.schema(fields)
     sink = _Sink()

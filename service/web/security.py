@@ -58,7 +58,24 @@ class SecurityHeaders:
         if scope["method"] not in ALLOWED_METHODS:
             await _method_not_allowed(scope, send_with_headers)
             return
+        if scope["method"] == "HEAD":  # answered as GET without the body
+            await self.app({**scope, "method": "GET"}, receive, _headers_only(send_with_headers))
+            return
         await self.app(scope, receive, send_with_headers)
+
+
+def _headers_only(send: Any) -> Any:
+    done = False
+
+    async def send_head(message: dict[str, Any]) -> None:
+        nonlocal done
+        if message["type"] == "http.response.start":
+            await send(message)
+        elif not done:
+            done = True
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return send_head
 
 
 async def _method_not_allowed(scope: dict[str, Any], send: Any) -> None:
