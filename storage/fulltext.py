@@ -24,6 +24,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 MAX_QUERY_TERMS = 64
 
 
@@ -75,7 +76,8 @@ def tsvector_literal(text: str, max_position: int = 16383) -> str:
 
 
 def parse_query(query: str) -> list[Phrase]:
-    """The phrases of a user query, ANDed: each unquoted word and each "quoted phrase".
+    """The phrases of a user query, ANDed: each unquoted word and each "quoted phrase". A
+    phrase's words must follow each other, with nothing but punctuation or spaces between.
 
     Everything but letters, digits and CJK characters is a separator, so SQL or FTS syntax
     (`'`, `"`, `*`, `OR`, `NEAR(`) in a query is searched for as text, never interpreted.
@@ -83,6 +85,7 @@ def parse_query(query: str) -> list[Phrase]:
     phrases: list[Phrase] = []
     for match in _QUERY_PART.finditer(to_simplified(query or "")):
         part = match.group(1) if match.group(1) is not None else match.group(2)
+        part = _CJK_SPACE.sub("", part)  # "本年度 未发生" is the phrase 本年度未发生
         words = tuple(m.group(0) for m in _TOKEN.finditer(part))
         if words:
             phrases.append(Phrase(_query_terms(words), words))

@@ -60,7 +60,7 @@ from storage.models import (
     ReportCell,
     ReportVersion,
 )
-from storage.records import source_of
+from storage.records import iso_utc, source_of
 from storage.reportindex import CARRY_OVER
 
 __all__ = [
@@ -84,9 +84,11 @@ __all__ = [
     "facet_counts",
     "facets",
     "get_report",
+    "iter_captures",
     "iter_export_records",
     "iter_long_cells",
     "iter_records",
+    "iter_texts",
     "iter_warc_pointers",
     "iter_wide_rows",
     "latest_versions",
@@ -530,7 +532,6 @@ def _captures(session: Session, document_id: int) -> list[CaptureInfo]:
 def _versions(session: Session, version: ReportVersion) -> list[VersionInfo]:
     """The revisions at the same URL (oldest first) and the parser versions of this one."""
     from storage.fetchstate import version_chain
-    from storage.records import iso_utc
 
     out: list[VersionInfo] = []
     for doc in version_chain(session, version.document_id):
@@ -572,17 +573,33 @@ def iter_records(session: Session, flt: ReportFilter = NO_FILTER) -> Iterator[di
         yield from _assemble_batch(session, batch)
 
 
-def _version_batches(session: Session, flt: ReportFilter) -> Iterator[list[ReportVersion]]:
-    """The selected versions in export order, BATCH at a time (keyset pagination on id:
-    no long-lived cursor, so memory and locks stay flat)."""
+def _id_batches(session: Session, flt: ReportFilter) -> Iterator[list[int]]:
+    """The selected version ids in id order, BATCH at a time (keyset pagination: no
+    long-lived cursor, so memory and locks stay flat)."""
     last = 0
+    conds = _conditions(flt)
     while True:
-        stmt = filtered(flt).where(ReportVersion.id > last).order_by(ReportVersion.id).limit(BATCH)
+        stmt = (
+            select(ReportVersion.id)
+            .where(and_(*conds), ReportVersion.id > last)
+            .order_by(ReportVersion.id)
+            .limit(BATCH)
+        )
         batch = list(session.scalars(stmt))
         if not batch:
             return
         yield batch
-        last = batch[-1].id
+        last = batch[-1]
+
+
+def _version_batches(session: Session, flt: ReportFilter) -> Iterator[list[ReportVersion]]:
+    """The selected versions (ORM objects, records included), BATCH at a time."""
+    for ids in _id_batches(session, flt):
+        yield list(
+            session.scalars(
+                select(ReportVersion).where(ReportVersion.id.in_(ids)).order_by(ReportVersion.id)
+            )
+        )
         session.expunge_all()
 
 
@@ -635,9 +652,17 @@ def _assemble(
         .order_by(Check.id)
     ):
         extra.setdefault(vid, []).append({"rule": rule, "status": status, "detail": detail})
+    doc_ids = dict(
+        session.execute(
+            select(Document.id, Document.doc_id).where(
+                Document.id.in_({v.document_id for v in versions})
+            )
+        ).all()
+    )
     out = []
     for v in versions:
         record = dict(v.record)
+        record["doc_id"] = doc_ids.get(v.document_id, record.get("doc_id"))
         checks = [
             c
             for c in record.get("checks") or []
@@ -678,14 +703,18 @@ def cell_value(value_int: int | None, value: float | None) -> int | float | None
     return value_int if value_int is not None else value
 
 
+WIDE_EXTRAS = ("hazards", "failed_checks", "url", "fetched_at", "warc_path")
+
+
 def iter_wide_rows(
     session: Session, flt: ReportFilter = NO_FILTER
 ) -> Iterator[tuple[ReportSummary, dict[str, Any]]]:
-    """(report, {column name: value}) for every selected report: every cell a column named
-    as in storage.columns (money also as `<name>_raw`, the printed text)."""
+    """(report, {column: value}) for every selected report: every cell a column named as in
+    storage.columns (money also as `<name>_raw`, the printed text), plus WIDE_EXTRAS: hazards
+    and failed check rules (space-separated), the capture's URL, time and WARC file path."""
     known = {(c.table, c.row, c.column) for c in cell_columns()}
-    for batch in _version_batches(session, flt):
-        ids = [v.id for v in batch]
+    runs = _archive_dirs(session)
+    for ids in _id_batches(session, flt):
         values: dict[int, dict[str, Any]] = {vid: {} for vid in ids}
         for vid, tbl, row, col, vi, val, raw in session.execute(
             select(
@@ -702,24 +731,122 @@ def iter_wide_rows(
                 values[vid][f"{tbl}.{row}.{col}"] = cell_value(vi, val)
             if raw is not None and (tbl, row, f"{col}_raw") in known:
                 values[vid][f"{tbl}.{row}.{col}_raw"] = raw
+        _add_extras(session, ids, values, runs)
         rows = session.execute(
-            _summary_select(ReportFilter(all_versions=True))
+            select(*_SUMMARY_COLUMNS)
+            .join(Document, Document.id == ReportVersion.document_id)
             .where(ReportVersion.id.in_(ids))
             .order_by(ReportVersion.id)
         ).all()
-        by_id = {s.version_id: s for s in _summaries(session, rows)}
-        for v in batch:
-            summary = by_id.get(v.id)
-            if summary is not None:
-                yield summary, values[v.id]
+        for summary in _summaries(session, rows):
+            yield summary, values[summary.version_id]
+
+
+def _add_extras(
+    session: Session,
+    ids: list[int],
+    values: dict[int, dict[str, Any]],
+    runs: dict[int, tuple[str, str]],
+) -> None:
+    tags: dict[int, list[str]] = {}
+    for vid, tag in session.execute(
+        select(Hazard.report_version_id, Hazard.tag)
+        .where(Hazard.report_version_id.in_(ids))
+        .order_by(Hazard.id)
+    ):
+        tags.setdefault(vid, []).append(tag)
+    failed: dict[int, list[str]] = {}
+    for vid, rule in session.execute(
+        select(Check.report_version_id, Check.rule)
+        .where(Check.report_version_id.in_(ids), Check.status == "fail")
+        .order_by(Check.id)
+    ):
+        failed.setdefault(vid, []).append(rule)
+    # The version's own capture, else its document's first capture.
+    first = (
+        select(func.min(Capture.id))
+        .where(Capture.document_id == ReportVersion.document_id)
+        .correlate(ReportVersion)
+        .scalar_subquery()
+    )
+    cap_id = func.coalesce(ReportVersion.capture_id, first)
+    for vid, url, fetched, warc_file, run_id in session.execute(
+        select(
+            ReportVersion.id,
+            Capture.final_url,
+            Capture.fetched_at,
+            Capture.warc_file,
+            Capture.crawl_run_id,
+        )
+        .join(Capture, Capture.id == cap_id)
+        .where(ReportVersion.id.in_(ids))
+    ):
+        archive_dir = runs.get(run_id or -1, (None, ""))[1]
+        values[vid].update(
+            url=url,
+            fetched_at=iso_utc(fetched),
+            warc_path=str(Path(archive_dir or ".") / warc_file),
+        )
+    for vid in ids:
+        values[vid]["hazards"] = " ".join(tags.get(vid, [])) or None
+        values[vid]["failed_checks"] = " ".join(failed.get(vid, [])) or None
+
+
+def iter_texts(
+    session: Session, flt: ReportFilter = NO_FILTER
+) -> Iterator[tuple[ReportSummary, str, dict[str, Any]]]:
+    """(report, its extracted text, {url, fetched_at, warc_path}) for every selected report."""
+    runs = _archive_dirs(session)
+    for ids in _id_batches(session, flt):
+        rows = session.execute(
+            select(*_SUMMARY_COLUMNS, Document.text)
+            .join(Document, Document.id == ReportVersion.document_id)
+            .where(ReportVersion.id.in_(ids))
+            .order_by(ReportVersion.id)
+        ).all()
+        extras: dict[int, dict[str, Any]] = {vid: {} for vid in ids}
+        _add_extras(session, ids, extras, runs)
+        for summary, row in zip(_summaries(session, [r[:15] for r in rows]), rows, strict=True):
+            yield summary, row[15], extras[summary.version_id]
+
+
+def iter_captures(
+    session: Session, flt: ReportFilter = NO_FILTER
+) -> Iterator[tuple[ReportSummary, CaptureInfo]]:
+    """(report, its capture) for every selected report: the capture its version was parsed
+    from, else its document's first."""
+    runs = _archive_dirs(session)
+    for ids in _id_batches(session, flt):
+        rows = session.execute(
+            select(*_SUMMARY_COLUMNS)
+            .join(Document, Document.id == ReportVersion.document_id)
+            .where(ReportVersion.id.in_(ids))
+            .order_by(ReportVersion.id)
+        ).all()
+        first = (
+            select(func.min(Capture.id))
+            .where(Capture.document_id == ReportVersion.document_id)
+            .correlate(ReportVersion)
+            .scalar_subquery()
+        )
+        caps = {
+            vid: _capture_info(cap, runs)
+            for vid, cap in session.execute(
+                select(ReportVersion.id, Capture)
+                .join(Capture, Capture.id == func.coalesce(ReportVersion.capture_id, first))
+                .where(ReportVersion.id.in_(ids))
+            )
+        }
+        for summary in _summaries(session, rows):
+            if summary.version_id in caps:
+                yield summary, caps[summary.version_id]
 
 
 def iter_long_cells(
     session: Session, flt: ReportFilter = NO_FILTER
 ) -> Iterator[tuple[str, str, str, str, int | float | None, str | None]]:
     """(doc_id, table, row, column, value, raw) for every cell of every selected report."""
-    for batch in _version_batches(session, flt):
-        ids = [v.id for v in batch]
+    for ids in _id_batches(session, flt):
         names = dict(
             session.execute(
                 select(ReportVersion.id, Document.doc_id)
