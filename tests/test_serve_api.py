@@ -160,6 +160,7 @@ def test_exports_stream_every_selected_report(client: TestClient) -> None:
     assert resp.headers["content-disposition"].startswith("attachment")
     rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert len(rows) == total and "applications.new_received.total" in rows[0]
+    assert rows[0]["schema"] == "gov-reports/record@1"
     resp = client.get(f"/api/export.parquet?{flt}")
     table = pq.read_table(io.BytesIO(resp.content))
     assert table.num_rows == total

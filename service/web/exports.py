@@ -1,152 +1,143 @@
-"""Streamed exports of the filtered reports: JSON Lines (RECORD.md records), CSV (one row per
-report, every cell a column named as in storage.columns) and Parquet (the same columns).
+"""Streamed exports of the filtered reports, written by the same writers as `gov-reports
+export` (service.writers): JSON Lines (RECORD.md records), CSV and Parquet (one row per report,
+the codebook's columns).
 
-Each is a generator of byte chunks over storage.query's batched iterators, so memory stays
-flat however large the archive; the session lives as long as the stream.
+The writers push bytes into a file; a response pulls them. A producer thread writes into a
+small bounded queue that the response drains, so memory stays flat however large the export,
+and a client that goes away stops the producer at its next write.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.web.errors import NotFound
+from service.writers import CSV_ENCODING, SCHEMA, csv_to, parquet_to, wide_columns
 from storage import query
 from storage.filters import ReportFilter
 
-SUMMARY_FIELDS = (
-    "doc_id",
-    "title",
-    "issuer",
-    "issuer_kind",
-    "region_code",
-    "region_name",
-    "prefecture",
-    "province",
-    "report_year",
-    "published_at",
-    "template",
-    "parser_version",
-    "superseded_by",
-)
-ROWS_PER_CHUNK = 500
+QUEUE_CHUNKS = 16
+CHUNK = 64 * 1024
 
 
-def jsonl_chunks(session: Session, flt: ReportFilter) -> Iterator[bytes]:
-    lines: list[str] = []
+def write_jsonl(session: Session, flt: ReportFilter, fh: BinaryIO) -> None:
+    text = io.TextIOWrapper(fh, encoding="utf-8", write_through=False)
     for record in query.iter_records(session, flt):
-        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-        if len(lines) >= ROWS_PER_CHUNK:
-            yield "".join(lines).encode("utf-8")
-            lines = []
-    if lines:
-        yield "".join(lines).encode("utf-8")
+        text.write(json.dumps(record, ensure_ascii=False) + "\n")
+    text.flush()
+    text.detach()
 
 
-def _wide(session: Session, flt: ReportFilter) -> Iterator[list[Any]]:
-    names = [c.name for c in query.cell_columns()]
-    for summary, cells in query.iter_wide_rows(session, flt):
-        meta = summary.as_dict()
-        yield [meta.get(f) for f in SUMMARY_FIELDS] + [cells.get(n) for n in names]
+def _wide_rows(session: Session, flt: ReportFilter) -> Iterator[dict[str, Any]]:
+    for summary, values in query.iter_wide_rows(session, flt):
+        yield {**summary.as_dict(), **values, "schema": SCHEMA}
 
 
-def csv_chunks(session: Session, flt: ReportFilter) -> Iterator[bytes]:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly only with a BOM
-    writer.writerow([*SUMMARY_FIELDS, *(c.name for c in query.cell_columns())])
-    for n, row in enumerate(_wide(session, flt), 1):
-        writer.writerow(row)
-        if n % ROWS_PER_CHUNK == 0:
-            yield buf.getvalue().encode("utf-8")
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue().encode("utf-8")
+def write_csv(session: Session, flt: ReportFilter, fh: BinaryIO) -> None:
+    text = io.TextIOWrapper(fh, encoding=CSV_ENCODING, newline="", write_through=False)
+    csv_to(text, wide_columns(), _wide_rows(session, flt))
+    text.flush()
+    text.detach()
 
 
-def parquet_chunks(session: Session, flt: ReportFilter) -> Iterator[bytes]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    types = {"int": pa.int64(), "float": pa.float64(), "text": pa.string()}
-    fields = [
-        pa.field(f, pa.int64() if f == "report_year" else pa.string()) for f in SUMMARY_FIELDS
-    ]
-    fields += [pa.field(c.name, types[c.kind]) for c in query.cell_columns()]
-    schema = pa.schema(fields)
-    sink = _Sink()
-    with pq.ParquetWriter(sink, schema) as writer:
-        batch: list[list[Any]] = []
-        for row in _wide(session, flt):
-            batch.append(row)
-            if len(batch) >= ROWS_PER_CHUNK:
-                writer.write_table(_table(pa, schema, batch))
-                batch = []
-                yield sink.drain()
-        if batch:
-            writer.write_table(_table(pa, schema, batch))
-    yield sink.drain()
+def write_parquet(session: Session, flt: ReportFilter, fh: BinaryIO) -> None:
+    parquet_to(fh, wide_columns(), _wide_rows(session, flt))
 
 
-def _table(pa: Any, schema: Any, rows: list[list[Any]]) -> Any:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-    return pa.Table.from_arrays(
-        [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
-        schema=schema,
-    )
+Writer = Callable[[Session, ReportFilter, BinaryIO], None]
+FORMATS: dict[str, tuple[Writer, str]] = {
+    "jsonl": (write_jsonl, "application/x-ndjson; charset=utf-8"),
+    "csv": (write_csv, "text/csv; charset=utf-8"),
+    "parquet": (write_parquet, "application/vnd.apache.parquet"),
+}
 
 
-class _Sink(io.RawIOBase):
-    """A write-only stream whose written bytes can be taken away while `tell()` keeps
-    counting (Parquet's footer records row-group offsets from it)."""
+class _Gone(Exception):
+    """The client went away: stop writing."""
 
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-        self._pos = 0
+
+class _QueueSink(io.RawIOBase):
+    """A write-only stream into a bounded queue; `tell()` counts every byte written
+    (Parquet's footer records row-group offsets from it)."""
+
+    def __init__(self, chunks: queue.Queue[Any], stop: threading.Event) -> None:
+        self.chunks, self.stop, self.pos = chunks, stop, 0
+        self.buf = bytearray()
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
-        chunk = bytes(data)
-        self._parts.append(chunk)
-        self._pos += len(chunk)
-        return len(chunk)
+        self.buf += data
+        self.pos += len(data)
+        if len(self.buf) >= CHUNK:
+            self.flush_chunk()
+        return len(data)
 
     def tell(self) -> int:
-        return self._pos
+        return self.pos
 
-    def drain(self) -> bytes:
-        data = b"".join(self._parts)
-        self._parts = []
-        return data
+    def flush_chunk(self) -> None:
+        if self.buf:
+            self.put(bytes(self.buf))
+            self.buf.clear()
+
+    def put(self, item: Any) -> None:
+        while True:
+            if self.stop.is_set():
+                raise _Gone
+            try:
+                self.chunks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
 
 
-FORMATS: dict[str, tuple[Callable[[Session, ReportFilter], Iterator[bytes]], str]] = {
-    "jsonl": (jsonl_chunks, "application/x-ndjson; charset=utf-8"),
-    "csv": (csv_chunks, "text/csv; charset=utf-8"),
-    "parquet": (parquet_chunks, "application/vnd.apache.parquet"),
-}
+def pump(sessions: sessionmaker[Session], writer: Writer, flt: ReportFilter) -> Iterator[bytes]:
+    """Run `writer` in a thread with its own session; yield what it writes as it writes it."""
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
+    stop = threading.Event()
+    sink = _QueueSink(chunks, stop)
+
+    def produce() -> None:
+        try:
+            with sessions() as session:
+                writer(session, flt, sink)
+            sink.flush_chunk()
+            sink.put(None)
+        except _Gone:
+            pass
+        except Exception as exc:  # noqa: BLE001 -- handed to the response, which ends the stream
+            if not stop.is_set():
+                sink.put(exc)
+
+    thread = threading.Thread(target=produce, name="export", daemon=True)
+    thread.start()
+    try:
+        while (item := chunks.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def stream(sessions: sessionmaker[Session], fmt: str, flt: ReportFilter) -> StreamingResponse:
     """A streamed attachment of every report the filter selects, in `fmt`."""
     if fmt not in FORMATS:
         raise NotFound(f"no export format {fmt!r} (one of: {', '.join(FORMATS)})")
-    chunks, media_type = FORMATS[fmt]
-
-    def body() -> Iterator[bytes]:
-        with sessions() as session:
-            yield from chunks(session, flt)
-
+    writer, media_type = FORMATS[fmt]
     return StreamingResponse(
-        body(),
+        pump(sessions, writer, flt),
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="reports.{fmt}"'},
     )
