@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -96,15 +96,7 @@ def open_existing(url: str | None = None) -> sessionmaker[Session]:
     A SQLite path that does not exist, or a database without the archive's tables, raises
     StorageError naming it; an existing archive is brought to the newest schema first.
     """
-    url = database_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database or ""
-        if not path or path == ":memory:" or not Path(path).is_file():
-            raise StorageError(f"no archive at {path or url!r}: the database file does not exist")
+    url, _ = _existing(url)
     engine = create_db_engine(url)
     try:
         with engine.connect() as conn:
@@ -117,6 +109,21 @@ def open_existing(url: str | None = None) -> sessionmaker[Session]:
         raise StorageError(f"{_shown(url)} is not a gov-reports archive (no archive tables)")
     upgrade(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def _existing(url: str | None) -> tuple[str, URL]:
+    """The URL to open and its parts; StorageError when it is malformed or names a SQLite
+    file that does not exist (a read command never creates one)."""
+    url = database_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if not path or path == ":memory:" or not Path(path).is_file():
+            raise StorageError(f"no archive at {path or url!r}: the database file does not exist")
+    return url, parsed
 
 
 def _shown(url: str) -> str:
@@ -138,15 +145,9 @@ def open_readonly(url: str | None = None) -> sessionmaker[Session]:
     transactions. Nothing is created or migrated: a missing file, a database without the
     archive's tables or one at an older schema revision is a StorageError naming it.
     """
-    url = database_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
+    url, parsed = _existing(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
-        if not path or path == ":memory:" or not Path(path).is_file():
-            raise StorageError(f"no archive at {path or url!r}: the database file does not exist")
         ro = f"sqlite:///file:{Path(path).resolve().as_posix()}?mode=ro&uri=true"
         engine = create_engine(ro)
         event.listen(engine, "connect", _sqlite_readonly_pragmas)

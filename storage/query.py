@@ -964,12 +964,17 @@ def facet_counts(
         match, _rank = _fulltext(session, parse_query(query))
         conds.append(ReportVersion.document_id.in_(select(_fts_key(session)).where(match)))
     where = and_(*conds)
-    out: dict[str, list[tuple[Any, int]]] = {}
-    for name in FACET_FIELDS:
-        col = getattr(ReportVersion, name)
-        n = func.count(ReportVersion.id)
-        stmt = select(col, n).where(where).group_by(col).order_by(n.desc(), col)
-        out[name] = [(value, int(k)) for value, k in session.execute(stmt)]
+    # One grouped scan for the four column facets, summed per field here.
+    cols = [getattr(ReportVersion, name) for name in FACET_FIELDS]
+    tallies: dict[str, dict[Any, int]] = {name: {} for name in FACET_FIELDS}
+    for *values, k in session.execute(
+        select(*cols, func.count(ReportVersion.id)).where(where).group_by(*cols)
+    ):
+        for name, value in zip(FACET_FIELDS, values, strict=True):
+            tallies[name][value] = tallies[name].get(value, 0) + int(k)
+    out: dict[str, list[tuple[Any, int]]] = {
+        name: sorted(t.items(), key=lambda vk: (-vk[1], str(vk[0]))) for name, t in tallies.items()
+    }
     n = func.count(func.distinct(Hazard.report_version_id))
     stmt = (
         select(Hazard.tag, n)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from service.options import add_db_option, fail
 from storage.db import StorageError, open_readonly
 
 
@@ -16,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Serve the archive read-only: a JSON API (/api, OpenAPI at "
         "/api/openapi.json) and web pages. Nothing in the process can write to the database.",
     )
-    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL or SQLite path ($GOV_REPORTS_DB)")
+    add_db_option(p)
     p.add_argument(
         "--archive", metavar="DIR", help="WARC directory (default: each crawl run's own)"
     )
@@ -27,16 +28,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
-        print(f"gov-reports serve: bad port {args.port}", file=sys.stderr)
-        return 2
+        return fail("serve", f"bad port {args.port}")
     if args.archive and not Path(args.archive).is_dir():
-        print(f"gov-reports serve: no archive directory {args.archive!r}", file=sys.stderr)
-        return 2
+        return fail("serve", f"no archive directory {args.archive!r}")
     try:
         sessions = open_readonly(args.db)
     except StorageError as exc:
-        print(f"gov-reports serve: {exc}", file=sys.stderr)
-        return 2
+        return fail("serve", exc)
     import uvicorn
 
     from service.web.app import create_app
