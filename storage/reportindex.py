@@ -73,9 +73,54 @@ def rebuild_all(conn: Connection) -> None:
         conn.execute(text(sql.format(where="")))
     ids = [row[0] for row in conn.execute(text("SELECT id FROM documents ORDER BY id"))]
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        _write_fulltext(conn, chunk)
-        _carry_over_for(conn, chunk)
+        _write_fulltext(conn, ids[start : start + _CHUNK])
+    _rebuild_carry_over(conn)
+
+
+def _rebuild_carry_over(conn: Connection) -> None:
+    """All carry-over checks at once: two reads, then one bulk insert (a per-report query
+    pair would take minutes on a large PostgreSQL archive)."""
+    versions = conn.execute(
+        text(
+            "SELECT v.id, v.region_code, v.issuer, v.report_year, d.doc_id FROM report_versions v "
+            "JOIN documents d ON d.id = v.document_id WHERE v.current AND v.official ORDER BY v.id"
+        )
+    ).all()
+    cells: dict[tuple[int, str], dict[str, int | float | None]] = {}
+    for vid, row, col, vi, val in conn.execute(
+        text(
+            "SELECT c.report_version_id, c.row_key, c.column_key, c.value_int, c.value "
+            "FROM report_cells c JOIN report_versions v ON v.id = c.report_version_id "
+            "WHERE v.current AND v.official AND c.table_name = 'applications' "
+            "AND c.row_key IN ('carried_over', 'carried_forward')"
+        )
+    ):
+        cells.setdefault((vid, row), {})[col] = vi if vi is not None else val
+    newest = {(r, i, y): (vid, doc) for vid, r, i, y, doc in versions}  # ordered by id
+    conn.execute(text("DELETE FROM checks WHERE substr(rule, 1, 11) = :p"), {"p": CARRY_OVER})
+    batch: list[dict[str, Any]] = []
+    for vid, region, issuer, year, _doc in versions:
+        known = None not in (region, issuer, year)
+        previous = newest.get((region, issuer, year - 1)) if known else None
+        theirs = cells.get((previous[0], "carried_forward"), {}) if previous else {}
+        batch += carry_over_checks(
+            vid, year, cells.get((vid, "carried_over"), {}), theirs, previous and previous[1]
+        )
+        if len(batch) >= 5000:
+            _insert_checks(conn, batch)
+            batch = []
+    _insert_checks(conn, batch)
+
+
+def _insert_checks(conn: Connection, checks: list[dict[str, Any]]) -> None:
+    if checks:
+        conn.execute(
+            text(
+                "INSERT INTO checks (report_version_id, rule, status, detail) "
+                "VALUES (:v, :rule, :status, :detail)"
+            ),
+            checks,
+        )
 
 
 def _in(sql: str) -> Any:
@@ -179,14 +224,30 @@ def _write_carry_over(
         ).first()
     mine = _cells(conn, version_id, "carried_over")
     theirs = _cells(conn, previous[0], "carried_forward") if previous else {}
+    conn.execute(
+        text("DELETE FROM checks WHERE report_version_id = :v AND substr(rule, 1, 11) = :p"),
+        {"v": version_id, "p": CARRY_OVER},
+    )
+    _insert_checks(
+        conn, carry_over_checks(version_id, year, mine, theirs, previous and previous[1])
+    )
+
+
+def carry_over_checks(
+    version_id: int,
+    year: int | None,
+    mine: dict[str, int | float | None],
+    theirs: dict[str, int | float | None],
+    previous_doc_id: str | None,
+) -> list[dict[str, Any]]:
+    """The seven `carry_over.<column>` rows: this year's 上年结转 (`mine`) against the same
+    issuer's previous-year 结转下年度继续办理 (`theirs`, from report `previous_doc_id`)."""
     checks = []
     for col in APPLICANT_COLUMNS:
         ours, prev = mine.get(col), theirs.get(col)
-        if previous is None:
-            status, detail = (
-                "skipped",
-                f"no {year - 1 if year else 'previous-year'} report of the same issuer archived",
-            )
+        if previous_doc_id is None:
+            last = year - 1 if year else "previous-year"
+            status, detail = "skipped", f"no {last} report of the same issuer archived"
         elif ours is None or prev is None:
             status, detail = (
                 "skipped",
@@ -195,23 +256,13 @@ def _write_carry_over(
         else:
             status = "pass" if ours == prev else "fail"
             detail = (
-                f"二、上年结转={_fmt(ours)}; {year - 1} report {previous[1]} "
-                f"四、结转下年度继续办理={_fmt(prev)}"
+                f"二、上年结转={_fmt(ours)}; {year - 1 if year else '?'} report "
+                f"{previous_doc_id} 四、结转下年度继续办理={_fmt(prev)}"
             )
         checks.append(
             {"v": version_id, "rule": CARRY_OVER + col, "status": status, "detail": detail}
         )
-    conn.execute(
-        text("DELETE FROM checks WHERE report_version_id = :v AND substr(rule, 1, 11) = :p"),
-        {"v": version_id, "p": CARRY_OVER},
-    )
-    conn.execute(
-        text(
-            "INSERT INTO checks (report_version_id, rule, status, detail) "
-            "VALUES (:v, :rule, :status, :detail)"
-        ),
-        checks,
-    )
+    return checks
 
 
 def _fmt(value: float) -> str:

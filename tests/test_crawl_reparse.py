@@ -13,7 +13,7 @@ from service.commands import reparse
 from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Capture, Document, ReportVersion
-from storage.query import iter_export_records
+from storage.query import iter_export_records, search
 from tests.cli import crawl_sim, run_cli
 
 WEB = SimWeb(sites=2, seed=7)
@@ -78,6 +78,10 @@ def test_reparse_with_a_new_parser_version_adds_versions_and_keeps_old(
         assert after == before + documents and kept == before
         exported = list(iter_export_records(s))
     assert exported and {r["parser_version"] for r in exported} == {"reparse-test-next"}
+    with sessions() as s:  # reparse keeps the search index on the new versions
+        hits = search(s, "年度报告", limit=10_000)
+    assert len(hits) == len(exported)
+    assert {h.report.parser_version for h in hits} == {"reparse-test-next"}
     assert all(r["source"]["warc_record_id"] for r in exported)
     out = tmp_path / "x.jsonl"
     assert run_cli("export", "--db", db, "--out", str(out)).returncode == 0

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import StorageError, create_db_engine, open_database, upgrade
 from storage.models import Capture, Check, Document, Hazard, ReportCell, ReportVersion
 from storage.query import iter_export_records, latest_versions
+from storage.reportindex import APPLICANT_COLUMNS
 from storage.repository import (
     CaptureData,
     DocumentData,
@@ -27,7 +28,6 @@ from storage.repository import (
     store_capture,
     upsert_sites,
 )
-from storage.reportindex import APPLICANT_COLUMNS
 from tests.pg import fresh_database
 
 

@@ -22,8 +22,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("report_cells", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("value_int", sa.BigInteger(), nullable=True))
+    # A plain ALTER (no batch copy of the table on SQLite).
+    op.add_column("report_cells", sa.Column("value_int", sa.BigInteger(), nullable=True))
     op.execute(
         "UPDATE report_cells SET value_int = CAST(value AS BIGINT) "
         "WHERE value IS NOT NULL AND raw IS NULL AND column_key <> 'amount_wan_yuan' "
@@ -32,5 +32,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("report_cells", schema=None) as batch_op:
-        batch_op.drop_column("value_int")
+    if op.get_bind().dialect.name == "sqlite":  # in place: a batch copy would cascade
+        op.execute("ALTER TABLE report_cells DROP COLUMN value_int")
+    else:
+        op.drop_column("report_cells", "value_int")

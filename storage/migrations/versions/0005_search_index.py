@@ -25,27 +25,27 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("report_versions", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("latest", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(
-            sa.Column("current", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("superseded_by", sa.Integer(), nullable=True))
-        batch_op.create_index(
-            "ix_report_versions_current", ["current", "official", "report_year"], unique=False
-        )
-        batch_op.create_index("ix_report_versions_latest", ["latest", "document_id"], unique=False)
-        batch_op.create_index(
-            "ix_report_versions_issuer_year",
-            ["region_code", "issuer", "report_year"],
-            unique=False,
-        )
-    with op.batch_alter_table("checks", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_checks_status_rule", ["status", "rule", "report_version_id"], unique=False
-        )
+    # Plain ALTERs, no batch mode: on SQLite a batch copies the table and drops the old one,
+    # and dropping report_versions with foreign keys on would cascade to every cell.
+    op.add_column(
+        "report_versions",
+        sa.Column("latest", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "report_versions",
+        sa.Column("current", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("report_versions", sa.Column("superseded_by", sa.Integer(), nullable=True))
+    op.create_index(
+        "ix_report_versions_current", "report_versions", ["current", "official", "report_year"]
+    )
+    op.create_index("ix_report_versions_latest", "report_versions", ["latest", "document_id"])
+    op.create_index(
+        "ix_report_versions_issuer_year",
+        "report_versions",
+        ["region_code", "issuer", "report_year"],
+    )
+    op.create_index("ix_checks_status_rule", "checks", ["status", "rule", "report_version_id"])
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(
@@ -66,12 +66,18 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE report_fts")
     op.execute("DELETE FROM checks WHERE substr(rule, 1, 11) = 'carry_over.'")
-    with op.batch_alter_table("checks", schema=None) as batch_op:
-        batch_op.drop_index("ix_checks_status_rule")
-    with op.batch_alter_table("report_versions", schema=None) as batch_op:
-        batch_op.drop_index("ix_report_versions_issuer_year")
-        batch_op.drop_index("ix_report_versions_latest")
-        batch_op.drop_index("ix_report_versions_current")
-        batch_op.drop_column("superseded_by")
-        batch_op.drop_column("current")
-        batch_op.drop_column("latest")
+    op.drop_index("ix_checks_status_rule", table_name="checks")
+    for name in ("ix_report_versions_issuer_year", "ix_report_versions_latest",
+                 "ix_report_versions_current"):  # fmt: skip
+        op.drop_index(name, table_name="report_versions")
+    for column in ("superseded_by", "current", "latest"):
+        drop_column("report_versions", column)
+
+
+def drop_column(table: str, column: str) -> None:
+    """Drop in place. Alembic's batch mode would copy the table on SQLite, and dropping the
+    old copy of report_versions cascades (foreign keys on) to every cell, check and hazard."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f'ALTER TABLE {table} DROP COLUMN "{column}"')  # SQLite >= 3.35
+    else:
+        op.drop_column(table, column)
