@@ -71,13 +71,19 @@ def run_phase(base: str, urls: list[str], clients: int) -> dict[str, float]:
     shares = [urls[i::clients] for i in range(clients)]
 
     def client(mine: list[str]) -> None:
-        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=120)
         local = []
         for url in mine:
             start = time.perf_counter()
-            conn.request("GET", url, headers={"Accept": "text/html,application/json"})
-            resp = conn.getresponse()
-            resp.read()
+            try:
+                conn.request("GET", url, headers={"Accept": "text/html,application/json"})
+                resp = conn.getresponse()
+                resp.read()
+            except OSError as exc:
+                errors.append(f"{exc!r} {url}")
+                conn.close()
+                conn = http.client.HTTPConnection(host.hostname, host.port, timeout=120)
+                continue
             local.append(time.perf_counter() - start)
             if resp.status != 200:
                 errors.append(f"{resp.status} {url}")

@@ -274,6 +274,10 @@ def test_openapi(client: TestClient) -> None:
     paths = set(spec["paths"])
     assert {"/api/reports", "/api/reports/{doc_id}", "/api/coverage"} <= paths
     assert "/api/captures/{warc_record_id}/original" in paths
+    listed = {p["name"] for p in spec["paths"]["/api/reports"]["get"]["parameters"]}
+    assert {"q", "province", "year", "failed_check", "limit", "cursor"} <= listed
+    docs = client.get("/api/docs", headers={"accept": "text/html"})
+    assert "/api/reports/{doc_id}/cells" in docs.text and "failed_check" in docs.text
 
 
 def test_serve_command_starts_read_only_and_refuses_a_missing_archive(

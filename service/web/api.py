@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from service.web import archive, exports
 from service.web.app import get_session
 from service.web.errors import BadRequest, NotFound
-from service.web.params import encode_cursor, listing, report_filter
+from service.web.params import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    encode_cursor,
+    listing,
+    report_filter,
+)
 from storage import query
 from storage.columns import cell_columns, column_index
 from storage.fulltext import QueryError
@@ -27,6 +33,38 @@ FILTER_DOC = (
     "year (YYYY or YYYY-YYYY), template, issuer_kind, hazard, failed_check (any, a family "
     "such as carry_over, or a full rule), all_versions. An unknown parameter is a 400."
 )
+
+
+def _param(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if example:
+        schema["examples"] = [example]
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+FILTER_PARAMS = [
+    _param("province", "province as printed", "云南省"),
+    _param("prefecture", "prefecture-level city as printed", "曲靖市"),
+    _param("region", "division-code prefix", "5303"),
+    _param("year", "year covered, or a range", "2019-2024"),
+    _param("template", "2021 | 2019 | pre2019 | unknown"),
+    _param("issuer_kind", "government | government_office | department | township | unknown"),
+    _param("hazard", "a hazard tag (RECORD.md)", "totals-dont-add-up"),
+    _param("failed_check", "any, a family (carry_over, applications.flow…) or a full rule"),
+    _param("all_versions", "true: also reports superseded by a revision"),
+]
+LIST_PARAMS = [
+    _param("q", 'search words or "a phrase" (Chinese: any two characters or more)', "复议"),
+    *FILTER_PARAMS,
+    _param("limit", f"page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})"),
+    _param("cursor", "next_cursor from the previous page"),
+]
 
 
 def find_report(session: Session, doc_id: str) -> query.ReportDetail:
@@ -72,7 +110,12 @@ def page_of_reports(session: Session, request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/reports", summary="Search and list reports", description=FILTER_DOC)
+@router.get(
+    "/reports",
+    summary="Search and list reports",
+    description=FILTER_DOC,
+    openapi_extra={"parameters": LIST_PARAMS},
+)
 def reports(request: Request, session: DB) -> dict[str, Any]:
     return page_of_reports(session, request)
 
@@ -157,7 +200,11 @@ def coverage(request: Request, session: DB) -> dict[str, Any]:
     }
 
 
-@router.get("/export.{fmt}", summary="Export the filtered reports (csv, jsonl, parquet), streamed")
+@router.get(
+    "/export.{fmt}",
+    summary="Export the filtered reports (csv, jsonl, parquet), streamed",
+    openapi_extra={"parameters": FILTER_PARAMS},
+)
 def export(fmt: str, request: Request) -> Response:
     flt = report_filter(request.query_params)
     return exports.stream(request.app.state.sessions, fmt, flt)
