@@ -90,6 +90,8 @@ class Document(Base):
     """One extracted text, stored once however many captures produced it."""
 
     __tablename__ = "documents"
+    # Migration 0006: doc_id by id without reading the row (which holds the whole text).
+    __table_args__ = (Index("ix_documents_doc_id_by_id", "id", "doc_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text_sha256: Mapped[str] = mapped_column(String(64), unique=True)
