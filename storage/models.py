@@ -90,8 +90,6 @@ class Document(Base):
     """One extracted text, stored once however many captures produced it."""
 
     __tablename__ = "documents"
-    # Migration 0006: doc_id by id without reading the row (which holds the whole text).
-    __table_args__ = (Index("ix_documents_doc_id_by_id", "id", "doc_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text_sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -185,18 +183,6 @@ class ReportVersion(Base):
         Index("ix_report_versions_current", "current", "official", "report_year"),
         Index("ix_report_versions_latest", "latest", "document_id"),
         Index("ix_report_versions_issuer_year", "region_code", "issuer", "report_year"),
-        # Migration 0006: the read side's lookups by document without touching the wide rows,
-        # and the browse order without a sort.
-        Index(
-            "ix_report_versions_cover",
-            *("document_id", "current", "official", "id", "province", "region_code"),
-            *("report_year", "template", "issuer_kind", "title", "issuer", "region_name"),
-            *("prefecture", "published_at", "parser_version", "superseded_by", "latest"),
-        ),
-        Index(
-            "ix_report_versions_browse",
-            *("current", "official", "province", "region_code", "report_year", "id"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
