@@ -104,11 +104,15 @@ def write_csv(path: str | Path, columns: Sequence[Column], rows: Iterable[dict[s
 def csv_to(fh: TextIO, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
     """`write_csv` into an open text stream (the web API streams it)."""
     names = [c.name for c in columns]
+    floats = [i for i, c in enumerate(columns) if c.kind == "float"]
     n = 0
     out = csv.writer(fh)
     out.writerow(names)
     for row in rows:
-        out.writerow([_csv_value(row.get(name)) for name in names])
+        line = [row.get(name) for name in names]  # None is written as an empty field
+        for i in floats:
+            line[i] = _csv_value(line[i])
+        out.writerow(line)
         n += 1
     return n
 

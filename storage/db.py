@@ -45,16 +45,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the read side's indexes
     cur.close()
+
+
+def _parsed(url: str | None) -> tuple[str, URL]:
+    """The URL to use (see `database_url`) and its parts; StorageError if malformed."""
+    url = database_url(url)
+    try:
+        return url, make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
 
 
 def create_db_engine(url: str | None = None) -> Engine:
     """An engine for `url` (see `database_url`); SQLite gets WAL and its directory created."""
-    url = database_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
+    url, parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -114,11 +120,7 @@ def open_existing(url: str | None = None) -> sessionmaker[Session]:
 def _existing(url: str | None) -> tuple[str, URL]:
     """The URL to open and its parts; StorageError when it is malformed or names a SQLite
     file that does not exist (a read command never creates one)."""
-    url = database_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"bad database URL {url!r}: {exc}") from exc
+    url, parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
         if not path or path == ":memory:" or not Path(path).is_file():
@@ -177,6 +179,7 @@ def _sqlite_readonly_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA query_only=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # as _sqlite_pragmas: the read side's indexes
     cur.close()
 
 

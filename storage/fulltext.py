@@ -23,6 +23,7 @@ from functools import cache
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
 _IS_CJK = re.compile(rf"[{_CJK}]")
+_TERM = re.compile(rf"([{_CJK}])(?=([{_CJK}]))|([{_CJK}])|([^\W_{_CJK}]+)", re.UNICODE)
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 MAX_QUERY_TERMS = 64
@@ -48,15 +49,9 @@ class Phrase:
 
 def index_terms(text: str) -> list[str]:
     """The terms of `text`, in order: bigrams and the last character of each CJK run, words."""
-    out: list[str] = []
-    for match in _TOKEN.finditer(text or ""):
-        token = match.group(0)
-        if _IS_CJK.match(token):
-            out.extend(token[i : i + 2] for i in range(len(token) - 1))
-            out.append(token[-1])
-        else:
-            out.append(token.lower())
-    return out
+    # One regex pass in C: at each CJK character its bigram (when another follows) or the
+    # character alone (the run's last); a word of letters or digits whole.
+    return [a + b if a else (c or d.lower()) for a, b, c, d in _TERM.findall(text or "")]
 
 
 def index_text(text: str) -> str:

@@ -173,6 +173,20 @@ class Capture(Base):
     document: Mapped[Document | None] = relationship()
 
 
+READ_INDEX_COLUMNS = (
+    "current",
+    "official",
+    "report_year",
+    "issuer_kind",
+    "province",
+    "prefecture",
+    "region_code",
+    "template",
+    "latest",
+    "superseded_by",
+)
+
+
 class ReportVersion(Base):
     """What one parser version made of one document; older versions are kept."""
 
@@ -180,8 +194,10 @@ class ReportVersion(Base):
     __table_args__ = (
         UniqueConstraint("document_id", "parser_version"),
         Index("ix_report_versions_region_year", "region_code", "report_year"),
-        Index("ix_report_versions_current", "current", "official", "report_year"),
-        Index("ix_report_versions_latest", "latest", "document_id"),
+        # Covering indexes (migration 0005): filters, counts and the full-text join read only
+        # these, never the wide rows (on SQLite the record JSON sits before these columns).
+        Index("ix_report_versions_filters", *READ_INDEX_COLUMNS, "document_id"),
+        Index("ix_report_versions_by_document", "document_id", *READ_INDEX_COLUMNS),
         Index("ix_report_versions_issuer_year", "region_code", "issuer", "report_year"),
     )
 
@@ -237,7 +253,9 @@ class Check(Base):
     """One accounting identity tried on a report version."""
 
     __tablename__ = "checks"
-    __table_args__ = (Index("ix_checks_status_rule", "status", "rule", "report_version_id"),)
+    __table_args__ = (
+        Index("ix_checks_version_status_rule", "report_version_id", "status", "rule"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_version_id: Mapped[int] = mapped_column(
@@ -252,6 +270,7 @@ class Hazard(Base):
     """One hazard tag noticed on a report version."""
 
     __tablename__ = "hazards"
+    __table_args__ = (Index("ix_hazards_version_tag", "report_version_id", "tag"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_version_id: Mapped[int] = mapped_column(

@@ -78,7 +78,7 @@ PANEL_META = (
 
 def panel_rows(session: Session, flt: ReportFilter = NO_FILTER) -> Iterator[PanelRow]:
     """The panel's rows in (region code, year) order, duplicates resolved; streams."""
-    from storage.query import _conditions, cell_value
+    from storage.query import _conditions
 
     if flt.issuer_kind is None:
         flt = replace(flt, issuer_kind="government")
@@ -126,12 +126,12 @@ def panel_rows(session: Session, flt: ReportFilter = NO_FILTER) -> Iterator[Pane
             group = []
         group.append(row)
         if len(pending) >= PANEL_BATCH:
-            yield from _with_cells(session, pending, cell_value)
+            yield from _with_cells(session, pending)
             pending = []
     if group:
         pending.append(_resolve(group))
     if pending:
-        yield from _with_cells(session, pending, cell_value)
+        yield from _with_cells(session, pending)
 
 
 def _resolve(group: list[Any]) -> tuple[int, PanelRow]:
@@ -168,22 +168,10 @@ def _resolve(group: list[Any]) -> tuple[int, PanelRow]:
     )
 
 
-def _with_cells(
-    session: Session, pending: list[tuple[int, PanelRow]], cell_value: Any
-) -> Iterator[PanelRow]:
-    ids = [vid for vid, _ in pending]
-    cells: dict[int, dict[str, Any]] = {vid: {} for vid in ids}
-    for vid, table, row, col, vi, val in session.execute(
-        select(
-            ReportCell.report_version_id,
-            ReportCell.table_name,
-            ReportCell.row_key,
-            ReportCell.column_key,
-            ReportCell.value_int,
-            ReportCell.value,
-        ).where(ReportCell.report_version_id.in_(ids))
-    ):
-        cells[vid][f"{table}.{row}.{col}"] = cell_value(vi, val)
+def _with_cells(session: Session, pending: list[tuple[int, PanelRow]]) -> Iterator[PanelRow]:
+    from storage.query import record_cells
+
+    cells = record_cells(session, [vid for vid, _ in pending])
     for vid, panel_row in pending:
-        panel_row.cells = cells[vid]
+        panel_row.cells = {f"{c.table}.{c.row}.{c.column}": c.value for c in cells.get(vid, ())}
         yield panel_row

@@ -60,7 +60,7 @@ from storage.models import (
     ReportCell,
     ReportVersion,
 )
-from storage.records import iso_utc, source_of
+from storage.records import Cell, iso_utc, iter_cells, source_of
 from storage.reportindex import CARRY_OVER
 
 __all__ = [
@@ -210,16 +210,24 @@ def _conditions(flt: ReportFilter) -> list[Any]:
         conds.append(rv.template == flt.template)
     if flt.issuer_kind:
         conds.append(rv.issuer_kind == flt.issuer_kind)
+    # EXISTS probes per selected report (by the child tables' version index): an IN list
+    # would visit every report with that hazard or failure, then read its wide row.
     if flt.hazard:
-        conds.append(rv.id.in_(select(Hazard.report_version_id).where(Hazard.tag == flt.hazard)))
+        conds.append(
+            select(Hazard.id)
+            .where(Hazard.report_version_id == rv.id, Hazard.tag == flt.hazard)
+            .exists()
+        )
     if flt.failed_check:
-        failed = select(Check.report_version_id).where(Check.status == "fail")
+        failed = select(Check.id).where(Check.report_version_id == rv.id, Check.status == "fail")
         if flt.failed_check != ANY_CHECK:
             rule = flt.failed_check
+            # The rule itself or any rule under it ("carry_over." ≤ rule < "carry_over/"):
+            # a range the index answers, where LIKE would not be.
             failed = failed.where(
-                or_(Check.rule == rule, Check.rule.startswith(rule + ".", autoescape=True))
+                or_(Check.rule == rule, and_(Check.rule >= rule + ".", Check.rule < rule + "/"))
             )
-        conds.append(rv.id.in_(failed))
+        conds.append(failed.exists())
     return conds
 
 
@@ -261,17 +269,17 @@ def _summary_select(flt: ReportFilter) -> Select[Any]:
     )
 
 
+def _doc_ids(session: Session, document_ids: Any) -> dict[int, str]:
+    """document id → doc_id, for these documents."""
+    wanted = {i for i in document_ids if i is not None}
+    if not wanted:
+        return {}
+    stmt = select(Document.id, Document.doc_id).where(Document.id.in_(wanted))
+    return dict(session.connection().execute(stmt).all())
+
+
 def _summaries(session: Session, rows: Sequence[Any]) -> list[ReportSummary]:
-    successors = {r[14] for r in rows if r[14] is not None}
-    doc_ids = (
-        dict(
-            session.execute(
-                select(Document.id, Document.doc_id).where(Document.id.in_(successors))
-            ).all()
-        )
-        if successors
-        else {}
-    )
+    doc_ids = _doc_ids(session, (r[14] for r in rows))
     return [ReportSummary(*r[:14], superseded_by=doc_ids.get(r[14])) for r in rows]
 
 
@@ -326,33 +334,45 @@ def search(
     best first, each with a snippet around its first match. QueryError for an empty query."""
     phrases = parse_query(query)
     match, rank = _fulltext(session, phrases)
-    stmt = (
-        _summary_select(flt)
-        .add_columns(rank.label("rank"))
-        .join(_FTS, _fts_key(session) == ReportVersion.document_id)
-        .where(match)
-    )
-    stmt = (
-        stmt.order_by(literal_column("rank").desc(), ReportVersion.id).limit(limit).offset(offset)
-    )
-    rows = session.execute(stmt).all()
-    summaries = _summaries(session, [r[:15] for r in rows])
+    # Rank first over the narrow join (the full-text table and a covering index), then read
+    # the summaries and texts of the page of hits only.
+    ranked = session.execute(
+        select(ReportVersion.id, rank.label("rank"))
+        .select_from(_FTS)
+        .join(ReportVersion, _fts_key(session) == ReportVersion.document_id)
+        .where(match, *_conditions(flt))
+        .order_by(literal_column("rank").desc(), ReportVersion.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    summaries = _summaries_of(session, [vid for vid, _ in ranked])
     texts = dict(
         session.execute(
             select(Document.id, Document.text).where(
-                Document.id.in_([s.document_id for s in summaries])
+                Document.id.in_([s.document_id for s in summaries.values()])
             )
         ).all()
     )
     words = highlight_words(phrases)
-    return [
-        SearchHit(
-            s,
-            float(r[15] or 0.0),
-            snippet(f"{s.title or ''}\n{texts.get(s.document_id, '')}", words),
+    hits = []
+    for vid, score in ranked:
+        s = summaries[vid]
+        content = f"{s.title or ''}\n{texts.get(s.document_id, '')}"
+        hits.append(SearchHit(s, float(score or 0.0), snippet(content, words)))
+    return hits
+
+
+def _summaries_of(session: Session, ids: Sequence[int]) -> dict[int, ReportSummary]:
+    rows = (
+        session.connection()
+        .execute(
+            select(*_SUMMARY_COLUMNS)
+            .join(Document, Document.id == ReportVersion.document_id)
+            .where(ReportVersion.id.in_(ids))
         )
-        for s, r in zip(summaries, rows, strict=True)
-    ]
+        .all()
+    )
+    return {s.version_id: s for s in _summaries(session, rows)}
 
 
 def search_count(session: Session, query: str, flt: ReportFilter = NO_FILTER) -> int:
@@ -392,16 +412,19 @@ def snippet(
     content: str, words: Sequence[str], width: int = 80, mark: tuple[str, str] = MARK
 ) -> str:
     """`width` characters of `content` around the first occurrence of any word, matches
-    marked; the content is simplified first, as the index is."""
-    content = re.sub(r"\s+", " ", to_simplified(content)).strip()
+    marked. Words are simplified script; a text where none is found as printed (traditional
+    script) is simplified whole before looking again."""
     pattern = (
         re.compile("|".join(re.escape(w) for w in words if w), re.IGNORECASE) if words else None
     )
     found = pattern.search(content) if pattern else None
+    if found is None and pattern is not None:
+        content = to_simplified(content)
+        found = pattern.search(content)
     if found is None:
-        return content[:width]
+        return re.sub(r"\s+", " ", content[: width * 2]).strip()[:width]
     start = max(0, found.start() - width // 3)
-    piece = content[start : start + width]
+    piece = re.sub(r"\s+", " ", to_simplified(content[start : start + width]))
     marked = pattern.sub(lambda m: f"{mark[0]}{m.group(0)}{mark[1]}", piece) if pattern else piece
     return ("…" if start else "") + marked + ("…" if start + width < len(content) else "")
 
@@ -625,16 +648,7 @@ def _assemble_batch(session: Session, batch: list[ReportVersion]) -> list[dict[s
         else first.get(v.document_id)
         for v in batch
     }
-    successors = {v.superseded_by for v in batch if v.superseded_by is not None}
-    names = (
-        dict(
-            session.execute(
-                select(Document.id, Document.doc_id).where(Document.id.in_(successors))
-            ).all()
-        )
-        if successors
-        else {}
-    )
+    names = _doc_ids(session, (v.superseded_by for v in batch))
     return _assemble(session, batch, chosen, names)
 
 
@@ -652,13 +666,7 @@ def _assemble(
         .order_by(Check.id)
     ):
         extra.setdefault(vid, []).append({"rule": rule, "status": status, "detail": detail})
-    doc_ids = dict(
-        session.execute(
-            select(Document.id, Document.doc_id).where(
-                Document.id.in_({v.document_id for v in versions})
-            )
-        ).all()
-    )
+    doc_ids = _doc_ids(session, (v.document_id for v in versions))
     out = []
     for v in versions:
         record = dict(v.record)
@@ -712,34 +720,53 @@ def iter_wide_rows(
     """(report, {column: value}) for every selected report: every cell a column named as in
     storage.columns (money also as `<name>_raw`, the printed text), plus WIDE_EXTRAS: hazards
     and failed check rules (space-separated), the capture's URL, time and WARC file path."""
-    known = {(c.table, c.row, c.column) for c in cell_columns()}
+    names = {(c.table, c.row, c.column): c.name for c in cell_columns()}
     runs = _archive_dirs(session)
     for ids in _id_batches(session, flt):
-        values: dict[int, dict[str, Any]] = {vid: {} for vid in ids}
-        for vid, tbl, row, col, vi, val, raw in session.execute(
-            select(
-                ReportCell.report_version_id,
-                ReportCell.table_name,
-                ReportCell.row_key,
-                ReportCell.column_key,
-                ReportCell.value_int,
-                ReportCell.value,
-                ReportCell.raw,
-            ).where(ReportCell.report_version_id.in_(ids))
-        ):
-            if (tbl, row, col) in known:
-                values[vid][f"{tbl}.{row}.{col}"] = cell_value(vi, val)
-            if raw is not None and (tbl, row, f"{col}_raw") in known:
-                values[vid][f"{tbl}.{row}.{col}_raw"] = raw
+        values: dict[int, dict[str, Any]] = {}
+        for vid, cells in record_cells(session, ids).items():
+            mine = values[vid] = {}
+            for cell in cells:
+                name = names.get((cell.table, cell.row, cell.column))
+                if name is not None:
+                    mine[name] = cell.value
+                if cell.raw is not None:
+                    name = names.get((cell.table, cell.row, cell.column + "_raw"))
+                    if name is not None:
+                        mine[name] = cell.raw
         _add_extras(session, ids, values, runs)
-        rows = session.execute(
-            select(*_SUMMARY_COLUMNS)
-            .join(Document, Document.id == ReportVersion.document_id)
-            .where(ReportVersion.id.in_(ids))
-            .order_by(ReportVersion.id)
-        ).all()
-        for summary in _summaries(session, rows):
-            yield summary, values[summary.version_id]
+        summaries = _summaries_of(session, ids)
+        for vid in ids:
+            yield summaries[vid], values[vid]
+
+
+def _capture_ids(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    """version id → the capture it was parsed from, else its document's first capture."""
+    conn = session.connection()
+    rows = conn.execute(
+        select(ReportVersion.id, ReportVersion.capture_id, ReportVersion.document_id).where(
+            ReportVersion.id.in_(ids)
+        )
+    ).all()
+    chosen = {vid: cap for vid, cap, _doc in rows if cap is not None}
+    orphans = {doc: vid for vid, cap, doc in rows if cap is None}
+    if orphans:
+        for doc, first in conn.execute(
+            select(Capture.document_id, func.min(Capture.id))
+            .where(Capture.document_id.in_(list(orphans)))
+            .group_by(Capture.document_id)
+        ):
+            chosen[orphans[doc]] = first
+    return chosen
+
+
+def record_cells(session: Session, ids: Sequence[int]) -> dict[int, list[Cell]]:
+    """version id → its table cells, read from its record (what report_cells was made
+    from): one JSON document per report reads far faster than ~200 cell rows."""
+    rows = session.connection().execute(
+        select(ReportVersion.id, ReportVersion.record).where(ReportVersion.id.in_(ids))
+    )
+    return {vid: list(iter_cells(record or {})) for vid, record in rows}
 
 
 def _add_extras(
@@ -762,31 +789,24 @@ def _add_extras(
         .order_by(Check.id)
     ):
         failed.setdefault(vid, []).append(rule)
-    # The version's own capture, else its document's first capture.
-    first = (
-        select(func.min(Capture.id))
-        .where(Capture.document_id == ReportVersion.document_id)
-        .correlate(ReportVersion)
-        .scalar_subquery()
-    )
-    cap_id = func.coalesce(ReportVersion.capture_id, first)
-    for vid, url, fetched, warc_file, run_id in session.execute(
+    chosen = _capture_ids(session, ids)
+    for cap_id, url, fetched, warc_file, run_id in session.connection().execute(
         select(
-            ReportVersion.id,
+            Capture.id,
             Capture.final_url,
             Capture.fetched_at,
             Capture.warc_file,
             Capture.crawl_run_id,
-        )
-        .join(Capture, Capture.id == cap_id)
-        .where(ReportVersion.id.in_(ids))
+        ).where(Capture.id.in_(set(chosen.values())))
     ):
         archive_dir = runs.get(run_id or -1, (None, ""))[1]
-        values[vid].update(
-            url=url,
-            fetched_at=iso_utc(fetched),
-            warc_path=str(Path(archive_dir or ".") / warc_file),
-        )
+        extra = {
+            "url": url,
+            "fetched_at": iso_utc(fetched),
+            "warc_path": str(Path(archive_dir or ".") / warc_file),
+        }
+        for vid in [v for v, c in chosen.items() if c == cap_id]:
+            values[vid].update(extra)
     for vid in ids:
         values[vid]["hazards"] = " ".join(tags.get(vid, [])) or None
         values[vid]["failed_checks"] = " ".join(failed.get(vid, [])) or None
@@ -817,29 +837,16 @@ def iter_captures(
     from, else its document's first."""
     runs = _archive_dirs(session)
     for ids in _id_batches(session, flt):
-        rows = session.execute(
-            select(*_SUMMARY_COLUMNS)
-            .join(Document, Document.id == ReportVersion.document_id)
-            .where(ReportVersion.id.in_(ids))
-            .order_by(ReportVersion.id)
-        ).all()
-        first = (
-            select(func.min(Capture.id))
-            .where(Capture.document_id == ReportVersion.document_id)
-            .correlate(ReportVersion)
-            .scalar_subquery()
-        )
-        caps = {
-            vid: _capture_info(cap, runs)
-            for vid, cap in session.execute(
-                select(ReportVersion.id, Capture)
-                .join(Capture, Capture.id == func.coalesce(ReportVersion.capture_id, first))
-                .where(ReportVersion.id.in_(ids))
-            )
+        summaries = _summaries_of(session, ids)
+        chosen = _capture_ids(session, ids)
+        by_id = {
+            cap.id: _capture_info(cap, runs)
+            for cap in session.scalars(select(Capture).where(Capture.id.in_(set(chosen.values()))))
         }
-        for summary in _summaries(session, rows):
-            if summary.version_id in caps:
-                yield summary, caps[summary.version_id]
+        caps = {vid: by_id[cap] for vid, cap in chosen.items()}
+        for vid in ids:
+            if vid in caps:
+                yield summaries[vid], caps[vid]
 
 
 def iter_long_cells(
@@ -848,26 +855,18 @@ def iter_long_cells(
     """(doc_id, table, row, column, value, raw) for every cell of every selected report."""
     for ids in _id_batches(session, flt):
         names = dict(
-            session.execute(
+            session.connection()
+            .execute(
                 select(ReportVersion.id, Document.doc_id)
                 .join(Document, Document.id == ReportVersion.document_id)
                 .where(ReportVersion.id.in_(ids))
-            ).all()
-        )
-        for vid, tbl, row, col, vi, val, raw in session.execute(
-            select(
-                ReportCell.report_version_id,
-                ReportCell.table_name,
-                ReportCell.row_key,
-                ReportCell.column_key,
-                ReportCell.value_int,
-                ReportCell.value,
-                ReportCell.raw,
             )
-            .where(ReportCell.report_version_id.in_(ids))
-            .order_by(ReportCell.report_version_id, ReportCell.id)
-        ):
-            yield names[vid], tbl, row, col, cell_value(vi, val), raw
+            .all()
+        )
+        cells = record_cells(session, ids)
+        for vid in ids:
+            for c in cells.get(vid, ()):
+                yield names[vid], c.table, c.row, c.column, c.value, c.raw
 
 
 # --- kept for earlier callers ------------------------------------------------------------

@@ -15,17 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
+from parsers.labels import APPLICANT_COLUMNS
 from storage.fulltext import index_text, to_simplified, tsvector_literal
 
-APPLICANT_COLUMNS = (
-    "natural_person",
-    "commercial",
-    "research",
-    "social_welfare",
-    "legal_services",
-    "other_org",
-    "total",
-)
 CARRY_OVER = "carry_over."
 _CHUNK = 500
 

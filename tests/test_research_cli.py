@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from parsers.labels import APPLICANT_COLUMNS
 from sim import SimWeb, serve_in_thread
 from storage.db import create_db_engine, open_database, open_existing
 from storage.filters import ReportFilter
@@ -45,7 +46,7 @@ from storage.query import (
     panel_rows,
     search,
 )
-from storage.reportindex import APPLICANT_COLUMNS, rebuild_all
+from storage.reportindex import rebuild_all
 from tests.cli import crawl_sim
 from tests.pg import fresh_database
 

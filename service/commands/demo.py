@@ -52,7 +52,28 @@ def run(args: argparse.Namespace) -> int:
                 print("  " + summary_line(record))
             if len(shown) == 8:
                 break
+        print("\n" + "\n".join(next_commands(session, out)))
     return 0
+
+
+def next_commands(session, out: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """What to try next on the demo archive, with a real doc_id and province from it."""
+    from storage.query import facets, list_reports
+
+    db = out / "archive.sqlite"
+    first = list_reports(session, limit=1)
+    doc_id = first[0].doc_id if first else "DOC_ID"
+    provinces = facets(session, fields=("province",))["province"]
+    province = provinces[0][0] if provinces else "云南省"
+    panel = f"--province {province} --year 2019-2024 --out {out / 'panel.csv'}"
+    return [
+        "next, try on the demo archive:",
+        f"  gov-reports search 复议 --db {db}",
+        f"  gov-reports show {doc_id} --db {db}",
+        f"  gov-reports export --format csv --out {out / 'reports.csv'} --db {db}",
+        f"  gov-reports panel {panel} --db {db}",
+        f"  gov-reports coverage --db {db} --plot {out / 'coverage.png'}",
+    ]
 
 
 def summary_line(record: dict) -> str:

@@ -9,7 +9,7 @@ Create Date: 2026-11-30 09:45:00
 - `report_fts`: one full-text entry per document, terms made by storage.fulltext (character
   bigrams): an FTS5 table on SQLite (`unicode61` only splits on the spaces between terms), a
   table with a `tsvector` and a GIN index on PostgreSQL.
-- `checks` indexed by (status, rule) for `--failed-check`; the `carry_over.<column>` checks of
+- `checks` and `hazards` indexed for `--failed-check` and `--hazard`; the `carry_over.<column>` checks of
   every current report are computed for the archive as it stands.
 """
 
@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+# The filter columns (as storage.models.READ_INDEX_COLUMNS at this revision).
+READ_COLUMNS = ["current", "official", "report_year", "issuer_kind", "province", "prefecture",
+                "region_code", "template", "latest", "superseded_by"]  # fmt: skip
 
 revision = "0005"
 down_revision = "0004"
@@ -36,16 +40,23 @@ def upgrade() -> None:
         sa.Column("current", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.add_column("report_versions", sa.Column("superseded_by", sa.Integer(), nullable=True))
+    # Covering indexes: filters, counts and the full-text join are answered from these alone,
+    # never from the wide rows (on SQLite the record JSON sits before the filter columns, and
+    # reading a column after it walks the row's overflow pages).
+    op.create_index("ix_report_versions_filters", "report_versions", [*READ_COLUMNS, "document_id"])
     op.create_index(
-        "ix_report_versions_current", "report_versions", ["current", "official", "report_year"]
+        "ix_report_versions_by_document", "report_versions", ["document_id", *READ_COLUMNS]
     )
-    op.create_index("ix_report_versions_latest", "report_versions", ["latest", "document_id"])
     op.create_index(
         "ix_report_versions_issuer_year",
         "report_versions",
         ["region_code", "issuer", "report_year"],
     )
-    op.create_index("ix_checks_status_rule", "checks", ["status", "rule", "report_version_id"])
+    # `--failed-check` and `--hazard` probe these per report, reading no table row.
+    op.create_index(
+        "ix_checks_version_status_rule", "checks", ["report_version_id", "status", "rule"]
+    )
+    op.create_index("ix_hazards_version_tag", "hazards", ["report_version_id", "tag"])
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(
@@ -66,9 +77,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE report_fts")
     op.execute("DELETE FROM checks WHERE substr(rule, 1, 11) = 'carry_over.'")
-    op.drop_index("ix_checks_status_rule", table_name="checks")
-    for name in ("ix_report_versions_issuer_year", "ix_report_versions_latest",
-                 "ix_report_versions_current"):  # fmt: skip
+    op.drop_index("ix_checks_version_status_rule", table_name="checks")
+    op.drop_index("ix_hazards_version_tag", table_name="hazards")
+    for name in ("ix_report_versions_issuer_year", "ix_report_versions_by_document",
+                 "ix_report_versions_filters"):  # fmt: skip
         op.drop_index(name, table_name="report_versions")
     for column in ("superseded_by", "current", "latest"):
         drop_column("report_versions", column)
