@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.columns import cell_columns
 from storage.filters import ANY_CHECK, NO_FILTER, FilterError, ReportFilter
@@ -974,20 +974,22 @@ def facet_counts(
     out: dict[str, list[tuple[Any, int]]] = {
         name: sorted(t.items(), key=lambda vk: (-vk[1], str(vk[0]))) for name, t in tallies.items()
     }
-    n = func.count(func.distinct(Hazard.report_version_id))
+    # Aliases: the filter's own EXISTS probes on hazards and checks correlate to the report.
+    hz, ck = aliased(Hazard), aliased(Check)
+    n = func.count(func.distinct(hz.report_version_id))
     stmt = (
-        select(Hazard.tag, n)
-        .join(ReportVersion, ReportVersion.id == Hazard.report_version_id)
+        select(hz.tag, n)
+        .join(ReportVersion, ReportVersion.id == hz.report_version_id)
         .where(where)
-        .group_by(Hazard.tag)
-        .order_by(n.desc(), Hazard.tag)
+        .group_by(hz.tag)
+        .order_by(n.desc(), hz.tag)
     )
     out["hazard"] = [(tag, int(k)) for tag, k in session.execute(stmt)]
     families: dict[str, set[int]] = {}
     stmt = (
-        select(Check.report_version_id, Check.rule)
-        .join(ReportVersion, ReportVersion.id == Check.report_version_id)
-        .where(where, Check.status == "fail")
+        select(ck.report_version_id, ck.rule)
+        .join(ReportVersion, ReportVersion.id == ck.report_version_id)
+        .where(where, ck.status == "fail")
     )
     for vid, rule in session.execute(stmt):
         families.setdefault(str(rule).rpartition(".")[0], set()).add(vid)
