@@ -6,12 +6,19 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install system-deps test lint demo bench clean
 
-# Debian tools the attachment extractors shell out to (.doc/.wps); skipped when present or not root.
+# Debian packages: antiword for .doc/.wps attachments; chromium, its driver and CJK fonts for the
+# web pages' browser test (never downloaded by the test tool). Installed only when root and
+# missing; otherwise a note says what is absent.
+DEBIAN_DEPS := antiword chromium chromium-driver fonts-noto-cjk
+
 system-deps:
-	@command -v antiword >/dev/null 2>&1 || { \
+	@missing=""; for p in $(DEBIAN_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && apt-get install -y -qq antiword >/dev/null) || echo "warning: could not install antiword; .doc files will fail with a clear error"; \
-	  else echo "note: antiword missing (apt-get install antiword) — .doc/.wps parsing disabled"; fi; }
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null) \
+	      || echo "warning: could not install$$missing (.doc parsing / browser test affected)"; \
+	  else echo "note: missing Debian packages:$$missing (apt-get install$$missing)"; fi; fi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "service.commands.reparse",
     "service.commands.sim",
     "service.commands.diff",
+    "service.commands.serve",
 ]
 
 

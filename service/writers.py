@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from service.options import atomic_output
 from storage.columns import cell_columns
@@ -97,18 +97,23 @@ def _csv_value(value: Any) -> Any:
 
 def write_csv(path: str | Path, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
     """A UTF-8 CSV with BOM, one line per row; blank cells for null. Returns rows written."""
+    with atomic_output(path, "w", encoding=CSV_ENCODING, newline="") as fh:
+        return csv_to(fh, columns, rows)
+
+
+def csv_to(fh: TextIO, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
+    """`write_csv` into an open text stream (the web API streams it)."""
     names = [c.name for c in columns]
     floats = [i for i, c in enumerate(columns) if c.kind == "float"]
     n = 0
-    with atomic_output(path, "w", encoding=CSV_ENCODING, newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(names)
-        for row in rows:
-            line = [row.get(name) for name in names]  # None is written as an empty field
-            for i in floats:
-                line[i] = _csv_value(line[i])
-            out.writerow(line)
-            n += 1
+    out = csv.writer(fh)
+    out.writerow(names)
+    for row in rows:
+        line = [row.get(name) for name in names]  # None is written as an empty field
+        for i in floats:
+            line[i] = _csv_value(line[i])
+        out.writerow(line)
+        n += 1
     return n
 
 
@@ -148,6 +153,12 @@ def write_parquet(
 ) -> int:
     """A Parquet file with a typed column each (int64, float64, date, timestamp, string),
     written in row groups so memory stays flat. Returns rows written."""
+    with atomic_output(path, "wb") as fh:
+        return parquet_to(fh, columns, rows)
+
+
+def parquet_to(fh: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
+    """`write_parquet` into an open binary stream (the web API streams it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -156,7 +167,7 @@ def write_parquet(
         metadata={b"gov-reports.schema": SCHEMA.encode()},
     )
     n = 0
-    with atomic_output(path, "wb") as fh, pq.ParquetWriter(fh, schema) as writer:
+    with pq.ParquetWriter(fh, schema) as writer:
         for chunk in _chunks(rows, ROWS_PER_PARQUET_BATCH):
             data = {c.name: [_arrow_value(c.kind, r.get(c.name)) for r in chunk] for c in columns}
             writer.write_table(pa.Table.from_pydict(data, schema=schema))

@@ -102,11 +102,7 @@ def open_existing(url: str | None = None) -> sessionmaker[Session]:
     A SQLite path that does not exist, or a database without the archive's tables, raises
     StorageError naming it; an existing archive is brought to the newest schema first.
     """
-    url, parsed = _parsed(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database or ""
-        if not path or path == ":memory:" or not Path(path).is_file():
-            raise StorageError(f"no archive at {path or url!r}: the database file does not exist")
+    url, _ = _existing(url)
     engine = create_db_engine(url)
     try:
         with engine.connect() as conn:
@@ -121,6 +117,17 @@ def open_existing(url: str | None = None) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def _existing(url: str | None) -> tuple[str, URL]:
+    """The URL to open and its parts; StorageError when it is malformed or names a SQLite
+    file that does not exist (a read command never creates one)."""
+    url, parsed = _parsed(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if not path or path == ":memory:" or not Path(path).is_file():
+            raise StorageError(f"no archive at {path or url!r}: the database file does not exist")
+    return url, parsed
+
+
 def _shown(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -131,3 +138,63 @@ def _shown(url: str) -> str:
 def _first_line(exc: BaseException) -> str:
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
+
+
+def open_readonly(url: str | None = None) -> sessionmaker[Session]:
+    """Open an existing archive so that nothing through it can write (for `serve`).
+
+    SQLite is opened with `mode=ro` and `query_only`; PostgreSQL sessions default to read-only
+    transactions. Nothing is created or migrated: a missing file, a database without the
+    archive's tables or one at an older schema revision is a StorageError naming it.
+    """
+    url, parsed = _existing(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        ro = f"sqlite:///file:{Path(path).resolve().as_posix()}?mode=ro&uri=true"
+        engine = create_engine(ro)
+        event.listen(engine, "connect", _sqlite_readonly_pragmas)
+    else:
+        options = "-c default_transaction_read_only=on"
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args={"options": options})
+    try:
+        with engine.connect() as conn:
+            current = _current_revision(conn)
+    except Exception as exc:  # unreachable server, unknown database, not a database file
+        engine.dispose()
+        raise StorageError(f"cannot open database {_shown(url)}: {_first_line(exc)}") from exc
+    head = _head_revision()
+    if current is None:
+        engine.dispose()
+        raise StorageError(f"{_shown(url)} is not a gov-reports archive (no archive tables)")
+    if current != head:
+        engine.dispose()
+        raise StorageError(
+            f"{_shown(url)} is at schema revision {current}, this version reads {head}: "
+            "run a writing command once (e.g. `gov-reports verify`) to migrate it"
+        )
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _sqlite_readonly_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # as _sqlite_pragmas: the read side's indexes
+    cur.close()
+
+
+def _current_revision(conn: Any) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    if "alembic_version" not in inspect(conn).get_table_names():
+        return None
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _head_revision() -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()

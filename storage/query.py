@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.columns import cell_columns
 from storage.filters import ANY_CHECK, NO_FILTER, FilterError, ReportFilter
@@ -75,11 +75,13 @@ __all__ = [
     "SearchHit",
     "VersionInfo",
     "WarcPointer",
+    "capture_info",
     "carry_over",
     "cell_columns",
     "cells_of",
     "count",
     "coverage_matrix",
+    "facet_counts",
     "facets",
     "get_report",
     "iter_captures",
@@ -939,3 +941,59 @@ def cells_of(session: Session, version_id: int) -> dict[tuple[str, str, str], in
 # Panel and coverage live in their own modules; they are part of this interface.
 from storage.coverage import coverage_matrix
 from storage.panel import panel_rows
+
+# --- for the web layer (serve): one capture by its WARC record id, facet counts ------------
+
+
+def capture_info(session: Session, warc_record_id: str) -> CaptureInfo:
+    """The capture archived as WARC record `warc_record_id`; NotFound otherwise."""
+    cap = session.scalar(select(Capture).where(Capture.warc_record_id == warc_record_id))
+    if cap is None:
+        raise NotFound(f"no capture {warc_record_id!r} in the archive")
+    return _capture_info(cap, _archive_dirs(session))
+
+
+def facet_counts(
+    session: Session, flt: ReportFilter = NO_FILTER, query: str | None = None
+) -> dict[str, list[tuple[Any, int]]]:
+    """Reports selected by the filter (and matching `query`, when given) counted by
+    province, year, template, issuer kind, hazard tag and failed-check family."""
+    conds = _conditions(flt)
+    if query:
+        match, _rank = _fulltext(session, parse_query(query))
+        conds.append(ReportVersion.document_id.in_(select(_fts_key(session)).where(match)))
+    where = and_(*conds)
+    # One grouped scan for the four column facets, summed per field here.
+    cols = [getattr(ReportVersion, name) for name in FACET_FIELDS]
+    tallies: dict[str, dict[Any, int]] = {name: {} for name in FACET_FIELDS}
+    for *values, k in session.execute(
+        select(*cols, func.count(ReportVersion.id)).where(where).group_by(*cols)
+    ):
+        for name, value in zip(FACET_FIELDS, values, strict=True):
+            tallies[name][value] = tallies[name].get(value, 0) + int(k)
+    out: dict[str, list[tuple[Any, int]]] = {
+        name: sorted(t.items(), key=lambda vk: (-vk[1], str(vk[0]))) for name, t in tallies.items()
+    }
+    # Aliases: the filter's own EXISTS probes on hazards and checks correlate to the report.
+    hz, ck = aliased(Hazard), aliased(Check)
+    n = func.count(func.distinct(hz.report_version_id))
+    stmt = (
+        select(hz.tag, n)
+        .join(ReportVersion, ReportVersion.id == hz.report_version_id)
+        .where(where)
+        .group_by(hz.tag)
+        .order_by(n.desc(), hz.tag)
+    )
+    out["hazard"] = [(tag, int(k)) for tag, k in session.execute(stmt)]
+    families: dict[str, set[int]] = {}
+    stmt = (
+        select(ck.report_version_id, ck.rule)
+        .join(ReportVersion, ReportVersion.id == ck.report_version_id)
+        .where(where, ck.status == "fail")
+    )
+    for vid, rule in session.execute(stmt):
+        families.setdefault(str(rule).rpartition(".")[0], set()).add(vid)
+    out["failed_check"] = sorted(
+        ((fam, len(ids)) for fam, ids in families.items()), key=lambda f: (-f[1], f[0])
+    )
+    return out

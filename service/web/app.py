@@ -1,0 +1,72 @@
+"""The read-only web application: a JSON API under /api and server-rendered pages.
+
+`create_app(sessions, archive_dir)` takes a session factory that cannot write
+(storage.db.open_readonly); every route calls storage.query functions and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.web import errors
+from service.web.security import SecurityHeaders
+
+HERE = Path(__file__).resolve().parent
+API_DESCRIPTION = (
+    "Read-only access to the archive of Chinese government information-disclosure annual "
+    "reports (政府信息公开工作年度报告): search, filter, one report with its versions, captures "
+    "and checks, coverage, exports. Only GET and HEAD are answered."
+)
+
+
+def create_app(sessions: sessionmaker[Session], archive_dir: str | Path | None = None) -> FastAPI:
+    """The application over `sessions`; `archive_dir` overrides where WARC files are found."""
+    from service.web import api, pages
+
+    app = FastAPI(
+        title="gov-reports archive",
+        description=API_DESCRIPTION,
+        version="1",
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # Swagger UI needs scripts from a CDN; /api/docs is rendered here
+        redoc_url=None,
+    )
+    app.state.sessions = sessions
+    app.state.archive_dir = Path(archive_dir) if archive_dir else None
+    app.state.templates = templates()
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def templates() -> Jinja2Templates:
+    """Jinja2 with autoescaping on for every template: archived text is hostile input."""
+    from service.web.archive import original_link
+    from service.web.layout import highlight, show_value
+
+    tpl = Jinja2Templates(directory=HERE / "templates")
+    tpl.env.autoescape = True
+    tpl.env.filters["cell"] = show_value
+    tpl.env.filters["highlight"] = highlight
+    tpl.env.filters["original_link"] = original_link
+    return tpl
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One read-only session per request."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def archive_dir(request: Request) -> Any:
+    return request.app.state.archive_dir

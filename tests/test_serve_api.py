@@ -1,0 +1,311 @@
+"""The JSON API and the pages' HTTP behaviour on SQLite and PostgreSQL: every endpoint, bad
+input answered with a 4xx and a message (never a traceback), every method but GET/HEAD
+refused, and the archive unchanged afterwards."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from service.web.app import create_app
+from service.web.security import ORIGINAL_CSP, PAGE_CSP
+from storage.db import StorageError, open_readonly
+from tests.cli import run_cli
+from tests.pg import fresh_database
+from tests.web_archive import HOSTILE_TEXT, MARKER, WebArchive, copy_to, file_digest, serving
+
+WORD = "复议"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, web_archive: WebArchive) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield web_archive.db_url
+        return
+    with fresh_database("serve") as url:
+        copy_to(web_archive.db_url, url)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(db: str) -> Iterator[TestClient]:
+    sessions = open_readonly(db)
+    with TestClient(create_app(sessions)) as c:
+        yield c
+    sessions.kw["bind"].dispose()
+
+
+def get(client: TestClient, url: str, status: int = 200) -> Any:
+    resp = client.get(url)
+    assert resp.status_code == status, resp.text[:500]
+    assert "Traceback" not in resp.text
+    return resp.json()
+
+
+def all_pages(client: TestClient, url: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = get(client, url + (f"&cursor={cursor}" if cursor else ""))
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_list_paginates_every_report_once(client: TestClient) -> None:
+    first = get(client, "/api/reports?limit=100")
+    assert first["total"] > 100 and len(first["items"]) == 100 and first["next_cursor"]
+    items = all_pages(client, "/api/reports?limit=100")
+    ids = [i["doc_id"] for i in items]
+    assert len(ids) == first["total"] == len(set(ids))
+    assert all(i["links"]["self"] == f"/api/reports/{i['doc_id']}" for i in items)
+
+
+def test_search_finds_a_two_character_word_with_highlighted_snippets(client: TestClient) -> None:
+    found = get(client, f"/api/reports?q={WORD}&limit=100")
+    assert found["total"] > 0 and found["items"]
+    assert all(f"【{WORD}】" in i["snippet"] for i in found["items"])
+    narrowed = get(client, f"/api/reports?q={WORD}&province=河南省&limit=100")
+    assert 0 < narrowed["total"] < found["total"]
+    assert all(i["province"] == "河南省" for i in narrowed["items"])
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "field"),
+    [
+        ("province", "安徽省", "province"),
+        ("template", "2019", "template"),
+        ("issuer_kind", "department", "issuer_kind"),
+        ("year", "2020", "report_year"),
+    ],
+)
+def test_filters_select_what_they_name(
+    client: TestClient, param: str, value: str, field: str
+) -> None:
+    page = get(client, f"/api/reports?{param}={value}&limit=100")
+    assert page["total"] > 0 and page["filter"]
+    assert all(str(i[field]) == value for i in page["items"])
+
+
+def test_hazard_and_failed_check_filters(client: TestClient) -> None:
+    flagged = all_pages(client, "/api/reports?hazard=totals-dont-add-up&limit=100")
+    failing = all_pages(client, "/api/reports?failed_check=any&limit=100")
+    assert flagged and failing
+    for item in flagged[:3]:
+        detail = get(client, item["links"]["self"])
+        assert "totals-dont-add-up" in detail["record"]["hazards"]
+        assert any(c["status"] == "fail" for c in detail["checks"])
+
+
+def test_report_has_record_versions_captures_checks_and_carry_over(
+    client: TestClient, web_archive: WebArchive
+) -> None:
+    doc_id = get(client, "/api/reports?limit=1")["items"][0]["doc_id"]
+    detail = get(client, f"/api/reports/{doc_id}")
+    assert detail["doc_id"] == doc_id == detail["record"]["doc_id"]
+    assert detail["versions"] and any(v["this"] for v in detail["versions"])
+    source = detail["record"]["source"]
+    assert source["warc_record_id"] in {c["warc_record_id"] for c in detail["captures"]}
+    assert all(c["rule"].startswith("carry_over.") for c in detail["carry_over"])
+    assert {c["rule"] for c in detail["carry_over"]} <= {c["rule"] for c in detail["checks"]}
+    # Some report has a previous year archived, so some carry_over check was decided.
+    carried = get(client, "/api/reports?failed_check=carry_over&limit=1")["items"]
+    if carried:
+        worse = get(client, carried[0]["links"]["self"])
+        assert any(c["status"] == "fail" for c in worse["carry_over"])
+
+
+def test_cells_are_the_records_numbers(client: TestClient) -> None:
+    doc_id = get(client, "/api/reports?template=2021&limit=1")["items"][0]["doc_id"]
+    record = get(client, f"/api/reports/{doc_id}")["record"]
+    cells = get(client, f"/api/reports/{doc_id}/cells")["cells"]
+    assert len(cells) > 100
+    for cell in cells:
+        value = record[cell["table"]][cell["row"]][cell["column"]]
+        assert cell["value"] == (value.get("yuan") if isinstance(value, dict) else value)
+    resp = client.get(f"/api/reports/{doc_id}/cells.csv")
+    rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    assert resp.status_code == 200 and len(rows) == len(cells) + 1
+
+
+def test_coverage(client: TestClient) -> None:
+    cov = get(client, "/api/coverage")
+    assert cov["years"] and cov["rows"] and cov["deadlines"]
+    found = sum(1 for r in cov["rows"] for s in r["cells"].values() if s == "found")
+    assert found == cov["totals"]["found"] > 0
+    assert get(client, "/api/coverage?province=河南省")["rows"]
+    get(client, "/api/coverage?bogus=1", 400)
+
+
+def test_exports_stream_every_selected_report(client: TestClient) -> None:
+    import pyarrow.parquet as pq
+
+    flt = "province=河南省"
+    total = get(client, f"/api/reports?{flt}")["total"]
+    resp = client.get(f"/api/export.jsonl?{flt}")
+    lines = [json.loads(x) for x in resp.text.splitlines()]
+    assert len(lines) == total and all(r["region"]["province"] == "河南省" for r in lines)
+    assert all(r["source"]["warc_record_id"] for r in lines)
+    resp = client.get(f"/api/export.csv?{flt}")
+    assert resp.headers["content-disposition"].startswith("attachment")
+    rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    assert len(rows) == total and "applications.new_received.total" in rows[0]
+    assert rows[0]["schema"] == "gov-reports/record@1"
+    resp = client.get(f"/api/export.parquet?{flt}")
+    table = pq.read_table(io.BytesIO(resp.content))
+    assert table.num_rows == total
+    assert sorted(table.column("doc_id").to_pylist()) == sorted(r["doc_id"] for r in lines)
+    get(client, "/api/export.xml", 404)
+    get(client, "/api/export.csv?year=20x9", 400)
+
+
+def test_original_is_the_archived_bytes_as_an_attachment(
+    client: TestClient, web_archive: WebArchive
+) -> None:
+    rid = web_archive.hostile_record_id.strip("<>")
+    resp = client.get(f"/api/captures/{rid}/original")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "text/html; charset=UTF-8"
+    assert resp.headers["content-disposition"].startswith("attachment")
+    assert resp.headers["content-security-policy"] == ORIGINAL_CSP
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    detail = get(client, f"/api/reports/{web_archive.hostile_doc_id}")
+    assert hashlib.sha256(resp.content).hexdigest() == detail["record"]["source"]["payload_sha256"]
+    inline = client.get(f"/captures/{rid}/original")
+    assert inline.headers["content-security-policy"] == ORIGINAL_CSP
+    assert inline.headers["content-disposition"].startswith("inline")
+    assert inline.content == resp.content and b"<script>" in inline.content
+
+
+def test_pages_escape_archived_text_and_carry_a_strict_csp(
+    client: TestClient, web_archive: WebArchive
+) -> None:
+    html_headers = {"accept": "text/html"}
+    doc_id = web_archive.hostile_doc_id
+    record = get(client, f"/api/reports/{doc_id}")["record"]
+    assert any(HOSTILE_TEXT in (s.get("text") or "") for s in record["sections"])
+    page = client.get(f"/reports/{doc_id}", headers=html_headers)
+    assert page.status_code == 200 and page.headers["content-security-policy"] == PAGE_CSP
+    assert MARKER in page.text and "<script" not in page.text.lower()
+    assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in page.text
+    assert 'sandbox=""' in page.text and "allow-scripts" not in page.text
+    found = client.get("/?q=xss", headers=html_headers)
+    assert "<script" not in found.text.lower() and doc_id in found.text
+    region = record["region"]["code"]
+    for url in (
+        "/",
+        f"/?q={WORD}&failed_check=any",
+        "/coverage",
+        f"/regions/{region}",
+        "/api/docs",
+    ):
+        resp = client.get(url, headers=html_headers)
+        assert resp.status_code == 200, url
+        assert resp.headers["content-security-policy"] == PAGE_CSP
+        assert resp.headers["x-frame-options"] == "DENY"
+        assert "<script" not in resp.text.lower()
+    assert 'href="/api/' in client.get("/", headers=html_headers).text
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "words"),
+    [
+        ("/api/reports?color=red", 400, "unknown filter 'color'"),
+        ("/api/reports?limit=101", 400, "over the cap"),
+        ("/api/reports?limit=-1", 400, "bad limit"),
+        ("/api/reports?cursor=zzz", 400, "bad cursor"),
+        ("/api/reports?year=19", 400, "bad year"),
+        ("/api/reports?province=火星省", 400, "unknown province"),
+        ("/api/reports?q=%22%22", 400, "bad query"),
+        ("/api/reports?q=..", 400, "bad query"),
+        ("/api/reports?province=河南省&province=安徽省", 400, "more than once"),
+        ("/api/reports/0123456789abcdef", 404, "no report"),
+        ("/api/reports/nonsense/cells", 404, "no report"),
+        ("/api/captures/urn:uuid:00000000-0000-0000-0000-000000000000/original", 404, "no capture"),
+        ("/api/captures/not-an-id/original", 400, "bad WARC record id"),
+        ("/api/nothing", 404, "no page"),
+    ],
+)
+def test_bad_input_is_a_4xx_with_a_message(
+    client: TestClient, url: str, status: int, words: str
+) -> None:
+    body = get(client, url, status)
+    assert words in body["detail"], body
+
+
+def test_bad_input_on_a_page_is_a_page(client: TestClient) -> None:
+    resp = client.get("/reports/0123456789abcdef", headers={"accept": "text/html"})
+    assert resp.status_code == 404 and resp.headers["content-type"].startswith("text/html")
+    assert "no report" in resp.text and "Traceback" not in resp.text
+    resp = client.get("/regions/12", headers={"accept": "text/html"})
+    assert resp.status_code == 400 and "6-digit" in resp.text
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
+def test_only_get_and_head_are_answered(client: TestClient, method: str) -> None:
+    for url in ("/api/reports", "/", "/api/export.csv"):
+        resp = client.request(method, url)
+        assert resp.status_code == 405 and resp.headers["allow"] == "GET, HEAD"
+        assert "read-only" in resp.json()["detail"]
+    head = client.head("/api/reports")
+    assert head.status_code == 200 and head.content == b""
+
+
+def test_nothing_in_the_process_can_write(db: str) -> None:
+    sessions = open_readonly(db)
+    with sessions() as session, pytest.raises(DBAPIError):
+        session.execute(text("DELETE FROM report_cells"))
+        session.commit()
+    sessions.kw["bind"].dispose()
+
+
+def test_openapi(client: TestClient) -> None:
+    spec = get(client, "/api/openapi.json")
+    paths = set(spec["paths"])
+    assert {"/api/reports", "/api/reports/{doc_id}", "/api/coverage"} <= paths
+    assert "/api/captures/{warc_record_id}/original" in paths
+    listed = {p["name"] for p in spec["paths"]["/api/reports"]["get"]["parameters"]}
+    assert {"q", "province", "year", "failed_check", "limit", "cursor"} <= listed
+    docs = client.get("/api/docs", headers={"accept": "text/html"})
+    assert "/api/reports/{doc_id}/cells" in docs.text and "failed_check" in docs.text
+
+
+def test_serve_command_starts_read_only_and_refuses_a_missing_archive(
+    web_archive: WebArchive, tmp_path: Any
+) -> None:
+    missing = run_cli("serve", "--db", str(tmp_path / "none.sqlite"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    assert not (tmp_path / "none.sqlite").exists()
+    import urllib.error
+    import urllib.request
+
+    with serving("--db", web_archive.db_url, "--archive", str(web_archive.warc_dir)) as base:
+        with urllib.request.urlopen(base + f"/api/reports?q={urllib.parse.quote(WORD)}") as r:
+            assert json.loads(r.read())["total"] > 0
+        req = urllib.request.Request(base + "/api/reports", data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req)
+        assert refused.value.code == 405
+
+
+def test_the_database_file_is_unchanged(web_archive: WebArchive) -> None:
+    """Runs last in this module: every test above read the archive through the app."""
+    assert file_digest(web_archive.db_file) == web_archive.db_digest
+
+
+def test_open_readonly_refuses_what_it_cannot_read(tmp_path: Any) -> None:
+    with pytest.raises(StorageError, match="does not exist"):
+        open_readonly(str(tmp_path / "nothing.sqlite"))
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    with pytest.raises(StorageError, match="not a gov-reports archive"):
+        open_readonly(str(tmp_path / "empty.sqlite"))
