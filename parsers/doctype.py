@@ -28,8 +28,10 @@ _SELF = re.compile(
     r"|由[^。]{0,80}?[一二三四五六七八九十\d]个?(?:大)?部分组成"
 )
 _ABOUT_DISCLOSURE = re.compile(r"信息公开|政务公开|年报|公开条例")
-# A rule or an order: articles, and the words of instructions.
-_ARTICLE = re.compile(r"^\s*第[一二三四五六七八九十]{1,3}条", re.MULTILINE)
+# A rule or an order: articles, and the words of instructions. (Lines start after the last
+# newline before the article, `[^\S\n]*+`, not `\s*` from the first: that rescanned a run of
+# blank lines from each of its lines, quadratic in the run; the same lines match.)
+_ARTICLE = re.compile(r"^[^\S\n]*+第[一二三四五六七八九十]{1,3}条", re.MULTILINE)
 _RULE_SELF = re.compile(
     r"制定本(?:制度|办法|规定|细则|方案)|本(?:制度|办法|规定|细则)(?:所称|由|自|适用|第)"
 )
@@ -37,8 +39,9 @@ _ORDERS = re.compile(
     r"应当|务必|不得|请各|要(?:严格|认真|按照|对照|及时|确保)|各(?:地|单位|部门)要"
 )
 # Sub-headings "(一)主动公开方面" carry the report's topics too, in excerpts cut short.
+# (From the last line start before the bracket, as _ARTICLE.)
 _SUB_HEADING = re.compile(
-    r"^\s*[(（][一二三四五六七八九十]{1,2}[)）]\s*([^。:：，,;；\n]{2,24})", re.MULTILINE
+    r"^[^\S\n]*+[(（][一二三四五六七八九十]{1,2}[)）]\s*([^。:：，,;；\n]{2,24})", re.MULTILINE
 )
 
 

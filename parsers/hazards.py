@@ -49,11 +49,13 @@ _SPAM_PART = (
 _SPAM_LEFT = re.compile(rf"(?:{_SPAM_PART})+$")
 _SPAM_RIGHT = re.compile(rf"(?:{_SPAM_PART})+")
 # A non-government address given as the government's site: "门户网站(http://www.91mtk.com)",
-# or standing where the name belongs at the start of a line ("puroview.com沙头镇").
+# or standing where the name belongs at the start of a line ("puroview.com沙头镇"). The line
+# is entered from its own newline (`[^\S\n]*+`, not `\s*` from the first newline of a run of
+# blank lines, which rescanned the run from each of them); the address matched is the same.
 _DOMAIN = r"(?:https?://)?(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,6}"
 _PORTAL_ADDRESS = re.compile(
     rf"(?:网站|网址|政府网|门户|站)[^。\n,，]{{0,12}}?[(（“\":：]\s*({_DOMAIN})"
-    rf"|(?:^|\n)\s*((?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|net|cc|top|vip|xyz|info))(?=[\u4e00-\u9fff])"
+    rf"|(?:^|\n)[^\S\n]*+((?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|net|cc|top|vip|xyz|info))(?=[\u4e00-\u9fff])"
 )
 # The sentence names the government's site, or the place where the report itself is offered.
 _OFFERS_THE_REPORT = re.compile(r"政府|门户|政务|电子版|下载|全文公开|本报告|本年报")

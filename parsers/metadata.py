@@ -157,8 +157,10 @@ _YEAR_PATTERNS = tuple(
         # the report presenting itself: "现发布《辽宁省2019年度…报告》"
         rf"(?:现将|现就|现予?以?(?:公布|发布|公开)|向社会公[布开])[^。\n]{{0,30}}?{_YEAR}\s*年",
         # the year's work: "2019年度我局共收到…", "2016年初,我乡…", a paragraph "2019年,辽宁省…"
-        rf"(?:^|\n|。)\s*{_YEAR}\s*年(?:度|初)?\s*[,，]?\s*(?:我|本|全)(?:县|区|市|局|镇|乡|街道|办|委|中心|省|厅|单位|部门|旗|苏木)",
-        rf"(?:^|\n|。)\s*{_YEAR}\s*年度?\s*(?:[,，]|年报|年度报告)",
+        # (entered from the last newline before the year, `[^\S\n]*+`: `\s*` from the first
+        # newline of a run of blank lines rescanned the run from each of them)
+        rf"(?:^|\n|。)[^\S\n]*+{_YEAR}\s*年(?:度|初)?\s*[,，]?\s*(?:我|本|全)(?:县|区|市|局|镇|乡|街道|办|委|中心|省|厅|单位|部门|旗|苏木)",
+        rf"(?:^|\n|。)[^\S\n]*+{_YEAR}\s*年度?\s*(?:[,，]|年报|年度报告)",
         # the report naming itself anywhere
         rf"{_YEAR}\s*年度?(?:政府信息公开|政务公开|信息公开)[^。\n]{{0,12}}?(?:年度)?(?:报告|工作)",
         rf"(?:公布|发布)[^。\n]{{0,30}}?{_YEAR}\s*年",
@@ -246,7 +248,8 @@ _ISSUER_FRAMES = (
         rf"(?:现将|现予?以?(?:公布|发布|公开)|向社会公[布开]|特此公布|编制)\s*({_ORG})\s*{_YEAR}\s*年"
     ),
     re.compile(rf"由\s*({_ORG}|[\u4e00-\u9fff]{{2,20}}?办)\s*(?:负责)?编制"),
-    re.compile(rf"(?:^|\n)\s*({_ORG})\s*{_YEAR}\s*年度?[^\n。]{{0,20}}?(?:报告|年报)"),
+    # (from the line's own newline, as _YEAR_PATTERNS' paragraphs)
+    re.compile(rf"(?:^|\n)[^\S\n]*+({_ORG})\s*{_YEAR}\s*年度?[^\n。]{{0,20}}?(?:报告|年报)"),
 )
 
 _SELF_MARKERS = {

@@ -34,7 +34,9 @@ _CJK = "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _CJK_RANGES)
 # group, because the engine skips ahead to a leading character class, never to a repeat.)
 _ONE_GLOSS = rf"[(（][{_PINYIN_LETTERS}]{{1,6}}[1-5]?[)）]"
 _GLOSS = re.compile(rf"{_ONE_GLOSS}(?:{_ONE_GLOSS})*")
-_GLOSS_TEXT = re.compile(r"[(（]([^)）]*)[)）]")
+# One gloss's text, applied to what _GLOSS matched (glosses hold no brackets). An opening
+# bracket ends the scan too: with `[^)）]*` each of a run of "(" rescanned to the end.
+_GLOSS_TEXT = re.compile(r"[(（]([^()（）]*+)[)）]")
 _CJK_ONE = re.compile(f"[{_CJK}]")
 _SYLLABLE = re.compile(
     r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[iuüv]?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er)"

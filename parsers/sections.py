@@ -10,7 +10,8 @@ _HEADING = re.compile(rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*(.{{2,40}}?)\s*
 # A line whose first character other than spaces is a numeral: the only lines worth trying.
 # (Found from the newline before it, a literal the regex engine skips to fast.)
 _NUMBERED_LINE = re.compile(rf"\n[^\S\n]*[{NUMERALS}]")
-_NUMBERED_START = re.compile(rf"[^\S\n]*[{NUMERALS}]")
+# (Only from a run's first space: else each space of a long run rescanned the rest of it.)
+_NUMBERED_START = re.compile(rf"(?<![^\S\n])[^\S\n]*+[{NUMERALS}]")
 # "一、总体情况。2020年，…": a heading with its text on the same line.
 _INLINE_HEADING = re.compile(
     rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*([^。:：，,]{{2,24}}?)\s*[。:：]\s*\S"
