@@ -191,12 +191,14 @@ class CrawlContext:
         return CrawlLock(self.archive_dir, self.db_url)
 
     def open_run(self) -> int:
-        """Mark runs left `running` interrupted, record this one; its id."""
+        """Mark runs left `running` interrupted and record this one, in one transaction (a
+        kill between the two would otherwise leave no run `running` for the next run to
+        resume after); its id."""
         with self.sessions.begin() as session:
             self.resumed_after = mark_interrupted(session)
-        return self._start_run()
+            return self._start_run(session)
 
-    def _start_run(self) -> int:
+    def _start_run(self, session: Session) -> int:
         settings = self.crawler.settings
         run_settings = {
             "archive_dir": str(self.archive_dir.resolve()),
@@ -207,22 +209,21 @@ class CrawlContext:
             "concurrent_requests_per_domain": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
             "sites": len(self.seeds),
         }
-        with self.sessions.begin() as session:
-            self.site_ids = upsert_sites(
-                session,
-                (
-                    SiteData(
-                        code=s.code,
-                        host=s.host,
-                        url=s.url,
-                        name=s.name,
-                        prefecture=s.prefecture,
-                        province=s.province,
-                    )
-                    for s in self.seeds
-                ),
-            )
-            return start_run(session, self.crawl_id, run_settings).id
+        self.site_ids = upsert_sites(
+            session,
+            (
+                SiteData(
+                    code=s.code,
+                    host=s.host,
+                    url=s.url,
+                    name=s.name,
+                    prefecture=s.prefecture,
+                    province=s.province,
+                )
+                for s in self.seeds
+            ),
+        )
+        return start_run(session, self.crawl_id, run_settings).id
 
     def spider_opened(self) -> None:
         self._flusher = task.LoopingCall(self.batch.flush_if_old)

@@ -135,6 +135,8 @@ def test_kill_9_at_random_points_then_rerun_equals_an_uninterrupted_crawl(
                 time.sleep(0.02)
             time.sleep(rng.uniform(0, 0.05))
             kills += kill_group(proc)
+        # A kill that came after a run had stored its report leaves nothing to resume after.
+        left_running = "running" in snapshot(target)["statuses"]
         final = subprocess.run(
             crawl_args(target, server.proxy_url, "2027-06-01"),
             check=False,
@@ -144,7 +146,7 @@ def test_kill_9_at_random_points_then_rerun_equals_an_uninterrupted_crawl(
         )
     assert kills >= 5, f"only {kills} runs were still running when killed"
     assert final.returncode == 0, final.stderr[-2000:]
-    assert "resumed after" in final.stdout
+    assert ("resumed after" in final.stdout) == left_running, final.stdout
     want, got = snapshot(ref), snapshot(target)
     assert got["documents"] == want["documents"]
     assert got["captures"] == want["captures"]  # the same captures, none twice
@@ -180,18 +182,22 @@ def test_kill_9_at_20_random_moments_over_a_faulty_web(tmp_path: Path) -> None:
     helpers_before = pool_processes()
     documents: set = set()
     captures_seen: list = []
-    kills = 0
+    kills, runs, latest = 0, 0, 3.5
     with serve_in_thread(web, port=0) as server:
-        for _ in range(20):
+        while kills < 20:
+            runs += 1
+            assert runs <= 60, f"only {kills} of 60 runs were still running when killed"
             proc = subprocess.Popen(
                 crawl_args(out, server.proxy_url, "2027-06-01"),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(0.3, 3.5))  # start-up, migrations, fetching, storing
+            time.sleep(rng.uniform(0.3, latest))  # start-up, migrations, fetching, storing
             if proc.poll() is None:
                 proc.kill()  # SIGKILL to the crawl process only: its helpers must follow
                 kills += 1
+            else:  # it finished first (the archive fills up, runs get shorter): kill sooner
+                latest = max(0.6, latest * 0.7)
             proc.wait(timeout=60)
             now_documents, now_captures = _state(out)
             assert documents <= now_documents, "a committed document was lost"
@@ -205,7 +211,6 @@ def test_kill_9_at_20_random_moments_over_a_faulty_web(tmp_path: Path) -> None:
             text=True,
             timeout=240,
         )
-    assert kills >= 15, f"only {kills} runs were still running when killed"
     assert final.returncode == 0, final.stdout + final.stderr[-2000:]
     assert len(final.stdout.splitlines()) == 1 and final.stderr == ""  # -q: one line
     documents_final, captures_final = _state(out)
@@ -213,7 +218,10 @@ def test_kill_9_at_20_random_moments_over_a_faulty_web(tmp_path: Path) -> None:
     assert len(set(captures_final)) == len(captures_final)
     assert len(captures_final) > 20
     statuses = snapshot(out)["statuses"]
-    assert "running" not in statuses and statuses.count("finished") == 1
+    # A killed run is interrupted, or finished when the kill came after its report was stored;
+    # the runs that ended before their kill, and the final one, finished. None is left running.
+    assert set(statuses) == {"finished", "interrupted"} and len(statuses) <= runs + 1
+    assert statuses.count("finished") >= runs - kills + 1
     verify = verify_quietly(out)
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
     assert verify.stdout == "" and verify.stderr == ""
