@@ -18,7 +18,7 @@ from parsers.sections import Section, mislabeled, split_sections
 from parsers.tables import read_active_disclosure, read_applications, read_review_litigation
 
 SCHEMA = "gov-reports/record@1"
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 _TABLE3_START = re.compile(r"申请人情况|本年新收")
 _TABLE4_START = re.compile(r"行政复议")
