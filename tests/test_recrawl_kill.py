@@ -80,7 +80,7 @@ def snapshot(out: Path) -> dict[str, object]:
         return {
             "documents": set(session.scalars(select(Document.text_sha256))),
             "captures": sorted(pairs),
-            "statuses": sorted(session.scalars(select(CrawlRun.status))),
+            "statuses": list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id))),
         }
 
 
@@ -151,7 +151,11 @@ def test_kill_9_at_random_points_then_rerun_equals_an_uninterrupted_crawl(
     assert got["documents"] == want["documents"]
     assert got["captures"] == want["captures"]  # the same captures, none twice
     assert len(set(got["captures"])) == len(got["captures"])
-    assert got["statuses"].count("finished") == 1 and "running" not in got["statuses"]
+    # Each killed run is interrupted, or finished when the kill came after its report was
+    # stored (the process was still shutting down); the final run finished. None is running.
+    statuses = got["statuses"]
+    assert set(statuses) <= {"finished", "interrupted"} and statuses[-1] == "finished"
+    assert statuses.count("finished") >= 1 + len(KILL_SHARES) + 1 - kills
     verify = verify_quietly(target)
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
 
