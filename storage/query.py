@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from storage.columns import cell_columns
 from storage.filters import ANY_CHECK, NO_FILTER, FilterError, ReportFilter
@@ -66,6 +66,7 @@ from storage.reportindex import CARRY_OVER
 __all__ = [
     "FACET_FIELDS",
     "CaptureInfo",
+    "FacetCounts",
     "FilterError",
     "NotFound",
     "QueryError",
@@ -432,13 +433,12 @@ def snippet(
 # --- one report --------------------------------------------------------------------------
 
 
-def resolve_version(session: Session, ref: str) -> ReportVersion:
-    """The report version `ref` names: a doc_id (16 hex), a text SHA-256, or a URL it was
-    served at; the newest parser version of that document. NotFound otherwise."""
+def _document_of(session: Session, ref: str) -> int | None:
+    """The document id `ref` names: a doc_id (16 hex), a text SHA-256, or a URL it was
+    served at (the newest capture there); None when there is none."""
     ref = (ref or "").strip()
-    doc_id: int | None = None
     if ref.startswith(("http://", "https://")):
-        doc_id = session.scalar(
+        return session.scalar(
             select(Capture.document_id)
             .where(
                 or_(Capture.final_url == ref, Capture.url == ref), Capture.document_id.is_not(None)
@@ -446,9 +446,20 @@ def resolve_version(session: Session, ref: str) -> ReportVersion:
             .order_by(Capture.id.desc())
             .limit(1)
         )
-    elif re.fullmatch(r"[0-9a-fA-F]{16}|[0-9a-fA-F]{64}", ref):
+    if re.fullmatch(r"[0-9a-fA-F]{16}|[0-9a-fA-F]{64}", ref):
         column = Document.text_sha256 if len(ref) == 64 else Document.doc_id
-        doc_id = session.scalar(select(Document.id).where(column == ref.lower()).limit(1))
+        return session.scalar(select(Document.id).where(column == ref.lower()).limit(1))
+    return None
+
+
+def _not_found(ref: str) -> NotFound:
+    return NotFound(f"no report {ref!r} in the archive (give a doc_id or a report URL)")
+
+
+def resolve_version(session: Session, ref: str) -> ReportVersion:
+    """The report version `ref` names: a doc_id (16 hex), a text SHA-256, or a URL it was
+    served at; the newest parser version of that document. NotFound otherwise."""
+    doc_id = _document_of(session, ref)
     version = (
         session.scalar(
             select(ReportVersion)
@@ -460,37 +471,81 @@ def resolve_version(session: Session, ref: str) -> ReportVersion:
         else None
     )
     if version is None:
-        raise NotFound(f"no report {ref!r} in the archive (give a doc_id or a report URL)")
+        raise _not_found(ref)
     return version
 
 
+# What get_report reads of each version of a document: the narrow columns, no record.
+_VERSION_COLUMNS = (
+    ReportVersion.id,
+    ReportVersion.document_id,
+    ReportVersion.parser_version,
+    ReportVersion.created_at,
+    ReportVersion.current,
+    ReportVersion.latest,
+)
+# A chain document: what the version list shows, never the text.
+_CHAIN_COLUMNS = (Document.id, Document.doc_id, Document.previous_id, Document.first_seen_at)
+
+
 def get_report(session: Session, ref: str) -> ReportDetail:
-    """The report `ref` names (see resolve_version) with versions, captures and checks."""
-    version = resolve_version(session, ref)
+    """The report `ref` names (see resolve_version) with versions, captures and checks.
+
+    Column reads only (no ORM entities): a request for one report runs a handful of index
+    lookups and reads one record JSON, and never a document's text."""
+    document_id = _document_of(session, ref)
+    if document_id is None:
+        raise _not_found(ref)
+    chain = _chain(session, document_id)
+    mine = [d for d in chain if d.id == document_id]
+    if not mine:
+        raise _not_found(ref)
+    rows = session.execute(
+        select(*_VERSION_COLUMNS)
+        .where(ReportVersion.document_id.in_([d.id for d in chain]))
+        .order_by(ReportVersion.id)
+    ).all()
+    own = [r for r in rows if r.document_id == document_id]
+    if not own:
+        raise _not_found(ref)
+    # The newest parser version, as resolve_version: latest first, then the highest id.
+    chosen = max(own, key=lambda r: (bool(r.latest), r.id))
     row = session.execute(
-        _summary_select(ReportFilter(all_versions=True)).where(ReportVersion.id == version.id)
-    ).first()
-    if row is None:  # not official, or an orphan: still show it, with its own columns
-        row = session.execute(
-            select(*_SUMMARY_COLUMNS)
-            .join(Document, Document.id == ReportVersion.document_id)
-            .where(ReportVersion.id == version.id)
-        ).one()
-    summary = _summaries(session, [row])[0]
-    captures = _captures(session, version.document_id)
+        select(
+            *_SUMMARY_COLUMNS,
+            ReportVersion.record,
+            ReportVersion.capture_id,
+        )
+        .join(Document, Document.id == ReportVersion.document_id)
+        .where(ReportVersion.id == chosen.id)
+    ).one()
+    summary = _summaries(session, [row[:15]])[0]
+    version = _VersionRecord(row.id, row.document_id, row.record, row.parser_version, row[14])
+    captures = _captures(session, document_id)
     record = _assemble(
         session,
         [version],
-        {version.document_id: captures[0] if captures else None},
+        {document_id: captures[0] if captures else None},
         {version.superseded_by: summary.superseded_by},
     )[0]
     return ReportDetail(
         summary=summary,
         record=record,
-        versions=_versions(session, version),
+        versions=_version_list(chain, rows, chosen.id),
         captures=captures,
         carry_over=[c for c in record["checks"] if str(c.get("rule", "")).startswith(CARRY_OVER)],
     )
+
+
+@dataclass(frozen=True)
+class _VersionRecord:
+    """What _assemble reads of a version (it also takes ReportVersion entities)."""
+
+    id: int
+    document_id: int
+    record: dict[str, Any]
+    parser_version: str
+    superseded_by: int | None
 
 
 def carry_over(session: Session, version_id: int) -> list[dict[str, Any]]:
@@ -522,7 +577,8 @@ def _archive_dirs(session: Session) -> dict[int, tuple[str, str]]:
     return {rid: (cid, (settings or {}).get("archive_dir", "")) for rid, cid, settings in rows}
 
 
-def _capture_info(cap: Capture, runs: dict[int, tuple[str, str]]) -> CaptureInfo:
+def _capture_info(cap: Any, runs: dict[int, tuple[str, str]]) -> CaptureInfo:
+    """A capture (an entity, or a row of its columns) as CaptureInfo."""
     crawl_id, archive_dir = runs.get(cap.crawl_run_id or -1, (None, ""))
     source = source_of(cap, crawl_id)
     return CaptureInfo(
@@ -544,25 +600,75 @@ def _capture_info(cap: Capture, runs: dict[int, tuple[str, str]]) -> CaptureInfo
     )
 
 
+_CAPTURE_COLUMNS = (
+    Capture.id,
+    Capture.crawl_run_id,
+    Capture.url,
+    Capture.final_url,
+    Capture.fetched_at,
+    Capture.http_status,
+    Capture.content_type,
+    Capture.encoding,
+    Capture.warc_file,
+    Capture.warc_offset,
+    Capture.warc_record_id,
+    Capture.payload_sha256,
+    Capture.attachment_of,
+    Capture.outcome,
+)
+
+
 def _captures(session: Session, document_id: int) -> list[CaptureInfo]:
-    runs = _archive_dirs(session)
-    caps = session.scalars(
-        select(Capture).where(Capture.document_id == document_id).order_by(Capture.id)
-    )
+    """A document's captures, oldest first, with their crawl runs' ids and directories (only
+    the runs these captures come from are read)."""
+    caps = session.execute(
+        select(*_CAPTURE_COLUMNS, CrawlRun.crawl_id, CrawlRun.settings)
+        .outerjoin(CrawlRun, CrawlRun.id == Capture.crawl_run_id)
+        .where(Capture.document_id == document_id)
+        .order_by(Capture.id)
+    ).all()
+    runs = {
+        c.crawl_run_id: (c.crawl_id, (c.settings or {}).get("archive_dir", ""))
+        for c in caps
+        if c.crawl_run_id is not None and c.crawl_id is not None
+    }
     return [_capture_info(c, runs) for c in caps]
 
 
-def _versions(session: Session, version: ReportVersion) -> list[VersionInfo]:
-    """The revisions at the same URL (oldest first) and the parser versions of this one."""
-    from storage.fetchstate import version_chain
+def _chain(session: Session, document_id: int) -> list[Any]:
+    """The document's versions at the same URL, oldest first, following `previous_id` both
+    ways (as storage.fetchstate.version_chain, but reading only _CHAIN_COLUMNS)."""
 
+    def one(*where: Any) -> Any:
+        return session.execute(
+            select(*_CHAIN_COLUMNS).where(*where).order_by(Document.id).limit(1)
+        ).first()
+
+    doc = one(Document.id == document_id)
+    if doc is None:
+        return []
+    chain = [doc]
+    seen = {doc.id}
+    while chain[0].previous_id and chain[0].previous_id not in seen:
+        prev = one(Document.id == chain[0].previous_id)
+        if prev is None:
+            break
+        seen.add(prev.id)
+        chain.insert(0, prev)
+    while True:
+        nxt = one(Document.previous_id == chain[-1].id)
+        if nxt is None or nxt.id in seen:
+            break
+        seen.add(nxt.id)
+        chain.append(nxt)
+    return chain
+
+
+def _version_list(chain: list[Any], rows: Sequence[Any], this: int) -> list[VersionInfo]:
+    """The revisions at the same URL (oldest first) and the parser versions of each."""
     out: list[VersionInfo] = []
-    for doc in version_chain(session, version.document_id):
-        versions = session.scalars(
-            select(ReportVersion)
-            .where(ReportVersion.document_id == doc.id)
-            .order_by(ReportVersion.id)
-        ).all()
+    for doc in chain:
+        versions = [r for r in rows if r.document_id == doc.id]
         if not versions:
             out.append(
                 VersionInfo(
@@ -579,7 +685,7 @@ def _versions(session: Session, version: ReportVersion) -> list[VersionInfo]:
                     first_seen_at=iso_utc(doc.first_seen_at),
                     created_at=iso_utc(v.created_at),
                     current=bool(v.current),
-                    this=v.id == version.id,
+                    this=v.id == this,
                 )
             )
     return out
@@ -938,11 +1044,12 @@ def cells_of(session: Session, version_id: int) -> dict[tuple[str, str, str], in
     return {(t, r, c): cell_value(vi, v) for t, r, c, vi, v in rows}
 
 
-# Panel and coverage live in their own modules; they are part of this interface.
+# Panel, coverage and facet counts live in their own modules; they are part of this interface.
 from storage.coverage import coverage_matrix
+from storage.facets import FacetCounts, facet_counts
 from storage.panel import panel_rows
 
-# --- for the web layer (serve): one capture by its WARC record id, facet counts ------------
+# --- for the web layer (serve): one capture by its WARC record id --------------------------
 
 
 def capture_info(session: Session, warc_record_id: str) -> CaptureInfo:
@@ -951,49 +1058,3 @@ def capture_info(session: Session, warc_record_id: str) -> CaptureInfo:
     if cap is None:
         raise NotFound(f"no capture {warc_record_id!r} in the archive")
     return _capture_info(cap, _archive_dirs(session))
-
-
-def facet_counts(
-    session: Session, flt: ReportFilter = NO_FILTER, query: str | None = None
-) -> dict[str, list[tuple[Any, int]]]:
-    """Reports selected by the filter (and matching `query`, when given) counted by
-    province, year, template, issuer kind, hazard tag and failed-check family."""
-    conds = _conditions(flt)
-    if query:
-        match, _rank = _fulltext(session, parse_query(query))
-        conds.append(ReportVersion.document_id.in_(select(_fts_key(session)).where(match)))
-    where = and_(*conds)
-    # One grouped scan for the four column facets, summed per field here.
-    cols = [getattr(ReportVersion, name) for name in FACET_FIELDS]
-    tallies: dict[str, dict[Any, int]] = {name: {} for name in FACET_FIELDS}
-    for *values, k in session.execute(
-        select(*cols, func.count(ReportVersion.id)).where(where).group_by(*cols)
-    ):
-        for name, value in zip(FACET_FIELDS, values, strict=True):
-            tallies[name][value] = tallies[name].get(value, 0) + int(k)
-    out: dict[str, list[tuple[Any, int]]] = {
-        name: sorted(t.items(), key=lambda vk: (-vk[1], str(vk[0]))) for name, t in tallies.items()
-    }
-    # Aliases: the filter's own EXISTS probes on hazards and checks correlate to the report.
-    hz, ck = aliased(Hazard), aliased(Check)
-    n = func.count(func.distinct(hz.report_version_id))
-    stmt = (
-        select(hz.tag, n)
-        .join(ReportVersion, ReportVersion.id == hz.report_version_id)
-        .where(where)
-        .group_by(hz.tag)
-        .order_by(n.desc(), hz.tag)
-    )
-    out["hazard"] = [(tag, int(k)) for tag, k in session.execute(stmt)]
-    families: dict[str, set[int]] = {}
-    stmt = (
-        select(ck.report_version_id, ck.rule)
-        .join(ReportVersion, ReportVersion.id == ck.report_version_id)
-        .where(where, ck.status == "fail")
-    )
-    for vid, rule in session.execute(stmt):
-        families.setdefault(str(rule).rpartition(".")[0], set()).add(vid)
-    out["failed_check"] = sorted(
-        ((fam, len(ids)) for fam, ids in families.items()), key=lambda f: (-f[1], f[0])
-    )
-    return out

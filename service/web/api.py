@@ -82,18 +82,24 @@ def links(doc_id: str) -> dict[str, str]:
     }
 
 
-def page_of_reports(session: Session, request: Request) -> dict[str, Any]:
-    """One page of reports (search hits when `q` is given) with the next page's cursor."""
+def page_of_reports(
+    session: Session, request: Request, *, total: int | None = None
+) -> dict[str, Any]:
+    """One page of reports (search hits when `q` is given) with the next page's cursor.
+    `total`: how many match, when the caller has counted them already (the search page's
+    facet counts do)."""
     page = listing(request.query_params)
     try:
         if page.q:
             hits = query.search(session, page.q, page.flt, limit=page.limit + 1, offset=page.offset)
             items = [{**h.report.as_dict(), "snippet": h.snippet, "rank": h.rank} for h in hits]
-            total = query.search_count(session, page.q, page.flt)
+            if total is None:
+                total = query.search_count(session, page.q, page.flt)
         else:
             rows = query.list_reports(session, page.flt, limit=page.limit + 1, offset=page.offset)
             items = [r.as_dict() for r in rows]
-            total = query.count(session, page.flt)
+            if total is None:
+                total = query.count(session, page.flt)
     except QueryError as exc:
         raise BadRequest(f"bad query {page.q!r}: {exc}") from exc
     more = len(items) > page.limit

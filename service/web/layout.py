@@ -72,6 +72,14 @@ class TableCell:
     value: Any
     key: tuple[str, str, str]
     failed: list[str] = field(default_factory=list)  # rules of failed identities using it
+    # Worked out once here: a report page has ~230 cells, and a filter call per cell in the
+    # template costs more than the rest of the page.
+    name: str = field(init=False)  # "table.row.column"
+    shown: str = field(init=False)  # the value as printed (show_value)
+
+    def __post_init__(self) -> None:
+        self.name = ".".join(self.key)
+        self.shown = show_value(self.value)
 
 
 @dataclass

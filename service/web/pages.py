@@ -20,6 +20,7 @@ from service.web.params import listing, report_filter
 from storage import query
 from storage.diff import DiffError, diffs_around, resolve
 from storage.filters import ReportFilter
+from storage.fulltext import QueryError
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 SESSION = Annotated[Session, Depends(get_session)]
@@ -66,16 +67,21 @@ def facet_label(field: str, value: Any) -> str:
 @router.get("/")
 def search_page(request: Request, session: SESSION) -> Response:
     page = listing(request.query_params)
-    result = page_of_reports(session, request)
-    counts = query.facet_counts(session, page.flt, page.q)
+    try:
+        # One pass over the matches for the facets also counts them: no separate count.
+        counts = query.facet_counts(session, page.flt, page.q)
+    except QueryError as exc:
+        raise BadRequest(f"bad query {page.q!r}: {exc}") from exc
+    result = page_of_reports(session, request, total=counts.total)
     facets = []
-    for field, values in counts.items():
+    for field, values in counts.counts.items():
         param = FACET_PARAMS.get(field, field)
         chosen = page.params().get(param)
         options = [
             {
                 "label": facet_label(field, value),
                 "count": n,
+                "estimated": field in counts.estimated,
                 "on": chosen is not None and str(value) == chosen,
                 "href": "/?" + urlencode(page.params(**{param: value, "cursor": None})),
             }
@@ -97,6 +103,7 @@ def search_page(request: Request, session: SESSION) -> Response:
             "page": page,
             "result": result,
             "facets": facets,
+            "sample": counts.sample,
             "json_link": json_link,
             "next_link": next_link,
             "first_link": "/?" + urlencode(page.params(cursor=None)) if page.offset else None,
@@ -118,10 +125,13 @@ def report_page(doc_id: str, request: Request, session: DB) -> Response:
         for c in checks
         if c.get("status") == "fail"
     ]
-    try:
-        diffs = diffs_around(session, resolve(session, detail.summary.doc_id), whole_chain=True)
-    except DiffError:
-        diffs = []
+    diffs = []
+    # Only a report revised at its URL has a diff: the version list already walked the chain.
+    if len({v.document_id for v in detail.versions}) > 1:
+        try:
+            diffs = diffs_around(session, resolve(session, detail.summary.doc_id), whole_chain=True)
+        except DiffError:
+            diffs = []
     source = record.get("source") or {}
     capture = next(
         (c for c in detail.captures if c.warc_record_id == source.get("warc_record_id")),
