@@ -3,11 +3,17 @@
 bench.query builds: real parsed reports varied over the registry's counties and years).
 
     python -m bench.serve                      # builds data/bench/archive.sqlite first if missing
-    python -m bench.serve --db data/bench/archive.sqlite --clients 8 --requests 800
+    python -m bench.serve --db data/bench/archive.sqlite --clients 8 --requests 800 --workers 2
+    python -m bench.serve --phases report-page,report-api --workers 1
 
 Each phase sends `--requests` requests spread over `--clients` threads, each with its own
-keep-alive connection; the server runs in its own process. A static file under the same load
-is the baseline: what the server, the loopback and the clients cost without a query.
+keep-alive connection; the server (`serve --workers N`) runs in its own processes. A static
+file under the same load is the baseline: what the server, the loopback and the clients cost
+without a query. Besides latency, each phase reports the server's CPU time per request (all
+its processes, from /proc): unlike latency it hardly depends on what else runs on the machine.
+Then, in this process, the search page's parts are timed one by one (CPU): the ranked search,
+the facet counts (with the total) and the rest, to show which part the page waits for.
+Nothing is cached: every request is answered from the database.
 Goal: p95 ≤ 100 ms for search and for the report page.
 """
 
@@ -16,16 +22,23 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
-from tests.web_archive import serving
+from tests.web_archive import free_port
 
 WORDS = (
     "复议",
@@ -61,6 +74,54 @@ def search_urls(n: int, seed: int, *, page: bool) -> list[str]:
             extra = f"&year={rng.randint(2008, 2025)}"
         out.append(f"/?q={q}{extra}" if page else f"/api/reports?q={q}{extra}")
     return out
+
+
+@contextmanager
+def server(*args: str) -> Iterator[tuple[str, int]]:
+    """`gov-reports serve ARGS` on a free loopback port: (base URL, pid), once it answers."""
+    port = free_port()
+    with tempfile.TemporaryFile("w+") as log:  # uvicorn logs every request: never a pipe
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", *args, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise SystemExit(f"serve exited {proc.returncode}: {log.read()}")
+                try:
+                    with urllib.request.urlopen(base + "/api/openapi.json", timeout=5):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            yield base, proc.pid
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` and its child processes (Linux /proc), in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # itself or a worker
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def run_phase(base: str, urls: list[str], clients: int) -> dict[str, float]:
@@ -111,6 +172,51 @@ def run_phase(base: str, urls: list[str], clients: int) -> dict[str, float]:
     }
 
 
+PHASES = {
+    "static": "baseline: static file",
+    "search-api": "search API (/api/reports?q=…)",
+    "search-page": "search page with facets (/?q=…)",
+    "report-page": "report page (/reports/{doc_id})",
+    "report-api": "report API (/api/reports/{doc_id})",
+}
+
+
+def breakdown(db_file: Path, urls: list[str]) -> dict[str, float]:
+    """Mean CPU ms, in this process, of the search page's parts for these page URLs: the
+    ranked search (storage.query.search, what the search API also runs), the facet counts
+    with the total (storage.facets), and the whole page (TestClient, nothing else running
+    in this process)."""
+    import warnings
+
+    from fastapi.testclient import TestClient
+
+    from service.web.app import create_app
+    from storage import query
+    from storage.db import open_readonly
+    from storage.filters import ReportFilter
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    sessions = open_readonly(f"sqlite:///{db_file}")
+    parts: dict[str, list[float]] = {"search": [], "facets": [], "page": []}
+    client = TestClient(create_app(sessions))
+    for url in urls:
+        params = dict(parse_qsl(urlsplit(url).query))
+        q = params.pop("q")
+        flt = ReportFilter.from_params(params)
+        with sessions() as s:
+            t = time.process_time()
+            query.search(s, q, flt, limit=21)
+            parts["search"].append(time.process_time() - t)
+            t = time.process_time()
+            query.facet_counts(s, flt, q)
+            parts["facets"].append(time.process_time() - t)
+        t = time.process_time()
+        client.get(url)
+        parts["page"].append(time.process_time() - t)
+    sessions.kw["bind"].dispose()
+    return {f"{k}_cpu_ms": round(statistics.mean(v) * 1000, 1) for k, v in parts.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", default="data/bench/archive.sqlite")
@@ -118,7 +224,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--requests", type=int, default=800, help="per phase")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--workers", type=int, default=2, help="serve --workers (default 2)")
+    p.add_argument(
+        "--phases", default=",".join(PHASES), help=f"some of {','.join(PHASES)} (default all)"
+    )
+    p.add_argument(
+        "--breakdown", type=int, default=40, help="search pages timed in parts (0: none)"
+    )
     args = p.parse_args(argv)
+    wanted = args.phases.split(",")
+    if unknown := [w for w in wanted if w not in PHASES]:
+        p.error(f"unknown phase {unknown[0]!r} (one of {', '.join(PHASES)})")
     db_file = Path(args.db)
     if not db_file.exists():
         from bench.query import build
@@ -126,29 +242,45 @@ def main(argv: list[str] | None = None) -> int:
         db_file.parent.mkdir(parents=True, exist_ok=True)
         print(build(f"sqlite:///{db_file}", args.reports), file=sys.stderr)
     docs = sample_doc_ids(db_file, args.requests, args.seed)
-    phases = {
-        "baseline: static file": ["/static/style.css"] * args.requests,
-        "search API (/api/reports?q=…)": search_urls(args.requests, args.seed, page=False),
-        "search page with facets (/?q=…)": search_urls(args.requests, args.seed + 1, page=True),
-        "report page (/reports/{doc_id})": [f"/reports/{d}" for d in docs],
-        "report API (/api/reports/{doc_id})": [f"/api/reports/{d}" for d in docs[::-1]],
+    urls = {
+        "static": ["/static/style.css"] * args.requests,
+        "search-api": search_urls(args.requests, args.seed, page=False),
+        "search-page": search_urls(args.requests, args.seed + 1, page=True),
+        "report-page": [f"/reports/{d}" for d in docs],
+        "report-api": [f"/api/reports/{d}" for d in docs[::-1]],
     }
-    results = {}
-    with serving("--db", str(db_file)) as base:
-        run_phase(base, phases["search API (/api/reports?q=…)"][:40], args.clients)  # warm up
-        for name, urls in phases.items():
-            results[name] = run_phase(base, urls, args.clients)
-            print(f"{name:40s} {json.dumps(results[name])}", flush=True)
+    results: dict[str, dict[str, Any]] = {}
+    workers = ["--workers", str(args.workers)] if args.workers != 1 else []
+    with server("--db", str(db_file), *workers) as (base, pid):
+        run_phase(base, urls["search-api"][:40], args.clients)  # warm up
+        for key in wanted:
+            load, cpu = os.getloadavg()[0], cpu_seconds(pid)
+            result: dict[str, Any] = run_phase(base, urls[key], args.clients)
+            result["server_cpu_ms_per_request"] = round(
+                (cpu_seconds(pid) - cpu) * 1000 / len(urls[key]), 1
+            )
+            # The machine's load (1-minute average) before and after the phase: other work
+            # on the box slows every phase, the static-file baseline included.
+            result["load"] = [round(load, 1), round(os.getloadavg()[0], 1)]
+            results[PHASES[key]] = result
+            print(f"{PHASES[key]:40s} {json.dumps(result)}", flush=True)
     conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     n = conn.execute("SELECT count(*) FROM report_versions WHERE current").fetchone()[0]
     conn.close()
-    floor = results["baseline: static file"]["p95_ms"]
-    print(f"\n{n:,} reports, {args.clients} clients; p95 vs the static-file baseline:")
+    floor = results.get(PHASES["static"], {}).get("p95_ms")
+    print(
+        f"\n{n:,} reports, {args.clients} clients, {args.workers} server workers, "
+        f"{os.cpu_count()} CPUs; p95 (and vs the static-file baseline):"
+    )
     for name, r in results.items():
         verdict = (
             "" if name.startswith("baseline") else (" ok" if r["p95_ms"] <= 100 else " OVER 100 ms")
         )
-        print(f"  {name:40s} p95 {r['p95_ms']:7.1f} ms  ({r['p95_ms'] / floor:5.1f}x){verdict}")
+        ratio = f"({r['p95_ms'] / floor:5.1f}x)" if floor else ""
+        print(f"  {name:40s} p95 {r['p95_ms']:7.1f} ms  {ratio}{verdict}")
+    if args.breakdown and "search-page" in wanted:
+        parts = breakdown(db_file, urls["search-page"][: args.breakdown])
+        print(f"\nsearch page in parts, CPU ms per page in this process: {json.dumps(parts)}")
     return 0
 
 

@@ -217,6 +217,62 @@ def test_pages_escape_archived_text_and_carry_a_strict_csp(
     assert 'href="/api/' in client.get("/", headers=html_headers).text
 
 
+def facet_filter(field: str, value: Any) -> dict[str, str]:
+    return {{"report_year": "year"}.get(field, field): str(value)}
+
+
+@pytest.mark.parametrize(("q", "params"), [(WORD, {}), (None, {}), (WORD, {"failed_check": "any"})])
+def test_facet_counts_are_what_each_facet_filter_selects(
+    db: str, q: str | None, params: dict[str, str]
+) -> None:
+    """Exact facets: every count is the total of the page that facet's link opens."""
+    from storage.facets import facet_counts
+    from storage.filters import ReportFilter
+    from storage.query import count, search_count
+
+    sessions = open_readonly(db)
+    with sessions() as s:
+        flt = ReportFilter.from_params(params)
+        found = facet_counts(s, flt, q)
+        assert found.sample is None
+        assert found.total == (search_count(s, q, flt) if q else count(s, flt)) > 0
+        assert {f for f, values in found.counts.items() if values} >= {"province", "failed_check"}
+        for field, values in found.counts.items():
+            for value, n in values:
+                if value is None:
+                    continue
+                narrowed = ReportFilter.from_params({**params, **facet_filter(field, value)})
+                assert n == (search_count(s, q, narrowed) if q else count(s, narrowed)), field
+    sessions.kw["bind"].dispose()
+
+
+def test_facet_counts_over_the_limit_are_a_labelled_sample(
+    db: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.facets
+    from storage.filters import NO_FILTER
+
+    sessions = open_readonly(db)
+    with sessions() as s:
+        exact = storage.facets.facet_counts(s, NO_FILTER)
+        est = storage.facets.facet_counts(s, NO_FILTER, exact_limit=10, sample_size=5)
+    sessions.kw["bind"].dispose()
+    assert est.total == exact.total > 10 and est.sample is not None
+    sampled, matched = est.sample
+    assert 0 < sampled < matched == exact.total
+    for field, values in est.counts.items():
+        seen = dict(exact.counts[field])
+        for value, n in values:  # only values that occur, scaled up from the sample
+            assert seen[value] > 0 and n >= matched / sampled - 1, (field, value)
+    # The page says so: "≈" before each count and a note with both numbers.
+    html = client.get("/", headers={"accept": "text/html"}).text
+    assert "≈" not in html and "facet-sample" not in html
+    monkeypatch.setattr(storage.facets, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(storage.facets, "SAMPLE_SIZE", 5)
+    html = client.get("/", headers={"accept": "text/html"}).text
+    assert "(≈" in html and 'id="facet-sample"' in html and f"{matched:,}" in html
+
+
 @pytest.mark.parametrize(
     ("url", "status", "words"),
     [
@@ -280,22 +336,40 @@ def test_openapi(client: TestClient) -> None:
     assert "/api/reports/{doc_id}/cells" in docs.text and "failed_check" in docs.text
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_serve_command_starts_read_only_and_refuses_a_missing_archive(
-    web_archive: WebArchive, tmp_path: Any
+    web_archive: WebArchive, tmp_path: Any, workers: str
 ) -> None:
-    missing = run_cli("serve", "--db", str(tmp_path / "none.sqlite"))
+    missing = run_cli("serve", "--db", str(tmp_path / "none.sqlite"), "--workers", workers)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     assert not (tmp_path / "none.sqlite").exists()
     import urllib.error
     import urllib.request
 
-    with serving("--db", web_archive.db_url, "--archive", str(web_archive.warc_dir)) as base:
+    archive = ("--archive", str(web_archive.warc_dir))
+    with serving("--db", web_archive.db_url, *archive, "--workers", workers) as base:
         with urllib.request.urlopen(base + f"/api/reports?q={urllib.parse.quote(WORD)}") as r:
             assert json.loads(r.read())["total"] > 0
         req = urllib.request.Request(base + "/api/reports", data=b"{}", method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(req)
         assert refused.value.code == 405
+
+
+def test_workers_listen_on_a_socket_labelled_tcp() -> None:
+    """asyncio sets TCP_NODELAY on accepted connections only when the listener says TCP."""
+    import socket
+
+    import uvicorn
+
+    from service.commands.serve import tcp_listener
+
+    sock = tcp_listener(uvicorn.Config("service.web.app:app_from_env", port=0))
+    try:
+        assert sock.proto == socket.IPPROTO_TCP and sock.getsockname()[1] > 0
+        assert sock.get_inheritable()
+    finally:
+        sock.close()
 
 
 def test_the_database_file_is_unchanged(web_archive: WebArchive) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from service.options import add_db_option, fail
 from storage.db import StorageError, open_readonly
@@ -23,12 +26,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1); one per CPU core serves pages in parallel",
+    )
     p.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         return fail("serve", f"bad port {args.port}")
+    if not 1 <= args.workers <= 64:
+        return fail("serve", f"bad number of workers {args.workers}: expected 1 to 64")
     if args.archive and not Path(args.archive).is_dir():
         return fail("serve", f"no archive directory {args.archive!r}")
     try:
@@ -37,21 +48,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail("serve", exc)
     import uvicorn
 
-    from service.web.app import create_app
+    from service.web.app import ARCHIVE_ENV, DB_ENV, create_app
 
-    app = create_app(sessions, args.archive)
     print(
         f"gov-reports serve: http://{args.host}:{args.port}/ (read-only; API docs at /api/docs)",
         file=sys.stderr,
     )
-    config = uvicorn.Config(
-        app,
-        host=args.host,
-        port=args.port,
-        server_header=False,
-        proxy_headers=True,  # trusts X-Forwarded-* from 127.0.0.1 only (uvicorn's default)
-        log_level="info",
-    )
-    server = uvicorn.Server(config)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "server_header": False,
+        "proxy_headers": True,  # trusts X-Forwarded-* from 127.0.0.1 only (uvicorn's default)
+        "log_level": "info",
+    }
+    if args.workers > 1:
+        # Each worker imports the app by name and opens the database itself (read-only, as
+        # checked above); the supervisor restarts a worker that dies.
+        from uvicorn.supervisors import Multiprocess
+
+        sessions.kw["bind"].dispose()
+        os.environ[DB_ENV] = args.db or ""  # none: $GOV_REPORTS_DB or the default, as here
+        os.environ[ARCHIVE_ENV] = args.archive or ""
+        config = uvicorn.Config(
+            "service.web.app:app_from_env", factory=True, workers=args.workers, **options
+        )
+        Multiprocess(config, sockets=[tcp_listener(config)]).run()
+        return 0
+    server = uvicorn.Server(uvicorn.Config(create_app(sessions, args.archive), **options))
     server.run()
     return 0 if server.started else 1
+
+
+def tcp_listener(config: Any) -> socket.socket:
+    """The listening socket uvicorn binds for its workers, labelled as TCP.
+
+    uvicorn's says protocol 0, so asyncio in the workers never sets TCP_NODELAY on the
+    connections it accepts (it checks for IPPROTO_TCP), and every response on a kept-alive
+    connection waits ~40 ms for the client's delayed ACK (uvicorn issue #3149)."""
+    sock: socket.socket = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, sock.detach())
+        sock.set_inheritable(True)
+    return sock

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,19 @@ def create_app(sessions: sessionmaker[Session], archive_dir: str | Path | None =
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(SecurityHeaders)
     return app
+
+
+# `serve --workers N` hands each worker process the database and archive directory here.
+DB_ENV, ARCHIVE_ENV = "GOV_REPORTS_SERVE_DB", "GOV_REPORTS_SERVE_ARCHIVE"
+
+
+def app_from_env() -> FastAPI:
+    """The application over the database named in DB_ENV (opened read-only), for uvicorn's
+    worker processes, which import the app by name (`serve --workers N`)."""
+    from storage.db import open_readonly
+
+    sessions = open_readonly(os.environ.get(DB_ENV) or None)
+    return create_app(sessions, os.environ.get(ARCHIVE_ENV) or None)
 
 
 def templates() -> Jinja2Templates:

@@ -81,7 +81,7 @@ def search_page(request: Request, session: SESSION) -> Response:
             {
                 "label": facet_label(field, value),
                 "count": n,
-                "estimated": field in counts.estimated,
+                "estimated": counts.sample is not None,
                 "on": chosen is not None and str(value) == chosen,
                 "href": "/?" + urlencode(page.params(**{param: value, "cursor": None})),
             }
