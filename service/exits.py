@@ -21,6 +21,12 @@ EXIT_BY_OUTCOME = {
 _MAPPED = (
     ("storage.lock", "LockBusy", EXIT_LOCKED, "; not starting a second run"),
     ("storage.db", "StorageError", EXIT_USAGE, ""),
+    ("storage.filters", "FilterError", EXIT_USAGE, ""),
+    ("storage.fulltext", "QueryError", EXIT_USAGE, ""),
+    ("storage.query", "NotFound", EXIT_USAGE, ""),
+    ("storage.diff", "DiffError", EXIT_USAGE, ""),
+    ("storage.warc", "ArchiveCorrupt", EXIT_USAGE, ""),
+    ("service.options", "CommandError", EXIT_USAGE, ""),
     ("crawler.sites", "SitesError", EXIT_USAGE, ""),
     ("crawler.schedule", "ScheduleError", EXIT_USAGE, ""),
     ("crawler.run", "SettingsError", EXIT_USAGE, ""),

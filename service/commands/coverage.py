@@ -12,12 +12,9 @@ from service.options import (
     add_db_option,
     add_filter_options,
     check_writable_dir,
-    fail,
     filter_from,
     open_archive,
 )
-from storage.db import StorageError
-from storage.filters import FilterError
 
 SYMBOLS = {
     "found": "●",
@@ -49,21 +46,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_coverage(args: argparse.Namespace) -> int:
     from storage.query import coverage_matrix
 
-    try:
-        flt = filter_from(args)
-        if args.plot:
-            if Path(args.plot).suffix.lower() not in (".png", ".svg"):
-                raise CommandError(f"bad --plot {args.plot!r}: give a .png or .svg file name")
-            check_writable_dir(args.plot)
-        sessions = open_archive(args)
-        with sessions() as session:
-            cov = coverage_matrix(session, flt)
-        if args.plot:
-            from service.heatmap import draw
+    flt = filter_from(args)
+    if args.plot:
+        if Path(args.plot).suffix.lower() not in (".png", ".svg"):
+            raise CommandError(f"bad --plot {args.plot!r}: give a .png or .svg file name")
+        check_writable_dir(args.plot)
+    sessions = open_archive(args)
+    with sessions() as session:
+        cov = coverage_matrix(session, flt)
+    if args.plot:
+        from service.heatmap import draw
 
-            draw(cov, args.plot)
-    except (CommandError, FilterError, StorageError) as exc:
-        return fail("coverage", exc)
+        draw(cov, args.plot)
     if args.format == "json":
         print(json.dumps(_as_json(cov), ensure_ascii=False, indent=1))
         return 0

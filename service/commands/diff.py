@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from service.options import add_db_option, open_archive
-from storage.db import StorageError
-from storage.diff import DiffError, VersionDiff, diffs_around, resolve
+from storage.diff import VersionDiff, diffs_around, resolve
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,14 +45,10 @@ def _as_json(d: VersionDiff) -> dict[str, Any]:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    try:
-        sessions = open_archive(args)  # must exist: a read command never creates one
-        with sessions() as session:
-            doc = resolve(session, args.ref)
-            diffs = diffs_around(session, doc, whole_chain=args.ref.startswith("http"))
-    except (StorageError, DiffError) as exc:
-        print(f"gov-reports diff: {exc}", file=sys.stderr)
-        return 2
+    sessions = open_archive(args)  # must exist: a read command never creates one
+    with sessions() as session:
+        doc = resolve(session, args.ref)
+        diffs = diffs_around(session, doc, whole_chain=args.ref.startswith("http"))
     if args.json:
         print(json.dumps([_as_json(d) for d in diffs], ensure_ascii=False, indent=1))
         return 0

@@ -19,12 +19,9 @@ from service.options import (
     add_filter_options,
     atomic_output,
     check_writable_dir,
-    fail,
     filter_from,
     open_archive,
 )
-from storage.db import StorageError
-from storage.filters import FilterError
 
 FORMATS = ("jsonl", "csv", "parquet", "txt", "wacz")
 
@@ -55,19 +52,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    try:
-        flt = filter_from(args)
-        if args.out == "-" and args.format != "jsonl":
-            raise CommandError(f"--format {args.format} needs --out PATH")
-        if args.long and args.format not in ("csv", "parquet"):
-            raise CommandError("--long applies to --format csv or parquet")
-        if args.out != "-":
-            _check_out(args.out, args.format)
-        sessions = open_archive(args)
-        with sessions() as session:
-            n = _export(session, flt, args)
-    except (CommandError, FilterError, StorageError) as exc:
-        return fail("export", exc)
+    flt = filter_from(args)
+    if args.out == "-" and args.format != "jsonl":
+        raise CommandError(f"--format {args.format} needs --out PATH")
+    if args.long and args.format not in ("csv", "parquet"):
+        raise CommandError("--long applies to --format csv or parquet")
+    if args.out != "-":
+        _check_out(args.out, args.format)
+    sessions = open_archive(args)
+    with sessions() as session:
+        n = _export(session, flt, args)
     if not args.quiet:
         where = "stdout" if args.out == "-" else args.out
         print(f"exported {n} reports to {where} ({args.format})", file=sys.stderr)

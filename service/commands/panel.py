@@ -12,12 +12,9 @@ from service.options import (
     add_db_option,
     add_filter_options,
     check_writable_dir,
-    fail,
     filter_from,
     open_archive,
 )
-from storage.db import StorageError
-from storage.filters import FilterError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,26 +48,23 @@ def cmd_panel(args: argparse.Namespace) -> int:
     ]
     columns += cell_output_columns()
     resolved = 0
-    try:
-        flt = filter_from(args)
-        check_writable_dir(args.out)
-        if Path(args.out).is_dir():
-            raise CommandError(f"cannot write {args.out}: it is a directory")
-        sessions = open_archive(args)
-        progress = Progress(None, "panel rows", quiet=args.quiet)
+    flt = filter_from(args)
+    check_writable_dir(args.out)
+    if Path(args.out).is_dir():
+        raise CommandError(f"cannot write {args.out}: it is a directory")
+    sessions = open_archive(args)
+    progress = Progress(None, "panel rows", quiet=args.quiet)
 
-        def rows():  # type: ignore[no-untyped-def]
-            nonlocal resolved
-            for row in panel_rows(session, flt):
-                resolved += row.candidates > 1
-                progress.step()
-                yield {**row.meta(), **row.cells}
+    def rows():  # type: ignore[no-untyped-def]
+        nonlocal resolved
+        for row in panel_rows(session, flt):
+            resolved += row.candidates > 1
+            progress.step()
+            yield {**row.meta(), **row.cells}
 
-        with sessions() as session:
-            n = write_table(args.out, fmt, columns, rows())
-        progress.close()
-    except (CommandError, FilterError, StorageError) as exc:
-        return fail("panel", exc)
+    with sessions() as session:
+        n = write_table(args.out, fmt, columns, rows())
+    progress.close()
     if not args.quiet:
         print(
             f"panel: {n} region-year rows to {args.out}; {resolved} had several reports "

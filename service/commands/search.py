@@ -6,10 +6,7 @@ import argparse
 import json
 import sys
 
-from service.options import add_db_option, add_filter_options, fail, filter_from, open_archive
-from storage.db import StorageError
-from storage.filters import FilterError
-from storage.fulltext import QueryError
+from service.options import add_db_option, add_filter_options, filter_from, open_archive
 
 
 def _positive(text: str) -> int:
@@ -42,14 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_search(args: argparse.Namespace) -> int:
     from storage.query import search, search_count
 
-    try:
-        flt = filter_from(args)
-        sessions = open_archive(args)
-        with sessions() as session:
-            hits = search(session, args.query, flt, limit=args.limit)
-            total = search_count(session, args.query, flt) if args.format == "table" else None
-    except (FilterError, QueryError, StorageError) as exc:
-        return fail("search", exc)
+    flt = filter_from(args)
+    sessions = open_archive(args)
+    with sessions() as session:
+        hits = search(session, args.query, flt, limit=args.limit)
+        total = search_count(session, args.query, flt) if args.format == "table" else None
     if args.format == "jsonl":
         for hit in hits:
             row = {**hit.report.as_dict(), "rank": round(hit.rank, 4), "snippet": hit.snippet}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from service.options import add_db_option, fail
-from storage.db import StorageError, open_readonly
+from storage.db import open_readonly
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,10 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail("serve", f"bad number of workers {args.workers}: expected 1 to 64")
     if args.archive and not Path(args.archive).is_dir():
         return fail("serve", f"no archive directory {args.archive!r}")
-    try:
-        sessions = open_readonly(args.db)
-    except StorageError as exc:
-        return fail("serve", exc)
+    sessions = open_readonly(args.db)
     import uvicorn
 
     from service.web.app import ARCHIVE_ENV, DB_ENV, create_app

@@ -9,7 +9,6 @@ import sys
 from typing import Any
 
 from service.options import add_db_option, fail, open_archive
-from storage.db import StorageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,22 +28,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from storage.query import NotFound, get_report, original
-    from storage.warc import ArchiveCorrupt
+    from storage.query import get_report, original
 
     if args.original and sys.stdout.isatty():
         return fail("show", "--original writes bytes: redirect stdout to a file (> FILE)")
-    try:
-        sessions = open_archive(args)
-        with sessions() as session:
-            if args.original:
-                _cap, stored = original(session, args.ref)
-                sys.stdout.buffer.write(stored.body)
-                sys.stdout.buffer.flush()
-                return 0
-            detail = get_report(session, args.ref)
-    except (NotFound, StorageError, ArchiveCorrupt) as exc:
-        return fail("show", exc)
+    sessions = open_archive(args)
+    with sessions() as session:
+        if args.original:
+            _cap, stored = original(session, args.ref)
+            sys.stdout.buffer.write(stored.body)
+            sys.stdout.buffer.flush()
+            return 0
+        detail = get_report(session, args.ref)
     if args.format == "json":
         out = {
             "record": detail.record,
