@@ -64,6 +64,26 @@ def _peak_rss_mb() -> dict[str, float]:
     return {"peak_rss_mb": round(own, 1), "peak_rss_children_mb": round(kids, 1)}
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of this process and of its waited-for descendants.
+
+    The extraction workers are children of multiprocessing's forkserver, which lives until
+    this process exits; it is stopped (and so waited for) first, so their time is counted.
+    """
+    try:
+        from multiprocessing import forkserver
+
+        forkserver._forkserver._stop()  # type: ignore[attr-defined]  # private, but stable
+    except (AttributeError, OSError):
+        pass
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "cpu_seconds": round(own.ru_utime + own.ru_stime, 2),
+        "cpu_seconds_children": round(kids.ru_utime + kids.ru_stime, 2),
+    }
+
+
 def _delay(args: argparse.Namespace) -> dict[str, Any]:
     """--delay: a polite per-site pace (as on real county servers) for both crawls."""
     if not args.delay:
@@ -108,6 +128,7 @@ def child_full(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": round(elapsed, 2),
         "reports": report["totals"]["reports_found"],
         **_peak_rss_mb(),
+        **_cpu_seconds(),
     }
 
 
@@ -139,7 +160,7 @@ def child_bare(args: argparse.Namespace) -> dict[str, Any]:
     process.start()
     elapsed = time.monotonic() - started
     pages = crawler.stats.get_value("response_received_count", 0)
-    return {"pages": pages, "seconds": round(elapsed, 2), **_peak_rss_mb()}
+    return {"pages": pages, "seconds": round(elapsed, 2), **_peak_rss_mb(), **_cpu_seconds()}
 
 
 def _child(
@@ -260,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
     ratios = [(f["pages"] / f["seconds"]) / (b["pages"] / b["seconds"]) for f, b in runs]
     full, bare = runs[-1]
+    cpu = {
+        name: round(1000 * (r["cpu_seconds"] + r["cpu_seconds_children"]) / max(1, r["pages"]), 1)
+        for name, r in (("full", full), ("bare", bare))
+    }
     result = {
         "sites": args.sites,
         "delay": args.delay,
@@ -267,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         "full": {**full, "pages_per_second": round(full["pages"] / full["seconds"], 1)},
         "bare": {**bare, "pages_per_second": round(bare["pages"] / bare["seconds"], 1)},
         "ratio_full_to_bare": round(ratios[-1], 3),
+        # CPU per page, crawl process and extraction workers together: with C cores the
+        # full pipeline cannot run faster than C / its CPU per page, whatever the overlap.
+        "cpu_ms_per_page": cpu,
         "ratios": [round(r, 3) for r in ratios],
         "ratio_min_median_max": [
             round(min(ratios), 3),
