@@ -118,6 +118,11 @@ def find_document(session: Session, text_sha256: str) -> Document | None:
     return session.scalar(select(Document).where(Document.text_sha256 == text_sha256))
 
 
+def document_id_for_text(session: Session, text_sha256: str) -> int | None:
+    """The id of the document with this text, if stored (no row loaded: the text is large)."""
+    return session.scalar(select(Document.id).where(Document.text_sha256 == text_sha256))
+
+
 def has_version(session: Session, document_id: int, parser_version: str) -> bool:
     found = session.scalar(
         select(ReportVersion.id).where(
