@@ -1,13 +1,15 @@
 """Crawl benchmark: pages/second of the full pipeline beside a bare link-following spider.
 
-    .venv/bin/python -m bench.crawl [--sites 20] [--seed 1] [--repeat 3] [--profile DIR]
+    .venv/bin/python -m bench.crawl [--sites 20] [--seed 1] [--repeat 3] [--warm] [--profile DIR]
 
 Both crawls run against the same simulated sites through the same proxy with the same
 settings (robots.txt obeyed, no AutoThrottle, same concurrency), each in its own subprocess
 (Twisted's reactor cannot restart). The bare spider follows every in-scope link (attachments
 included) and does nothing else: no WARC, no extraction, no database. It stops after as many
 pages as the full crawl fetched, so both rates are over the same amount of fetching.
-Reports pages/s of each, their ratio (goal ≥ 0.7), peak memory and the discovery scores;
+Reports pages/s of each, their ratio (goal ≥ 0.7), the CPU time per page of each (crawl
+process and extraction workers), peak memory and the discovery scores; --warm first runs one
+unmeasured pair so that neither measured crawl waits for the simulator to generate a page;
 with --repeat N the pair runs N times (fresh archive each time) and the ratios' spread is
 shown. --profile DIR also runs the full crawl once more under cProfile with extraction
 in-process (GOV_REPORTS_EXTRACT_WORKERS=0, so the profile holds Scrapy, the pipeline and the
@@ -64,6 +66,26 @@ def _peak_rss_mb() -> dict[str, float]:
     return {"peak_rss_mb": round(own, 1), "peak_rss_children_mb": round(kids, 1)}
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of this process and of its waited-for descendants.
+
+    The extraction workers are children of multiprocessing's forkserver, which lives until
+    this process exits; it is stopped (and so waited for) first, so their time is counted.
+    """
+    try:
+        from multiprocessing import forkserver
+
+        forkserver._forkserver._stop()  # type: ignore[attr-defined]  # private, but stable
+    except (AttributeError, OSError):
+        pass
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "cpu_seconds": round(own.ru_utime + own.ru_stime, 2),
+        "cpu_seconds_children": round(kids.ru_utime + kids.ru_stime, 2),
+    }
+
+
 def _delay(args: argparse.Namespace) -> dict[str, Any]:
     """--delay: a polite per-site pace (as on real county servers) for both crawls."""
     if not args.delay:
@@ -108,6 +130,7 @@ def child_full(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": round(elapsed, 2),
         "reports": report["totals"]["reports_found"],
         **_peak_rss_mb(),
+        **_cpu_seconds(),
     }
 
 
@@ -139,7 +162,7 @@ def child_bare(args: argparse.Namespace) -> dict[str, Any]:
     process.start()
     elapsed = time.monotonic() - started
     pages = crawler.stats.get_value("response_received_count", 0)
-    return {"pages": pages, "seconds": round(elapsed, 2), **_peak_rss_mb()}
+    return {"pages": pages, "seconds": round(elapsed, 2), **_peak_rss_mb(), **_cpu_seconds()}
 
 
 def _child(
@@ -202,6 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         help="requests per site for the full crawl (GOV_REPORTS_SITE_PAGE_BUDGET; default: "
         "the setting's); the bare one stops after as many pages as the full one fetched",
     )
+    p.add_argument(
+        "--warm",
+        action="store_true",
+        help="run one unmeasured pair first, so both measured crawls meet a simulator that "
+        "has every page generated and cached (without it the full crawl, which runs first, "
+        "also waits for the simulator to render pages, PDFs and DOCX files)",
+    )
     p.add_argument("--profile", metavar="DIR", help="also profile one full crawl into DIR")
     p.add_argument("--child", choices=["full", "bare"], help=argparse.SUPPRESS)
     p.add_argument("--profile-out", default="", help=argparse.SUPPRESS)
@@ -226,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         web.write_truth(work / "truth.jsonl")
         runs = []
         with serve_in_thread(web, port=0) as server:
-            for _ in range(max(1, args.repeat)):
+            for index in range(max(1, args.repeat) + (1 if args.warm else 0)):
                 # The full crawl runs first, so the bare one meets warmer simulator caches:
                 # the ratio errs against the full pipeline.
                 full = _child(
@@ -242,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                 bare = _child(
                     "bare", work, work / "sites.csv", server.proxy_url, full["pages"], args.delay
                 )
-                runs.append((full, bare))
+                if not (args.warm and index == 0):  # the warm-up pair is not measured
+                    runs.append((full, bare))
             with open_database(f"sqlite:///{work}/full.sqlite")() as session:
                 ev = evaluate(session, load_truth(work / "truth.jsonl"))
             if args.profile:
@@ -260,13 +291,21 @@ def main(argv: list[str] | None = None) -> int:
                 )
     ratios = [(f["pages"] / f["seconds"]) / (b["pages"] / b["seconds"]) for f, b in runs]
     full, bare = runs[-1]
+    cpu = {
+        name: round(1000 * (r["cpu_seconds"] + r["cpu_seconds_children"]) / max(1, r["pages"]), 1)
+        for name, r in (("full", full), ("bare", bare))
+    }
     result = {
         "sites": args.sites,
         "delay": args.delay,
         "budget": args.budget or None,
+        "warm": args.warm,
         "full": {**full, "pages_per_second": round(full["pages"] / full["seconds"], 1)},
         "bare": {**bare, "pages_per_second": round(bare["pages"] / bare["seconds"], 1)},
         "ratio_full_to_bare": round(ratios[-1], 3),
+        # CPU per page, crawl process and extraction workers together: with C cores the
+        # full pipeline cannot run faster than C / its CPU per page, whatever the overlap.
+        "cpu_ms_per_page": cpu,
         "ratios": [round(r, 3) for r in ratios],
         "ratio_min_median_max": [
             round(min(ratios), 3),

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.repository import refresh_deferred
+
 logger = logging.getLogger(__name__)
 
 Write = Callable[[Session], None]
@@ -53,6 +55,7 @@ class WriteBatch:
             with self.sessions.begin() as session:
                 for write, _ in writes:
                     write(session)
+                refresh_deferred(session)  # the read side, once for the whole batch
             self.transactions += 1
             return
         except SQLAlchemyError as exc:
@@ -61,6 +64,7 @@ class WriteBatch:
             try:
                 with self.sessions.begin() as session:
                     write(session)
+                    refresh_deferred(session)
             except SQLAlchemyError as exc:
                 logger.error("could not store a write: %s", exc)
                 if on_failure is not None:

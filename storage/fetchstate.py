@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Document, FetchState, Site
@@ -32,6 +32,11 @@ def load_states(session: Session) -> dict[str, dict[str, Any]]:
 
 
 _TABLE = FetchState.__table__
+# Built once, values given at execution: the crawl writes one state per response, and a
+# statement built with .values(**row) is compiled (and its cache key computed) every time.
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_UPDATE_BY_ID = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
+_UPDATE_BY_KEY = update(_TABLE).where(_TABLE.c.url_sha256 == bindparam("b_url_sha256"))
 
 
 def save_state(session: Session, state: dict[str, Any], *, new: bool = False) -> int:
@@ -46,11 +51,11 @@ def save_state(session: Session, state: dict[str, Any], *, new: bool = False) ->
             select(_TABLE.c.id).where(_TABLE.c.url_sha256 == values["url_sha256"])
         ).scalar()
     if found:
-        conn.execute(update(_TABLE).where(_TABLE.c.id == found).values(**values))
+        conn.execute(_UPDATE_BY_ID, {**values, "b_id": found})
         return int(found)
     values.setdefault("fetches", 0)
     values.setdefault("revisits", 0)
-    return int(conn.execute(insert(_TABLE).values(**values).returning(_TABLE.c.id)).scalar_one())
+    return int(conn.execute(_INSERT, values).scalar_one())
 
 
 def settle(session: Session, url: str, *, document_id: int | None, next_due_at: datetime) -> None:
@@ -58,9 +63,7 @@ def settle(session: Session, url: str, *, document_id: int | None, next_due_at: 
     values: dict[str, Any] = {"next_due_at": next_due_at}
     if document_id is not None:
         values["document_id"] = document_id
-    session.connection().execute(
-        update(_TABLE).where(_TABLE.c.url_sha256 == url_key(url)).values(**values)
-    )
+    session.connection().execute(_UPDATE_BY_KEY, {**values, "b_url_sha256": url_key(url)})
 
 
 def document_at(session: Session, url: str) -> int | None:

@@ -118,6 +118,11 @@ def find_document(session: Session, text_sha256: str) -> Document | None:
     return session.scalar(select(Document).where(Document.text_sha256 == text_sha256))
 
 
+def document_id_for_text(session: Session, text_sha256: str) -> int | None:
+    """The id of the document with this text, if stored (no row loaded: the text is large)."""
+    return session.scalar(select(Document.id).where(Document.text_sha256 == text_sha256))
+
+
 def has_version(session: Session, document_id: int, parser_version: str) -> bool:
     found = session.scalar(
         select(ReportVersion.id).where(
@@ -134,9 +139,13 @@ def add_report_version(
     capture: Capture | int | None,
     record: dict[str, Any],
     parser_version: str,
+    *,
+    refresh: bool = True,
 ) -> int:
     """A new report version with its cells, checks and hazards (no commit); returns its id.
-    `document` and `capture` are rows or their ids."""
+    `document` and `capture` are rows or their ids. `refresh=False` leaves the read side
+    (storage.reportindex) to `refresh_deferred` at the end of the transaction: one refresh for
+    a batch of reports instead of a dozen statements for each."""
     reason = rejected_reason(record)
     # Core statements on the tables throughout: a report has ~120 cells, and the ORM's
     # per-row bookkeeping cost ten times the insert itself.
@@ -182,8 +191,23 @@ def add_report_version(
     for model, rows in ((ReportCell, cells), (Check, checks), (Hazard, hazards)):
         if rows:
             conn.execute(insert(model.__table__), rows)
-    refresh_reports(session, [document if isinstance(document, int) else document.id])
+    doc_id = document if isinstance(document, int) else document.id
+    if refresh:
+        refresh_reports(session, [doc_id])
+    else:
+        session.info.setdefault(_DEFERRED, set()).add(doc_id)
     return int(version_id)
+
+
+_DEFERRED = "gov_reports.refresh_reports"
+
+
+def refresh_deferred(session: Session) -> None:
+    """Run the read-side refresh that `add_report_version(refresh=False)` put off in this
+    session; call it before the transaction commits."""
+    ids = session.info.pop(_DEFERRED, None)
+    if ids:
+        refresh_reports(session, ids)
 
 
 def add_document(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.discovery import text as t
@@ -115,14 +116,25 @@ def extract_links(sel: Selector, base: str) -> list[Link]:
     return list(found.values())
 
 
-def page_title(sel: Selector) -> str:
-    """The article title a CMS declares (ArticleTitle meta), else <title>, else the first h1."""
+# Compiled once; plain strings (lxml's "smart" strings keep a proxy of their parent element).
+_TITLE_XPATHS = tuple(
+    etree.XPath(xp, smart_strings=False)
     for xp in (
         "//meta[translate(@name,'ARTICLETIL','articletil')='articletitle']/@content",
         "//title/text()",
         "//h1//text()",
-    ):
-        value = t.clean(" ".join(sel.xpath(xp).getall()))
+    )
+)
+VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script)]", smart_strings=False)
+
+
+def page_title(sel: Selector) -> str:
+    """The article title a CMS declares (ArticleTitle meta), else <title>, else the first h1."""
+    root = sel.root
+    if not hasattr(root, "iter"):  # a text or attribute selector: no elements
+        return ""
+    for xpath in _TITLE_XPATHS:
+        value = t.clean(" ".join(xpath(root)))
         if value:
             return value
     return ""

@@ -21,7 +21,7 @@ from crawler.items import DocumentItem
 from parsers import PARSER_VERSION
 from parsers.fingerprint import hamming
 from storage.models import Document, Site
-from storage.repository import find_document, has_version
+from storage.repository import document_id_for_text, find_document, has_version
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -108,10 +108,10 @@ class DedupePipeline:
             self.stats.inc_value("pipeline/dedupe/duplicate")
             return item
         with self.ctx.sessions() as session:
-            doc = find_document(session, sha)
-            if doc is not None:
-                item.duplicate_of = doc.id
-                item.needs_version = not has_version(session, doc.id, PARSER_VERSION)
+            doc_id = document_id_for_text(session, sha)
+            if doc_id is not None:
+                item.duplicate_of = doc_id
+                item.needs_version = not has_version(session, doc_id, PARSER_VERSION)
                 self.stats.inc_value("pipeline/dedupe/duplicate")
                 return item
         self._seen.add(sha)

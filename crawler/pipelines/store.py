@@ -102,7 +102,8 @@ class StorePipeline:
             error=item.error,
         )
         if doc_id is not None and record is not None and (new or item.needs_version):
-            add_report_version(session, doc_id, capture_id, record, PARSER_VERSION)
+            # The read side is refreshed once per batch (crawler.batch), not once per report.
+            add_report_version(session, doc_id, capture_id, record, PARSER_VERSION, refresh=False)
         self.ctx.states.settle(item.final_url, doc_id, session)
         self._count(item)
         item.ingested = None  # the text and record are stored: let them go

@@ -23,7 +23,13 @@ from crawler.context import CrawlContext, count
 from crawler.discovery import challenge, pagination, redirects
 from crawler.discovery import text as t
 from crawler.discovery.families import FollowUp, by_name, registered
-from crawler.discovery.links import ATTACHMENT_EXT, Link, extract_links, page_title
+from crawler.discovery.links import (
+    ATTACHMENT_EXT,
+    VISIBLE_TEXT,
+    Link,
+    extract_links,
+    page_title,
+)
 from crawler.discovery.scope import TrapDetector, in_scope
 from crawler.items import DocumentItem
 from crawler.recrawl import SCHEDULED_ROLES, FetchStates
@@ -201,7 +207,7 @@ class GovReportsSpider(scrapy.Spider):
         html = response.text
         sel = response.selector
         # lxml directly: parsel would wrap each of hundreds of text nodes in a Selector.
-        visible = len(t.clean(" ".join(sel.root.xpath("//body//text()[not(ancestor::script)]"))))
+        visible = len(t.clean(" ".join(VISIBLE_TEXT(sel.root))))
         if target := redirects.redirect_target(html[:20000], visible):
             self.count(code, "shells_followed")
             if req := self.follow(

@@ -513,7 +513,11 @@ def _shown_strings(data: bytes) -> list[tuple[bytes, bytes]] | None:
 
 def _pdfium_chars(page, height: float) -> tuple[list[dict], set[int | None]]:
     """The page's characters as pdfplumber char dicts (pdfminer's box: advance × font size),
-    and the addresses of the text objects they come from."""
+    and the addresses of the text objects they come from.
+
+    One ctypes call costs about as much as the C work behind it, so the loop makes as few as
+    it can: the matrix, font size and descent belong to the character's text object (PDFium
+    takes them from it), so they are read once per object, not once per character."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
@@ -522,53 +526,62 @@ def _pdfium_chars(page, height: float) -> tuple[list[dict], set[int | None]]:
     try:
         raw = textpage.raw
         box = pdfium_c.FS_RECTF()
+        box_ref = ctypes.byref(box)
         matrix = pdfium_c.FS_MATRIX()
         origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
         origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
         descent = ctypes.c_float()
-        descents: dict[tuple[int | None, float], float] = {}
+        is_generated = pdfium_c.FPDFText_IsGenerated
+        map_error = pdfium_c.FPDFText_HasUnicodeMapError
+        get_unicode = pdfium_c.FPDFText_GetUnicode
+        loose_box = pdfium_c.FPDFText_GetLooseCharBox
+        char_origin = pdfium_c.FPDFText_GetCharOrigin
+        object_address = _text_object_address()
         shown: set[int | None] = set()
         chars: list[dict] = []
+        current: int | None = -1  # the text object of the previous character
+        size = descent_d = 0.0
         for index in range(pdfium_c.FPDFText_CountChars(raw)):
-            if pdfium_c.FPDFText_IsGenerated(raw, index):
+            if is_generated(raw, index):
                 continue  # a space or line break PDFium inferred; pdfminer has none
-            if pdfium_c.FPDFText_HasUnicodeMapError(raw, index):
+            if map_error(raw, index):
                 raise _Unsupported("glyph without a Unicode mapping")
-            code = pdfium_c.FPDFText_GetUnicode(raw, index)
+            code = get_unicode(raw, index)
             if code in (0, 0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF:
                 raise _Unsupported("undecodable character")
-            if not pdfium_c.FPDFText_GetMatrix(raw, index, ctypes.byref(matrix)):
-                raise _Unsupported("character without a matrix")
-            if abs(matrix.b) > 1e-6 or abs(matrix.c) > 1e-6 or matrix.a <= 0 or matrix.d <= 0:
-                raise _Unsupported("rotated or mirrored text")
-            pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(box))
-            pdfium_c.FPDFText_GetCharOrigin(raw, index, origin_x_ref, origin_y_ref)
-            font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
-            size = font_size * matrix.d
-            # The box's foot is the baseline plus the font's declared descent, as in pdfminer
-            # (PDFium's loose box uses the metrics of whatever font it substituted).
-            obj = pdfium_c.FPDFText_GetTextObject(raw, index)
-            address = ctypes.cast(obj, ctypes.c_void_p).value
-            shown.add(address)
-            key = (address, font_size)
-            if key not in descents:
+            address = object_address(raw, index)
+            if address != current:
+                current = address
+                shown.add(address)
+                if not pdfium_c.FPDFText_GetMatrix(raw, index, ctypes.byref(matrix)):
+                    raise _Unsupported("character without a matrix")
+                if abs(matrix.b) > 1e-6 or abs(matrix.c) > 1e-6 or matrix.a <= 0 or matrix.d <= 0:
+                    raise _Unsupported("rotated or mirrored text")
+                font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
+                size = font_size * matrix.d
+                # The box's foot is the baseline plus the font's declared descent, as in
+                # pdfminer (PDFium's loose box uses the metrics of whatever font it substituted).
+                obj = pdfium_c.FPDFText_GetTextObject(raw, index)
                 if not pdfium_c.FPDFFont_GetDescent(
                     pdfium_c.FPDFTextObj_GetFont(obj), font_size, ctypes.byref(descent)
                 ):
                     raise _Unsupported("font without a descent")
-                descents[key] = descent.value
-            bottom = height - (origin_y.value + descents[key] * matrix.d)
+                descent_d = descent.value * matrix.d
+            loose_box(raw, index, box_ref)
+            char_origin(raw, index, origin_x_ref, origin_y_ref)
+            bottom = height - (origin_y.value + descent_d)
             top = bottom - size
+            left, right = box.left, box.right
             chars.append(
                 {
                     "object_type": "char",
                     "text": chr(code),
-                    "x0": box.left,
-                    "x1": box.right,
+                    "x0": left,
+                    "x1": right,
                     "top": top,
                     "bottom": bottom,
                     "doctop": top,
-                    "width": box.right - box.left,
+                    "width": right - left,
                     "height": size,
                     "size": size,
                     "upright": True,
@@ -577,6 +590,24 @@ def _pdfium_chars(page, height: float) -> tuple[list[dict], set[int | None]]:
         return chars, shown
     finally:
         textpage.close()
+
+
+_ADDRESS_OF_TEXT_OBJECT = None
+
+
+def _text_object_address():
+    """FPDFText_GetTextObject returning the object's address as an int (no ctypes.cast per
+    character, the loop's costliest call before)."""
+    global _ADDRESS_OF_TEXT_OBJECT
+    if _ADDRESS_OF_TEXT_OBJECT is None:
+        import ctypes
+
+        import pypdfium2.raw as pdfium_c
+
+        typed = pdfium_c.FPDFText_GetTextObject
+        prototype = ctypes.CFUNCTYPE(ctypes.c_void_p, *typed.argtypes)
+        _ADDRESS_OF_TEXT_OBJECT = ctypes.cast(typed, prototype)
+    return _ADDRESS_OF_TEXT_OBJECT
 
 
 def _path_edges(obj, height: float) -> list[dict]:
@@ -677,13 +708,12 @@ def _assemble_page(plain: _PlainPage, width: float, height: float, image_area) -
     `plain` holds pdfplumber-style char and edge dicts from either backend; pdfplumber's table
     finder and line builder do the rest, so both backends give the same layout.
     """
-    from pdfplumber.table import TableFinder
     from pdfplumber.utils import chars_to_textmap
 
     result = _Page(width=width, height=height)
     boxes = []
     # No ruling edges, no table: skip the finder on text-only pages.
-    for table in TableFinder(plain).tables if plain.edges else []:
+    for table in _find_tables(plain) if plain.edges else []:
         rows = _table_rows(table, plain.chars)
         if rows and max(len(row) for row in rows) >= 2:  # a one-column "table" is a framed text box
             x0, top, x1, bottom = table.bbox
@@ -721,6 +751,81 @@ def _assemble_page(plain: _PlainPage, width: float, height: float, image_area) -
         page_area = max(result.width * result.height, 1.0)
         result.scanned = image_area() / page_area >= SCAN_MIN_IMAGE_SHARE
     return result
+
+
+def _find_tables(plain: _PlainPage) -> list:
+    """`pdfplumber.table.TableFinder(plain).tables` with default settings, its cell search
+    made cheaper (see _intersections_to_cells); the same tables."""
+    from pdfplumber.table import (
+        Table,
+        TableFinder,
+        TableSettings,
+        cells_to_tables,
+        edges_to_intersections,
+    )
+
+    finder = TableFinder.__new__(TableFinder)  # its __init__, step by step
+    finder.page = plain
+    finder.settings = TableSettings.resolve(None)
+    finder.edges = finder.get_edges()
+    finder.intersections = edges_to_intersections(
+        finder.edges,
+        finder.settings.intersection_x_tolerance,
+        finder.settings.intersection_y_tolerance,
+    )
+    finder.cells = _intersections_to_cells(finder.intersections)
+    return [Table(plain, group) for group in cells_to_tables(finder.cells)]
+
+
+def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
+    """pdfplumber's `intersections_to_cells`, with the same result in the same order.
+
+    pdfplumber rebuilds two sets of edge boxes for every pair of points it tests and scans
+    all later points for each point; here each point's sets are built once and the points
+    below and to the right come from per-column and per-row lists."""
+    points = sorted(intersections)
+    vertical = {p: {_bbox(e) for e in intersections[p]["v"]} for p in points}
+    horizontal = {p: {_bbox(e) for e in intersections[p]["h"]} for p in points}
+    columns: dict[float, list[tuple[float, float]]] = {}
+    rows: dict[float, list[tuple[float, float]]] = {}
+    for point in points:  # sorted by x, then y: each list is in pdfplumber's order
+        columns.setdefault(point[0], []).append(point)
+        rows.setdefault(point[1], []).append(point)
+
+    def connects(p1: tuple[float, float], p2: tuple[float, float]) -> bool:
+        if p1[0] == p2[0] and not vertical[p1].isdisjoint(vertical[p2]):
+            return True
+        return p1[1] == p2[1] and not horizontal[p1].isdisjoint(horizontal[p2])
+
+    cells = []
+    for x, y in points:
+        point = (x, y)
+        below = [p for p in columns[x] if p[1] > y]
+        right = [p for p in rows[y] if p[0] > x]
+        cell = None
+        for below_pt in below:
+            if not connects(point, below_pt):
+                continue
+            for right_pt in right:
+                if not connects(point, right_pt):
+                    continue
+                corner = (right_pt[0], below_pt[1])
+                if (
+                    corner in intersections
+                    and connects(corner, right_pt)
+                    and connects(corner, below_pt)
+                ):
+                    cell = (x, y, corner[0], corner[1])
+                    break
+            if cell is not None:
+                break
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _bbox(edge: dict) -> tuple[float, float, float, float]:
+    return (edge["x0"], edge["top"], edge["x1"], edge["bottom"])
 
 
 def _table_rows(table, chars: list[dict]) -> list[list[str | None]]:
