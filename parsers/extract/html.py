@@ -95,10 +95,17 @@ def _parse(text: str) -> etree._Element:
 
 
 def _parse_once(text: str) -> etree._Element | None:
-    """The tree, or None when libxml2 stopped at its depth limit."""
-    parser = lxml.html.HTMLParser()
+    """The tree, or None when libxml2 stopped at its depth limit.
+
+    A plain `etree.HTMLParser` builds the same tree as `lxml.html.document_fromstring`
+    (lxml.html's parser is this one with a per-element Python class lookup, which cost more
+    than parsing itself); only its "Document is empty" check is repeated here.
+    """
+    parser = etree.HTMLParser()
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
+        root = etree.fromstring(text, parser)
+        if root is None:
+            raise etree.ParserError("Document is empty")
     except (etree.ParserError, ValueError):
         root = _soup_root(text)
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
@@ -117,9 +124,13 @@ def _soup_root(text: str) -> etree._Element:
     return lxml.html.document_fromstring(str(soup) or "<html></html>")
 
 
+# An element's text with its descendants' (lxml.html's `text_content()`), for any element class.
+_TEXT_CONTENT = etree.XPath("string()", smart_strings=False)
+
+
 def _title(root: etree._Element) -> str | None:
     for element in root.iter("title"):
-        title = (element.text_content() or "").strip()
+        title = (_TEXT_CONTENT(element) or "").strip()
         if title:
             return title
     return None
@@ -127,31 +138,37 @@ def _title(root: etree._Element) -> str | None:
 
 def _render(element: etree._Element, out: list[str]) -> None:
     """Append the element's text to `out`, with newlines around blocks and tables as rows."""
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in _DROP_TAGS or not isinstance(element.tag, str):
-        if element.tail:
-            out.append(element.tail)
+    # Each property is read once: lxml builds a new Python string at every read.
+    tag = element.tag
+    if not isinstance(tag, str) or tag in _DROP_TAGS:  # comments and processing instructions
+        tail = element.tail
+        if tail:
+            out.append(tail)
         return
     if tag == "table":
         out.append("\n")
         out.extend(row + "\n" for row in table_rows(element))
-        if element.tail:
-            out.append(element.tail)
+        tail = element.tail
+        if tail:
+            out.append(tail)
         return
-    if tag in _BLOCK_TAGS:
+    block = tag in _BLOCK_TAGS
+    if block:
         out.append("\n")
-    if element.text:
-        out.append(element.text)
+    text = element.text
+    if text:
+        out.append(text)
     for child in element:
         _render(child, out)
-    if tag in _BLOCK_TAGS:
+    if block:
         out.append("\n")
-    if element.tail:
-        out.append(element.tail)
+    tail = element.tail
+    if tail:
+        out.append(tail)
 
 
 def _cell_text(cell: etree._Element) -> str:
-    text = cell.text_content().replace("\xa0", " ")
+    text = _TEXT_CONTENT(cell).replace("\xa0", " ")
     # Text wrapped inside a cell joins without spaces (CJK), but keep one between ASCII words
     # (and numbers: "236" over "0" is not 2360).
     return re.sub(r"\s+", " ", join_wrapped(text.split("\n")))
