@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from parsers.scan import finditer_from
+
 # Gambling, lottery and porn brands seen on hijacked mirrors (domain.md §2.7). A brand counts
 # when followed, within a few characters, by the site-name endings hijackers use (官网, 入口,
 # 平台, app…). Everyday words that such names also use (体育, 彩票, 娱乐) count only glued to
@@ -57,6 +59,11 @@ _PORTAL_ADDRESS = re.compile(
     rf"(?:网站|网址|政府网|门户|站)[^。\n,，]{{0,12}}?[(（“\":：]\s*({_DOMAIN})"
     rf"|(?:^|\n)[^\S\n]*+((?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|net|cc|top|vip|xyz|info))(?=[\u4e00-\u9fff])"
 )
+# Where a match can begin (parsers.scan): a keyword with a bracket or colon close after it, or
+# a line whose first character other than spaces can begin an address.
+_PORTAL_ADDRESS_START = re.compile(
+    r"[网政门站\n](?=[^。\n,，]{0,14}[(（“\":：]|[^\S\n]*[A-Za-z0-9])"
+)
 # The sentence names the government's site, or the place where the report itself is offered.
 _OFFERS_THE_REPORT = re.compile(r"政府|门户|政务|电子版|下载|全文公开|本报告|本年报")
 _DOTTED = re.compile(r"[A-Za-z0-9]\.[A-Za-z]")
@@ -80,7 +87,7 @@ def fake_address_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if not _DOTTED.search(text):  # no address at all (most texts): skip the scan
         return spans
-    for match in _PORTAL_ADDRESS.finditer(text):
+    for match in finditer_from(_PORTAL_ADDRESS, _PORTAL_ADDRESS_START, text):
         group = 1 if match.group(1) else 2
         if _GOVERNMENT_DOMAIN.search(match.group(group)):
             continue

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from parsers import vocabulary
+from parsers.scan import search_from
 
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {
     "O": "0",
@@ -168,6 +169,24 @@ _YEAR_PATTERNS = tuple(
 )
 
 
+# Where a match of each of _YEAR_PATTERNS can begin, for the ones the engine would try at every
+# character (parsers.scan): a statistics word (PERIOD's first alternative), a line start or a
+# full stop, or a year ("19", "20", two Chinese numerals). Each starts with a character class
+# and checks the second character ahead, so it finds every start and few others.
+_NUMERAL_DIGITS = "〇○O零一二三四五六七八九"
+_YEAR_START = re.compile(f"[12〇○O零一二](?=[09{_NUMERAL_DIGITS}])")
+PERIOD_START = re.compile(f"[统期时区所数涵起12〇○O零一二](?=[计限间列据盖止09{_NUMERAL_DIGITS}])")
+_YEAR_PATTERN_STARTS = (
+    PERIOD_START,
+    None,  # begins with a literal: fast
+    None,  # begins with literals: fast
+    re.compile("[\n。]"),
+    re.compile("[\n。]"),
+    _YEAR_START,
+    None,  # begins with literals: fast
+)
+
+
 def report_year(title: str | None, text: str) -> int | None:
     """The year the report covers: from the title, else from the statistics period or the
     opening sentences. Never from the publication date alone."""
@@ -175,8 +194,9 @@ def report_year(title: str | None, text: str) -> int | None:
         match = re.search(rf"{_YEAR}\s*年", title)
         if match:
             return chinese_number(match.group(1))
-    for pattern in _YEAR_PATTERNS:
-        match = pattern.search(text[:6000])
+    head = text[:6000]
+    for pattern, starts in zip(_YEAR_PATTERNS, _YEAR_PATTERN_STARTS, strict=True):
+        match = search_from(pattern, starts, head) if starts else pattern.search(head)
         if match:
             year = chinese_number(next(g for g in match.groups() if g))
             if 2000 <= year <= 2100:

@@ -71,7 +71,8 @@ _PAGE_NUMBER = re.compile(
 # Spaces before a line break. The lookbehind starts a match only at the start of a run and the
 # possessive run never backs off, so a long run without a line break costs linear time (the
 # plain `[ ]+\n` rescanned the run from every position: 100k spaces took 25 s).
-_TRAILING_SPACE = re.compile("(?<![ \t\u00a0\u3000])[ \t\u00a0\u3000]++\n")
+_TRAILING_SPACES = " \t\u00a0\u3000"
+_TRAILING_SPACE = re.compile(f"(?<![{_TRAILING_SPACES}])[{_TRAILING_SPACES}]++\n")
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,9 @@ def normalize(text: str) -> Normalized:
     text, chrome = strip_chrome(simplified)
     if chrome:
         hazards.add("boilerplate")
-    text = _TRAILING_SPACE.sub("\n", text).strip("\n")
+    if any(space + "\n" in text for space in _TRAILING_SPACES):  # (a scan the pattern can't skip)
+        text = _TRAILING_SPACE.sub("\n", text)
+    text = text.strip("\n")
     # Folding is the last step and maps one character to one, so offsets stay aligned.
     return Normalized(
         text=text, parse_text=fold_width(text), script=script, hazards=frozenset(hazards)
