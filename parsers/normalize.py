@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
-import opencc
+
+from parsers.t2s import to_simplified
 
 # ㈠…㈩ (U+3220–3229) and ⑴…⒇ (U+2474–2487) become the usual "(一)" / "(1)".
 _CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -85,15 +86,6 @@ class Normalized:
     parse_text: str
     script: str  # "simplified" | "traditional"
     hazards: frozenset[str]
-
-
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    return _t2s().convert(text)
 
 
 _ENCLOSED_CHAR = re.compile("[\u3220-\u3229\u2474-\u2487]")
