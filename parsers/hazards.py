@@ -59,10 +59,10 @@ _PORTAL_ADDRESS = re.compile(
     rf"(?:网站|网址|政府网|门户|站)[^。\n,，]{{0,12}}?[(（“\":：]\s*({_DOMAIN})"
     rf"|(?:^|\n)[^\S\n]*+((?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|net|cc|top|vip|xyz|info))(?=[\u4e00-\u9fff])"
 )
-# Where a match can begin (parsers.scan): a keyword with a bracket or colon close after it, or
-# a line whose first character other than spaces can begin an address.
+# Where a match can begin (parsers.scan): a keyword with a bracket or colon close after it and
+# then what can begin an address, or a line that begins with an address's first label and dot.
 _PORTAL_ADDRESS_START = re.compile(
-    r"[网政门站\n](?=[^。\n,，]{0,14}[(（“\":：]|[^\S\n]*[A-Za-z0-9])"
+    r"[网政门站\n](?=[^。\n,，]{0,14}[(（“\":：]\s*[A-Za-z0-9]|[^\S\n]*[A-Za-z0-9][A-Za-z0-9\-]*\.)"
 )
 # The sentence names the government's site, or the place where the report itself is offered.
 _OFFERS_THE_REPORT = re.compile(r"政府|门户|政务|电子版|下载|全文公开|本报告|本年报")
