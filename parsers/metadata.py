@@ -79,7 +79,7 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
     """
     if declared and _REPORT_WORDS.search(declared):
         return split_page_title(declared)[0] or None
-    head = [_TITLE_LABEL.sub("", line.strip()).strip(" |") for line in lines[:20] if line.strip()]
+    head = [_without_label(line.strip()).strip(" |") for line in lines[:20] if line.strip()]
     for i, line in enumerate(head[:12]):
         line = _title_of(line)
         if not line:
@@ -101,6 +101,14 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
 
 # "标 题 | …", "名  称: …": a metadata table's label before the title.
 _TITLE_LABEL = re.compile(r"^[-•·?？\s]*(?:(?:标\s*题|名\s*称|题\s*目|文章标题)(?:\s*[:|]|\s)\s*)?")
+
+
+def _without_label(line: str) -> str:
+    """The line after a leading label: `_TITLE_LABEL.sub("", line)`, as the pattern matches
+    only at the start, without trying it at every other position."""
+    return line[_TITLE_LABEL.match(line).end() :]  # type: ignore[union-attr]  # may be empty
+
+
 _ENDS_WITH_YEAR = re.compile(rf"^[\u4e00-\u9fff()]{{2,30}}{_YEAR}\s*年度?$")
 _SENTENCE_MARK = re.compile(r"[,;:。，；：]")
 _RUN_ON = re.compile(r"(?:报告|年报)(?:根据|依据|按照|是)|《$")
