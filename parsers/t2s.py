@@ -46,31 +46,35 @@ def _unchanged(text: str) -> bool:
     keys = _changing()
     if keys is None:
         return False
-    single, witnesses, phrases = keys
+    found, phrases = keys
     try:  # (lone surrogates raise here, as in OpenCC)
         astral = len(text.encode("utf-16-le")) != 2 * len(text)
     except UnicodeEncodeError:
         return False
-    if astral or single.search(text):  # a changing character (outside the BMP: not listed)
+    if astral:  # characters outside the BMP are not listed: always converted
         return False
-    # A changing phrase whose characters each stay ("反覆" → "反复"): its rarest character
-    # is listed as its witness, and only a witness found sends the text to its phrases.
-    return not any(
-        phrase in text for witness in set(witnesses.findall(text)) for phrase in phrases[witness]
-    )
+    for match in found.finditer(text):
+        near = phrases.get(match.group())
+        if near is None:
+            return False  # a changing character
+        at = match.start()  # a witness: is one of its phrases around it?
+        if any(at >= k and text.startswith(phrase, at - k) for phrase, k in near):
+            return False
+    return True
 
 
 @cache
-def _changing() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[str, ...]]] | None:
-    """(changing characters, phrase witnesses, phrases by witness) for the installed
-    dictionaries, or None when they are not the ones the list was read from."""
+def _changing() -> tuple[re.Pattern[str], dict[str, tuple[tuple[str, int], ...]]] | None:
+    """(changing characters and phrase witnesses, witness → (phrase, the witness's offset in
+    it)) for the installed dictionaries, or None when they are not the ones the list was read
+    from."""
     digest = _dictionaries_digest()
     lines = resources.files("parsers").joinpath("data", KEYS_FILE).read_text("utf-8").split("\n")
     if digest is None or lines[0] != _HEADER + digest:
         return None
     keys = [line for line in lines[1:] if line and not line.startswith("#")]
     # (A text with characters outside the BMP is always converted: no such character is
-    # looked for, which keeps the patterns fast.)
+    # looked for, which keeps the pattern fast.)
     keys = [key for key in keys if all(ord(c) <= 0xFFFF for c in key)]
     chars = {key for key in keys if len(key) == 1}
     # Phrases holding a changing character are found by that character already. Each other
@@ -79,12 +83,12 @@ def _changing() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[str, 
     # prints (any of its characters would be correct, only slower).
     rest = [key for key in keys if len(key) > 1 and not chars.intersection(key)]
     shared = Counter(c for key in rest for c in set(key))
-    phrases: dict[str, list[str]] = {}
+    phrases: dict[str, list[tuple[str, int]]] = {}
     for key in rest:
-        phrases.setdefault(max(key, key=shared.__getitem__), []).append(key)
+        witness = max(key, key=shared.__getitem__)
+        phrases.setdefault(witness, []).append((key, key.index(witness)))
     return (
-        re.compile(f"[{''.join(sorted(chars))}]"),
-        re.compile(f"[{''.join(sorted(phrases))}]"),
+        re.compile(f"[{''.join(sorted(chars | phrases.keys()))}]"),
         {witness: tuple(found) for witness, found in phrases.items()},
     )
 
