@@ -56,6 +56,8 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _KEEP_TAGS = "table|thead|tbody|tfoot|tr|td|th|p|br|html|head|body|title|script|style"
 _FORMATTING_TAG = re.compile(rf"</?(?!(?:{_KEEP_TAGS})\b)([a-zA-Z][\w:-]*)[^<>]*>")
 _MAX_DEPTH = 256
+_BLANK_LINES = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"\s+")
 _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 
 
@@ -67,8 +69,8 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     body = root.find("body")
     lines: list[str] = []
     _render(body if body is not None else root, lines)
-    rendered = "\n".join(line.strip() for line in "".join(lines).split("\n"))
-    rendered = re.sub(r"\n{3,}", "\n\n", rendered).strip()
+    rendered = "\n".join(map(str.strip, "".join(lines).split("\n")))
+    rendered = _BLANK_LINES.sub("\n\n", rendered).strip()
     if not rendered:
         raise ParseError("HTML page has no text")
     hazards = frozenset({"mojibake"}) if replaced else frozenset()
@@ -171,7 +173,7 @@ def _cell_text(cell: etree._Element) -> str:
     text = _TEXT_CONTENT(cell).replace("\xa0", " ")
     # Text wrapped inside a cell joins without spaces (CJK), but keep one between ASCII words
     # (and numbers: "236" over "0" is not 2360).
-    return re.sub(r"\s+", " ", join_wrapped(text.split("\n")))
+    return _SPACES.sub(" ", join_wrapped(text.split("\n")))
 
 
 def table_rows(table: etree._Element) -> list[str]:
