@@ -145,10 +145,23 @@ def spam_spans(text: str) -> list[tuple[int, int]]:
 
 def spam_name_spans(text: str) -> list[tuple[int, int]]:
     """Where gambling, lottery or porn names stand in the text (start, end), in order."""
-    spans = _marker_spans(text)
-    if _SPAM_TRIGGER.search(text):
-        spans += [m.span() for m in SPAM_NAME.finditer(text)]
-    return merged(spans)
+    return merged(_marker_spans(text) + [m.span() for m in _spam_names(text)])
+
+
+def _spam_names(text: str) -> list[re.Match[str]]:
+    """`SPAM_NAME.finditer(text)`, tried only where a brand or trigger word stands (the
+    pattern begins with a group, which the regex engine would try at every character). Every
+    match begins at such a word, and every such word begins inside a match of the trigger scan
+    (which skips only what its own matches cover), so no match is missed."""
+    found: list[re.Match[str]] = []
+    position = 0
+    for trigger in _SPAM_TRIGGER.finditer(text):
+        for at in range(trigger.start(), trigger.end()):
+            match = SPAM_NAME.match(text, at) if at >= position else None
+            if match:
+                found.append(match)
+                position = match.end()
+    return found
 
 
 def cut(text: str, spans: list[tuple[int, int]]) -> str:
