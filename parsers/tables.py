@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import groupby, islice
-from operator import itemgetter
 from typing import NamedTuple
 
 from parsers.extract._layout import join_wrapped
@@ -176,37 +174,28 @@ def read_rows(
     current: Row | None = None
     taken: list[str | None] = []
     n = 0
-    # Read by runs of cells of one kind (a row's values come in one run): the work per run is
-    # the same as it was per cell, and most cells are values.
-    for kind, run in groupby(stream, _KIND):
+    for kind, text in stream:
         if kind == "label":
             if current is not None:
                 _keep(found, current.key, taken, n)
                 current, taken = None, []
-            label += "".join([squeeze(text) for _, text in run])
+            label += squeeze(text)
             continue
         if current is None:
             if not label:
-                continue  # values with no label before them: skipped
+                continue
             current = _best_row(label, rows)
             label = ""
             if current is None:
                 continue
             n = width if isinstance(width, int) else width[current.key]
-        wanted = islice(run, n - len(taken))
-        if kind == "value":
-            taken += [text for _, text in wanted]
-        else:
-            taken += [None for _ in wanted]
+        taken.append(text if kind == "value" else None)
         if len(taken) >= n:
             _keep(found, current.key, taken, n)
             current, taken = None, []
     if current is not None:
         _keep(found, current.key, taken, n)
     return _runs_only_if_flattened(found)
-
-
-_KIND = itemgetter(0)
 
 
 def _runs_only_if_flattened(found: dict[str, list[str | None]]) -> dict[str, list[str | None]]:
