@@ -67,9 +67,7 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     root = _parse(_XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", text), count=1))
     title = _title(root)
     body = root.find("body")
-    lines: list[str] = []
-    _render(body if body is not None else root, lines)
-    rendered = "\n".join(map(str.strip, "".join(lines).split("\n")))
+    rendered = "\n".join(map(str.strip, _render(body if body is not None else root).split("\n")))
     rendered = _BLANK_LINES.sub("\n\n", rendered).strip()
     if not rendered:
         raise ParseError("HTML page has no text")
@@ -138,35 +136,50 @@ def _title(root: etree._Element) -> str | None:
     return None
 
 
-def _render(element: etree._Element, out: list[str]) -> None:
-    """Append the element's text to `out`, with newlines around blocks and tables as rows."""
-    # Each property is read once: lxml builds a new Python string at every read.
-    tag = element.tag
-    if not isinstance(tag, str) or tag in _DROP_TAGS:  # comments and processing instructions
-        tail = element.tail
-        if tail:
-            out.append(tail)
-        return
-    if tag == "table":
-        out.append("\n")
-        out.extend(row + "\n" for row in table_rows(element))
-        tail = element.tail
-        if tail:
-            out.append(tail)
-        return
-    block = tag in _BLOCK_TAGS
-    if block:
-        out.append("\n")
-    text = element.text
-    if text:
-        out.append(text)
-    for child in element:
-        _render(child, out)
-    if block:
-        out.append("\n")
-    tail = element.tail
-    if tail:
-        out.append(tail)
+def _render(element: etree._Element) -> str:
+    """The element's text and its tail, with a newline before and after each block and tables
+    as rows (one line each, cells joined by " | ").
+
+    libxslt walks the tree (in C; a walk in Python cost more than parsing the page): the
+    stylesheet starts at the element alone (not at what stands beside the document's root),
+    writes text nodes as they are, drops the _DROP_TAGS with their content (and comments,
+    processing instructions), and puts a newline around each block. A table is written by
+    `table_rows` first and stands in the tree as one element holding its rows.
+    """
+    for table in _outer_tables(element):
+        rows = etree.Element("gov-reports-table-rows")
+        rows.text = "\n" + "".join(row + "\n" for row in table_rows(table))
+        rows.tail = table.tail
+        table.getparent().replace(table, rows)  # type: ignore[union-attr]
+    return str(_RENDER(element)) + (element.tail or "")
+
+
+def _outer_tables(element: etree._Element) -> list[etree._Element]:
+    """The tables the walk reaches: not inside another table (its rows hold those) nor inside
+    a dropped element."""
+    found = []
+    for table in element.iter("table"):
+        for ancestor in table.iterancestors():
+            if ancestor is element:
+                found.append(table)
+                break
+            if ancestor.tag == "table" or ancestor.tag in _DROP_TAGS:
+                break
+    return found
+
+
+_RENDER = etree.XSLT(
+    etree.XML(
+        f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="text" encoding="UTF-8"/>
+  <xsl:template match="/"><xsl:apply-templates select="*[1]"/></xsl:template>
+  <xsl:template match="{"|".join(sorted(_BLOCK_TAGS))}">
+    <xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text>
+  </xsl:template>
+  <xsl:template match="{"|".join(_DROP_TAGS)}"/>
+</xsl:stylesheet>"""
+    )
+)
 
 
 def _cell_text(cell: etree._Element) -> str:
