@@ -120,11 +120,15 @@ def _undo_latin(match: re.Match[str]) -> str:
     return run
 
 
-def repair_mojibake(text: str) -> tuple[str, bool]:
+_RARE = re.compile(f"[\u2474-\u2487\u3220-\u3229\u00e0-\u00ef{_MOJIBAKE_CHARS}]")
+
+
+def repair_mojibake(text: str, *, rare: bool = True) -> tuple[str, bool]:
     """Repair "?,F(xiàn)" to "。現(xiàn)" and "æ”¿åºœ" to "政府"; return the text and whether
-    anything was garbled."""
+    anything was garbled. `rare=False`: the caller found none of the _RARE characters, so no
+    Latin-1 mojibake nor replacement mark is looked for."""
     found = False
-    if _LATIN_HINT.search(text):
+    if rare and _LATIN_HINT.search(text):
         repaired_latin = _LATIN_RUN.sub(_undo_latin, text)
         if repaired_latin != text:
             found, text = True, repaired_latin
@@ -142,7 +146,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
     # The pattern starts at a question mark: without one there is nothing to scan for.
     repaired = _MOJIBAKE.sub(fix, text) if "?" in text or "？" in text else text
-    signs = any(c in text for c in _MOJIBAKE_CHARS) and bool(_MOJIBAKE_SIGNS.search(text))
+    signs = rare and any(c in text for c in _MOJIBAKE_CHARS) and bool(_MOJIBAKE_SIGNS.search(text))
     return repaired, found or signs
 
 
@@ -220,8 +224,12 @@ def _line_kind(line: str) -> int:
 def normalize(text: str) -> Normalized:
     hazards: set[str] = set()
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _ENCLOSED_CHAR.sub(lambda m: _ENCLOSED[m.group()], text)
-    text, garbled = repair_mojibake(text)
+    # One scan for what the rarer repairs need (enclosed numerals, the first character of
+    # Latin-1 mojibake, replacement marks): most texts hold none, and skip those passes.
+    rare = _RARE.search(text) is not None
+    if rare:
+        text = _ENCLOSED_CHAR.sub(lambda m: _ENCLOSED[m.group()], text)
+    text, garbled = repair_mojibake(text, rare=rare)
     if garbled:
         hazards.add("mojibake")
     text, glossed = strip_pinyin(text)
