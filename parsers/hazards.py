@@ -61,8 +61,11 @@ _PORTAL_ADDRESS = re.compile(
 )
 # Where a match can begin (parsers.scan): a keyword with a bracket or colon close after it and
 # then what can begin an address, or a line that begins with an address's first label and dot.
+# (Written as one literal per alternative, which the regex engine skips ahead to.)
+_KEYWORD_THEN_ADDRESS = r"(?=[^。\n,，]{0,14}[(（“\":：]\s*[A-Za-z0-9])"
 _PORTAL_ADDRESS_START = re.compile(
-    r"[网政门站\n](?=[^。\n,，]{0,14}[(（“\":：]\s*[A-Za-z0-9]|[^\S\n]*[A-Za-z0-9][A-Za-z0-9\-]*\.)"
+    "|".join(f"{first}{_KEYWORD_THEN_ADDRESS}" for first in "网政门站")
+    + r"|\n(?=[^\S\n]*[A-Za-z0-9][A-Za-z0-9\-]*\.)"
 )
 # The sentence names the government's site, or the place where the report itself is offered.
 _OFFERS_THE_REPORT = re.compile(r"政府|门户|政务|电子版|下载|全文公开|本报告|本年报")
