@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from parsers import vocabulary
-from parsers.scan import search_from
+from parsers.scan import finditer_from, search_from
 
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {
     "O": "0",
@@ -257,8 +257,9 @@ def find_issuer(
         found = re.search(rf"{place}人民政府办公[室厅]", text)
         if found:
             return found.group(0)
-    for frame in _ISSUER_FRAMES:
-        for match in frame.finditer(text[:2000]):
+    head = text[:2000]
+    for frame, starts in zip(_ISSUER_FRAMES, _ISSUER_FRAME_STARTS, strict=True):
+        for match in finditer_from(frame, starts, head) if starts else frame.finditer(head):
             if not match.group(1).startswith(("我", "本", "各", "全")):
                 return match.group(1)
     for line in reversed(lines[-8:]):
@@ -284,6 +285,10 @@ _ISSUER_FRAMES = (
 # Each begins with 我/本/全 and its next character tells its kind (the four sets are disjoint,
 # so no two kinds' words overlap and one scan finds what a scan per kind would); the pair
 # "县委、县政府" is looked for on its own.
+# The third frame begins at a line start, which the regex engine would try at every character
+# (parsers.scan); the others begin with literals.
+_ISSUER_FRAME_STARTS = (None, None, re.compile("\n"))
+
 _SELF_WORD = re.compile(
     r"[我本全](?:(?P<government>[县区市旗](?!委|直))|(?P<township>镇|乡|街道|苏木)"
     r"|(?<=[我本])(?P<department>局|委|单位|部门|中心|院|所|厅|馆|站|队|公司)"
