@@ -185,8 +185,10 @@ _RENDER = etree.XSLT(
 def _cell_text(cell: etree._Element) -> str:
     text = _TEXT_CONTENT(cell).replace("\xa0", " ")
     # Text wrapped inside a cell joins without spaces (CJK), but keep one between ASCII words
-    # (and numbers: "236" over "0" is not 2360).
-    return _SPACES.sub(" ", join_wrapped(text.split("\n")))
+    # (and numbers: "236" over "0" is not 2360). (A cell on one line, most of them, is what
+    # join_wrapped makes of it: the line stripped.)
+    joined = join_wrapped(text.split("\n")) if "\n" in text else text.strip()
+    return _SPACES.sub(" ", joined)
 
 
 def table_rows(table: etree._Element) -> list[str]:
@@ -237,9 +239,10 @@ def _nearest_table(element: etree._Element) -> etree._Element | None:
 
 
 def _span(cell: etree._Element, attribute: str) -> int:
-    if attribute not in cell.attrib:
+    value = cell.get(attribute)
+    if value is None:
         return 1
     try:
-        return max(1, min(int(cell.get(attribute, "1").strip() or 1), 100))
+        return max(1, min(int(value.strip() or 1), 100))
     except ValueError:
         return 1
