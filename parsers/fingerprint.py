@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from itertools import repeat
 
 import numpy as np
 
@@ -34,33 +35,33 @@ def simhash64(text: str) -> str | None:
         return None
     # Two CRC32s with different seeds make one 64-bit feature hash (the first the high half);
     # zlib keeps it fast, and map() keeps the loop in C. The second is derived from the first:
-    # a CRC is affine in its start value, so crc32(b, seed) = crc32(b) ^ _SEED_SHIFT[len(b)].
+    # a CRC is affine in its start value, so crc32(b, seed) = crc32(b) ^ _SEED_SHIFTS[len(b)].
     encoded = list(map(str.encode, features))
     n = len(encoded)
     high = np.fromiter(map(zlib.crc32, encoded), np.uint64, n)
     lengths = np.fromiter(map(len, encoded), np.intp, n)
-    hashes = (high << np.uint64(32)) | (high ^ _seed_shift(int(lengths.max()))[lengths])
+    if lengths.max() < len(_SEED_SHIFTS):
+        low = high ^ _SEED_SHIFTS[lengths]
+    else:  # a feature longer than the table: each computed with its seed
+        low = np.fromiter(map(zlib.crc32, encoded, repeat(_SECOND_SEED)), np.uint64, n)
+    hashes = (high << np.uint64(32)) | low
     # Count, for each of the 64 bits, how many features set it (big-endian bit order).
     ones = np.unpackbits(hashes.astype(">u8").view(np.uint8).reshape(-1, 8), axis=1).sum(axis=0)
     bits = np.packbits(ones * 2 > len(hashes))
     return bits.tobytes().hex()
 
 
-_SEED_SHIFTS = np.zeros(1, np.uint64)
+def _seed_shifts(count: int) -> np.ndarray:
+    """crc32(zeros(k), seed) ^ crc32(zeros(k)) for k < count, one zero byte at a time."""
+    seeded, plain, shifts = _SECOND_SEED, 0, []
+    for _ in range(count):
+        shifts.append(seeded ^ plain)
+        seeded, plain = zlib.crc32(b"\0", seeded), zlib.crc32(b"\0", plain)
+    return np.array(shifts, np.uint64)
 
 
-def _seed_shift(longest: int) -> np.ndarray:
-    """crc32(zeros(k), seed) ^ crc32(zeros(k)) for every length k up to `longest` (grown as
-    needed, one zero byte at a time)."""
-    global _SEED_SHIFTS
-    if longest >= len(_SEED_SHIFTS):
-        size = max(longest + 1, 2 * len(_SEED_SHIFTS), 256)
-        seeded, plain, shifts = _SECOND_SEED, 0, []
-        for _ in range(size):
-            shifts.append(seeded ^ plain)
-            seeded, plain = zlib.crc32(b"\0", seeded), zlib.crc32(b"\0", plain)
-        _SEED_SHIFTS = np.array(shifts, np.uint64)
-    return _SEED_SHIFTS
+# Features are clauses: a few hundred bytes at most but for run-on text, computed directly.
+_SEED_SHIFTS = _seed_shifts(1024)
 
 
 def hamming(a: str, b: str) -> int:
