@@ -156,9 +156,12 @@ def _spam_names(text: str) -> list[re.Match[str]]:
     pattern begins with a group, which the regex engine would try at every character). Every
     match begins at such a word, and every such word begins inside a match of the trigger scan
     (which skips only what its own matches cover), so no match is missed."""
+    triggers = list(_SPAM_TRIGGER.finditer(text))
+    if len(triggers) > 64:  # a page full of them (a spam page): one scan costs less
+        return list(SPAM_NAME.finditer(text))
     found: list[re.Match[str]] = []
     position = 0
-    for trigger in _SPAM_TRIGGER.finditer(text):
+    for trigger in triggers:
         for at in range(trigger.start(), trigger.end()):
             match = SPAM_NAME.match(text, at) if at >= position else None
             if match:

@@ -45,8 +45,15 @@ def _first(
         match = pattern.match(text)  # "^" matches here, where `starts` need not
         if match:
             return match
-    for start in starts.finditer(text, max(position, 1)):
+    for tried, start in enumerate(starts.finditer(text, max(position, 1))):
+        if tried == _MAX_TRIES:  # a page of near misses (hostile input): the engine scans on
+            return pattern.search(text, start.start())
         match = pattern.match(text, start.start())
         if match:
             return match
     return None
+
+
+# Candidates tried one by one before the rest is left to a plain search (which finds the same
+# match): each try is a Python call, so a page made of candidates would cost more than a scan.
+_MAX_TRIES = 256
