@@ -118,12 +118,28 @@ _OUT_OF_STEP = re.compile(rf"[?？]{{2}}([{_CJK}]{{3,12}})")
 _HIGH_BIT_LOST = re.compile(rf"[{_CJK}][?？][!-~][{_CJK}]{{1,8}}[?？][!-~]")
 
 
+def _high_bit_lost(text: str, marks: int) -> bool:
+    """Whether `_HIGH_BIT_LOST` matches: tried one character before each question mark (its
+    second character; its first, a Chinese character, stands almost everywhere, so the regex
+    engine would try it there), or by a plain search when the marks are many."""
+    if marks > 256:
+        return bool(_HIGH_BIT_LOST.search(text))
+    return any(
+        mark.start() and _HIGH_BIT_LOST.match(text, mark.start() - 1)
+        for mark in _QUESTION_MARK.finditer(text)
+    )
+
+
+_QUESTION_MARK = re.compile("[?？]")
+
+
 def garbled_gbk(text: str) -> bool:
     """Signs of GBK bytes read out of step: the characters read one byte later spell words
     the text also prints correctly, or ASCII stands where bytes lost their high bit."""
-    if "?" not in text and "？" not in text:
+    marks = text.count("?") + text.count("？")
+    if not marks:
         return False
-    if _HIGH_BIT_LOST.search(text):
+    if _high_bit_lost(text, marks):
         return True
     for match in _OUT_OF_STEP.finditer(text):
         try:
