@@ -52,16 +52,26 @@ def _detail(left_name: str, lhs: float, status: str, right_name: str, rhs: float
 
 
 def application_checks(apps: Table) -> list[dict[str, str]]:
-    cell = _cells(apps)
-    checks = []
+    # Each row's numbers in column order (None where missing or not a number), read once: the
+    # checks then index lists instead of looking up each (row, column) again.
+    rows = {
+        row: [v if isinstance(v, (int, float)) else None for v in map(cells.get, APPLICANT_COLUMNS)]
+        for row, cells in apps.items()
+    }
+    blank = [None] * len(APPLICANT_COLUMNS)
     other_rows = ("other_handling",) if "other_handling" in apps else OTHER_2021_ROWS
-    outcome_rows = (*OUTCOME_ROWS, *other_rows)
-    for column in APPLICANT_COLUMNS:
+    outcomes = [rows.get(row, blank) for row in (*OUTCOME_ROWS, *other_rows)]
+    new, carried, processed, forward = (
+        rows.get(row, blank)
+        for row in ("new_received", "carried_over", "total_processed", "carried_forward")
+    )
+    checks = []
+    for i, column in enumerate(APPLICANT_COLUMNS):
         checks.append(
             _check(
                 f"applications.flow.{column}",
-                [cell(("new_received", column)), cell(("carried_over", column))],
-                [cell(("total_processed", column)), cell(("carried_forward", column))],
+                [new[i], carried[i]],
+                [processed[i], forward[i]],
                 "一+二",
                 "三(七)+四",
             )
@@ -69,18 +79,18 @@ def application_checks(apps: Table) -> list[dict[str, str]]:
         checks.append(
             _check(
                 f"applications.results.{column}",
-                [cell(("total_processed", column))],
-                [cell((row, column)) for row in outcome_rows],
+                [processed[i]],
+                [outcome[i] for outcome in outcomes],
                 "三(七)",
                 "三(一)…三(六)",
             )
         )
-    for row in apps:
+    for row, numbers in rows.items():  # the last column is the total
         checks.append(
             _check(
                 f"applications.row_total.{row}",
-                [cell((row, "total"))],
-                [cell((row, column)) for column in APPLICANT_COLUMNS[:-1]],
+                numbers[-1:],
+                numbers[:-1],
                 "总计",
                 "six columns",
             )

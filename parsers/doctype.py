@@ -13,7 +13,8 @@ import re
 from typing import Literal
 
 from parsers import vocabulary
-from parsers.metadata import PERIOD
+from parsers.metadata import PERIOD, PERIOD_START
+from parsers.scan import search_from
 from parsers.sections import Section, topic_of
 
 Kind = Literal["report", "notice", "none"]
@@ -50,7 +51,7 @@ def report_evidence(text: str, sections: list[Section], has_tables: bool) -> set
     found = set()
     if has_tables:
         found.add("tables")
-    if PERIOD.search(text):
+    if search_from(PERIOD, PERIOD_START, text):
         found.add("period")
     if any(_ABOUT_DISCLOSURE.search(_sentence(text, m.start())) for m in _SELF.finditer(text)):
         found.add("self")

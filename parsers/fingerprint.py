@@ -34,14 +34,34 @@ def simhash64(text: str) -> str | None:
     if len(features) < 8:
         return None
     # Two CRC32s with different seeds make one 64-bit feature hash (the first the high half);
-    # zlib keeps it fast, and map() keeps the loop in C.
+    # zlib keeps it fast, and map() keeps the loop in C. The second is derived from the first:
+    # a CRC is affine in its start value, so crc32(b, seed) = crc32(b) ^ _SEED_SHIFTS[len(b)].
     encoded = list(map(str.encode, features))
-    hashes = np.fromiter(map(zlib.crc32, encoded), np.uint64, len(encoded)) << np.uint64(32)
-    hashes |= np.fromiter(map(zlib.crc32, encoded, repeat(_SECOND_SEED)), np.uint64, len(encoded))
+    n = len(encoded)
+    high = np.fromiter(map(zlib.crc32, encoded), np.uint64, n)
+    lengths = np.fromiter(map(len, encoded), np.intp, n)
+    if lengths.max() < len(_SEED_SHIFTS):
+        low = high ^ _SEED_SHIFTS[lengths]
+    else:  # a feature longer than the table: each computed with its seed
+        low = np.fromiter(map(zlib.crc32, encoded, repeat(_SECOND_SEED)), np.uint64, n)
+    hashes = (high << np.uint64(32)) | low
     # Count, for each of the 64 bits, how many features set it (big-endian bit order).
     ones = np.unpackbits(hashes.astype(">u8").view(np.uint8).reshape(-1, 8), axis=1).sum(axis=0)
     bits = np.packbits(ones * 2 > len(hashes))
     return bits.tobytes().hex()
+
+
+def _seed_shifts(count: int) -> np.ndarray:
+    """crc32(zeros(k), seed) ^ crc32(zeros(k)) for k < count, one zero byte at a time."""
+    seeded, plain, shifts = _SECOND_SEED, 0, []
+    for _ in range(count):
+        shifts.append(seeded ^ plain)
+        seeded, plain = zlib.crc32(b"\0", seeded), zlib.crc32(b"\0", plain)
+    return np.array(shifts, np.uint64)
+
+
+# Features are clauses: a few hundred bytes at most but for run-on text, computed directly.
+_SEED_SHIFTS = _seed_shifts(1024)
 
 
 def hamming(a: str, b: str) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from parsers.scan import finditer_from
+
 # Gambling, lottery and porn brands seen on hijacked mirrors (domain.md §2.7). A brand counts
 # when followed, within a few characters, by the site-name endings hijackers use (官网, 入口,
 # 平台, app…). Everyday words that such names also use (体育, 彩票, 娱乐) count only glued to
@@ -57,6 +59,14 @@ _PORTAL_ADDRESS = re.compile(
     rf"(?:网站|网址|政府网|门户|站)[^。\n,，]{{0,12}}?[(（“\":：]\s*({_DOMAIN})"
     rf"|(?:^|\n)[^\S\n]*+((?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|net|cc|top|vip|xyz|info))(?=[\u4e00-\u9fff])"
 )
+# Where a match can begin (parsers.scan): a keyword with a bracket or colon close after it and
+# then what can begin an address, or a line that begins with an address's first label and dot.
+# (Written as one literal per alternative, which the regex engine skips ahead to.)
+_KEYWORD_THEN_ADDRESS = r"(?=[^。\n,，]{0,14}[(（“\":：]\s*[A-Za-z0-9])"
+_PORTAL_ADDRESS_START = re.compile(
+    "|".join(f"{first}{_KEYWORD_THEN_ADDRESS}" for first in "网政门站")
+    + r"|\n(?=[^\S\n]*[A-Za-z0-9][A-Za-z0-9\-]*\.)"
+)
 # The sentence names the government's site, or the place where the report itself is offered.
 _OFFERS_THE_REPORT = re.compile(r"政府|门户|政务|电子版|下载|全文公开|本报告|本年报")
 _DOTTED = re.compile(r"[A-Za-z0-9]\.[A-Za-z]")
@@ -80,7 +90,7 @@ def fake_address_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if not _DOTTED.search(text):  # no address at all (most texts): skip the scan
         return spans
-    for match in _PORTAL_ADDRESS.finditer(text):
+    for match in finditer_from(_PORTAL_ADDRESS, _PORTAL_ADDRESS_START, text):
         group = 1 if match.group(1) else 2
         if _GOVERNMENT_DOMAIN.search(match.group(group)):
             continue
@@ -108,12 +118,28 @@ _OUT_OF_STEP = re.compile(rf"[?？]{{2}}([{_CJK}]{{3,12}})")
 _HIGH_BIT_LOST = re.compile(rf"[{_CJK}][?？][!-~][{_CJK}]{{1,8}}[?？][!-~]")
 
 
+def _high_bit_lost(text: str, marks: int) -> bool:
+    """Whether `_HIGH_BIT_LOST` matches: tried one character before each question mark (its
+    second character; its first, a Chinese character, stands almost everywhere, so the regex
+    engine would try it there), or by a plain search when the marks are many."""
+    if marks > 256:
+        return bool(_HIGH_BIT_LOST.search(text))
+    return any(
+        mark.start() and _HIGH_BIT_LOST.match(text, mark.start() - 1)
+        for mark in _QUESTION_MARK.finditer(text)
+    )
+
+
+_QUESTION_MARK = re.compile("[?？]")
+
+
 def garbled_gbk(text: str) -> bool:
     """Signs of GBK bytes read out of step: the characters read one byte later spell words
     the text also prints correctly, or ASCII stands where bytes lost their high bit."""
-    if "?" not in text and "？" not in text:
+    marks = text.count("?") + text.count("？")
+    if not marks:
         return False
-    if _HIGH_BIT_LOST.search(text):
+    if _high_bit_lost(text, marks):
         return True
     for match in _OUT_OF_STEP.finditer(text):
         try:
@@ -138,10 +164,26 @@ def spam_spans(text: str) -> list[tuple[int, int]]:
 
 def spam_name_spans(text: str) -> list[tuple[int, int]]:
     """Where gambling, lottery or porn names stand in the text (start, end), in order."""
-    spans = _marker_spans(text)
-    if _SPAM_TRIGGER.search(text):
-        spans += [m.span() for m in SPAM_NAME.finditer(text)]
-    return merged(spans)
+    return merged(_marker_spans(text) + [m.span() for m in _spam_names(text)])
+
+
+def _spam_names(text: str) -> list[re.Match[str]]:
+    """`SPAM_NAME.finditer(text)`, tried only where a brand or trigger word stands (the
+    pattern begins with a group, which the regex engine would try at every character). Every
+    match begins at such a word, and every such word begins inside a match of the trigger scan
+    (which skips only what its own matches cover), so no match is missed."""
+    triggers = list(_SPAM_TRIGGER.finditer(text))
+    if len(triggers) > 64:  # a page full of them (a spam page): one scan costs less
+        return list(SPAM_NAME.finditer(text))
+    found: list[re.Match[str]] = []
+    position = 0
+    for trigger in triggers:
+        for at in range(trigger.start(), trigger.end()):
+            match = SPAM_NAME.match(text, at) if at >= position else None
+            if match:
+                found.append(match)
+                position = match.end()
+    return found
 
 
 def cut(text: str, spans: list[tuple[int, int]]) -> str:

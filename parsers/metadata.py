@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from parsers import vocabulary
+from parsers.scan import finditer_from, search_from
 
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {
     "O": "0",
@@ -78,7 +79,7 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
     """
     if declared and _REPORT_WORDS.search(declared):
         return split_page_title(declared)[0] or None
-    head = [_TITLE_LABEL.sub("", line.strip()).strip(" |") for line in lines[:20] if line.strip()]
+    head = [_without_label(line.strip()).strip(" |") for line in lines[:20] if line.strip()]
     for i, line in enumerate(head[:12]):
         line = _title_of(line)
         if not line:
@@ -100,6 +101,14 @@ def find_title(lines: list[str], declared: str | None) -> str | None:
 
 # "标 题 | …", "名  称: …": a metadata table's label before the title.
 _TITLE_LABEL = re.compile(r"^[-•·?？\s]*(?:(?:标\s*题|名\s*称|题\s*目|文章标题)(?:\s*[:|]|\s)\s*)?")
+
+
+def _without_label(line: str) -> str:
+    """The line after a leading label: `_TITLE_LABEL.sub("", line)`, as the pattern matches
+    only at the start, without trying it at every other position."""
+    return line[_TITLE_LABEL.match(line).end() :]  # type: ignore[union-attr]  # may be empty
+
+
 _ENDS_WITH_YEAR = re.compile(rf"^[\u4e00-\u9fff()]{{2,30}}{_YEAR}\s*年度?$")
 _SENTENCE_MARK = re.compile(r"[,;:。，；：]")
 _RUN_ON = re.compile(r"(?:报告|年报)(?:根据|依据|按照|是)|《$")
@@ -168,6 +177,24 @@ _YEAR_PATTERNS = tuple(
 )
 
 
+# Where a match of each of _YEAR_PATTERNS can begin, for the ones the engine would try at every
+# character (parsers.scan): a statistics word (PERIOD's first alternative), a line start or a
+# full stop, or a year ("19", "20", two Chinese numerals). Each starts with a character class
+# and checks the second character ahead, so it finds every start and few others.
+_NUMERAL_DIGITS = "〇○O零一二三四五六七八九"
+_YEAR_START = re.compile(f"[12〇○O零一二](?=[09{_NUMERAL_DIGITS}])")
+PERIOD_START = re.compile(f"[统期时区所数涵起12〇○O零一二](?=[计限间列据盖止09{_NUMERAL_DIGITS}])")
+_YEAR_PATTERN_STARTS = (
+    PERIOD_START,
+    None,  # begins with a literal: fast
+    None,  # begins with literals: fast
+    re.compile("[\n。]"),
+    re.compile("[\n。]"),
+    _YEAR_START,
+    None,  # begins with literals: fast
+)
+
+
 def report_year(title: str | None, text: str) -> int | None:
     """The year the report covers: from the title, else from the statistics period or the
     opening sentences. Never from the publication date alone."""
@@ -175,8 +202,9 @@ def report_year(title: str | None, text: str) -> int | None:
         match = re.search(rf"{_YEAR}\s*年", title)
         if match:
             return chinese_number(match.group(1))
-    for pattern in _YEAR_PATTERNS:
-        match = pattern.search(text[:6000])
+    head = text[:6000]
+    for pattern, starts in zip(_YEAR_PATTERNS, _YEAR_PATTERN_STARTS, strict=True):
+        match = search_from(pattern, starts, head) if starts else pattern.search(head)
         if match:
             year = chinese_number(next(g for g in match.groups() if g))
             if 2000 <= year <= 2100:
@@ -229,8 +257,9 @@ def find_issuer(
         found = re.search(rf"{place}人民政府办公[室厅]", text)
         if found:
             return found.group(0)
-    for frame in _ISSUER_FRAMES:
-        for match in frame.finditer(text[:2000]):
+    head = text[:2000]
+    for frame, starts in zip(_ISSUER_FRAMES, _ISSUER_FRAME_STARTS, strict=True):
+        for match in finditer_from(frame, starts, head) if starts else frame.finditer(head):
             if not match.group(1).startswith(("我", "本", "各", "全")):
                 return match.group(1)
     for line in reversed(lines[-8:]):
@@ -252,18 +281,21 @@ _ISSUER_FRAMES = (
     re.compile(rf"(?:^|\n)[^\S\n]*+({_ORG})\s*{_YEAR}\s*年度?[^\n。]{{0,20}}?(?:报告|年报)"),
 )
 
-_SELF_MARKERS = {
-    kind: tuple(map(re.compile, patterns))
-    for kind, patterns in {
-        "government": (
-            r"[我本全](?:县|区|市|旗)(?!委|直)",
-            r"(?:县|区|市|旗)委、(?:县|区|市|旗)政府",
-        ),
-        "township": (r"[我本全](?:镇|乡|街道|苏木)",),
-        "department": (r"[我本](?:局|委|单位|部门|中心|院|所|厅|馆|站|队|公司)",),
-        "government_office": (r"[我本]办(?!公)",),
-    }.items()
-}
+# How a body speaks of itself ("我县", "本局", "全镇"): words of four kinds, found in one scan.
+# Each begins with 我/本/全 and its next character tells its kind (the four sets are disjoint,
+# so no two kinds' words overlap and one scan finds what a scan per kind would); the pair
+# "县委、县政府" is looked for on its own.
+# The third frame begins at a line start, which the regex engine would try at every character
+# (parsers.scan); the others begin with literals.
+_ISSUER_FRAME_STARTS = (None, None, re.compile("\n"))
+
+_SELF_WORD = re.compile(
+    r"[我本全](?:(?P<government>[县区市旗](?!委|直))|(?P<township>镇|乡|街道|苏木)"
+    r"|(?<=[我本])(?P<department>局|委|单位|部门|中心|院|所|厅|馆|站|队|公司)"
+    r"|(?<=[我本])(?P<government_office>办(?!公)))"
+)
+_SELF_PAIR = re.compile(r"(?:县|区|市|旗)委、(?:县|区|市|旗)政府")
+_SELF_KINDS = ("government", "township", "department", "government_office")
 
 
 def issuer_kind(issuer: str | None, text: str) -> str:
@@ -276,11 +308,13 @@ def issuer_kind(issuer: str | None, text: str) -> str:
         if re.search(r"(?:人民政府|行政公署)$", issuer):
             return "government"
         return "department"
-    counts: Counter[str] = Counter()
-    for kind, patterns in _SELF_MARKERS.items():
-        for pattern in patterns:
-            for found in pattern.findall(text):  # no groups: the matched text
-                counts[kind] += 1 if found.startswith("全") else 3
+    found: Counter[str] = Counter()
+    for word in _SELF_WORD.finditer(text):
+        found[word.lastgroup] += 1 if word.group().startswith("全") else 3  # type: ignore[index]
+    if "委、" in text:
+        found["government"] += 3 * len(_SELF_PAIR.findall(text))
+    # (in the kinds' order: most_common breaks a tie by it)
+    counts = Counter({kind: found[kind] for kind in _SELF_KINDS if found[kind]})
     if not counts:
         return "unknown"
     kind, _ = counts.most_common(1)[0]

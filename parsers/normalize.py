@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
-import opencc
+
+from parsers.t2s import to_simplified
 
 # ㈠…㈩ (U+3220–3229) and ⑴…⒇ (U+2474–2487) become the usual "(一)" / "(1)".
 _CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -68,10 +69,10 @@ _PAGE_NUMBER = re.compile(
 )
 
 
-# Spaces before a line break. The lookbehind starts a match only at the start of a run and the
-# possessive run never backs off, so a long run without a line break costs linear time (the
-# plain `[ ]+\n` rescanned the run from every position: 100k spaces took 25 s).
-_TRAILING_SPACE = re.compile("(?<![ \t\u00a0\u3000])[ \t\u00a0\u3000]++\n")
+# Spaces before a line break, dropped line by line with str.rstrip: linear in the text (a
+# regex `[ ]+\n` rescanned a long run from every position: 100k spaces took 25 s; one with a
+# lookbehind was linear but tried at every character).
+_TRAILING_SPACES = " \t\u00a0\u3000"
 
 
 @dataclass(frozen=True)
@@ -86,24 +87,21 @@ class Normalized:
     hazards: frozenset[str]
 
 
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    return _t2s().convert(text)
-
-
 _ENCLOSED_CHAR = re.compile("[\u3220-\u3229\u2474-\u2487]")
-_FOLDABLE = re.compile("[\uff01-\uff5e\u3000\u3220-\u3229\u2474-\u2487]")
+# (in a group: split() then returns the characters between the pieces)
+_FOLDABLE = re.compile("([\uff01-\uff5e\u3000\u3220-\u3229\u2474-\u2487])")
+_FOLDED = {chr(c): chr(r) if isinstance(r, int) else r for c, r in _FULLWIDTH.items()}
 
 
 def fold_width(text: str) -> str:
     """Full-width digits, letters and ASCII punctuation to ASCII; ㈠ to (一)."""
-    # Translating only where needed: most reports have few such characters, and
-    # str.translate with a dict costs a lookup per character.
-    return _FOLDABLE.sub(lambda m: m.group().translate(_FULLWIDTH), text)
+    # Translating only where needed: str.translate with a dict costs a lookup per character.
+    # The text is split at the foldable characters (every other piece is one) and those are
+    # mapped by one map() in C: a report's full-width commas are hundreds of matches, too many
+    # for a Python call each.
+    pieces = _FOLDABLE.split(text)
+    pieces[1::2] = map(_FOLDED.__getitem__, pieces[1::2])
+    return "".join(pieces)
 
 
 # UTF-8 bytes read as Windows-1252 or Latin-1: "æ”¿åºœ" for 政府. Each Chinese character
@@ -127,11 +125,15 @@ def _undo_latin(match: re.Match[str]) -> str:
     return run
 
 
-def repair_mojibake(text: str) -> tuple[str, bool]:
+_RARE = re.compile(f"[\u2474-\u2487\u3220-\u3229\u00e0-\u00ef{_MOJIBAKE_CHARS}]")
+
+
+def repair_mojibake(text: str, *, rare: bool = True) -> tuple[str, bool]:
     """Repair "?,F(xiàn)" to "。現(xiàn)" and "æ”¿åºœ" to "政府"; return the text and whether
-    anything was garbled."""
+    anything was garbled. `rare=False`: the caller found none of the _RARE characters, so no
+    Latin-1 mojibake nor replacement mark is looked for."""
     found = False
-    if _LATIN_HINT.search(text):
+    if rare and _LATIN_HINT.search(text):
         repaired_latin = _LATIN_RUN.sub(_undo_latin, text)
         if repaired_latin != text:
             found, text = True, repaired_latin
@@ -149,7 +151,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
     # The pattern starts at a question mark: without one there is nothing to scan for.
     repaired = _MOJIBAKE.sub(fix, text) if "?" in text or "？" in text else text
-    signs = any(c in text for c in _MOJIBAKE_CHARS) and bool(_MOJIBAKE_SIGNS.search(text))
+    signs = rare and any(c in text for c in _MOJIBAKE_CHARS) and bool(_MOJIBAKE_SIGNS.search(text))
     return repaired, found or signs
 
 
@@ -227,8 +229,12 @@ def _line_kind(line: str) -> int:
 def normalize(text: str) -> Normalized:
     hazards: set[str] = set()
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _ENCLOSED_CHAR.sub(lambda m: _ENCLOSED[m.group()], text)
-    text, garbled = repair_mojibake(text)
+    # One scan for what the rarer repairs need (enclosed numerals, the first character of
+    # Latin-1 mojibake, replacement marks): most texts hold none, and skip those passes.
+    rare = _RARE.search(text) is not None
+    if rare:
+        text = _ENCLOSED_CHAR.sub(lambda m: _ENCLOSED[m.group()], text)
+    text, garbled = repair_mojibake(text, rare=rare)
     if garbled:
         hazards.add("mojibake")
     text, glossed = strip_pinyin(text)
@@ -241,7 +247,10 @@ def normalize(text: str) -> Normalized:
     text, chrome = strip_chrome(simplified)
     if chrome:
         hazards.add("boilerplate")
-    text = _TRAILING_SPACE.sub("\n", text).strip("\n")
+    if any(space + "\n" in text for space in _TRAILING_SPACES):
+        lines = text.split("\n")  # every line but the last ends in a line break
+        text = "\n".join([line.rstrip(_TRAILING_SPACES) for line in lines[:-1]] + lines[-1:])
+    text = text.strip("\n")
     # Folding is the last step and maps one character to one, so offsets stay aligned.
     return Normalized(
         text=text, parse_text=fold_width(text), script=script, hazards=frozenset(hazards)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*(.{{2,40}}?)\s*\|?\s*$")
@@ -57,7 +58,9 @@ def numeral_value(numeral: str) -> int:
     return NUMERALS.index(numeral) + 1
 
 
+@lru_cache(maxsize=8192)
 def topic_of(heading: str) -> int | None:
+    """The canonical section a heading is about. Cached: headings recur across reports."""
     heading = heading.replace("其它", "其他")
     for number, pattern in TOPICS:
         if pattern.search(heading):

@@ -48,20 +48,41 @@ def cells(region: str) -> list[Cell]:
             line + " |" if "|" in line and not line.rstrip().endswith("|") else line
             for line in region.split("\n")
         ]
-        pieces, read = "\n".join(lines).split("|"), _bar_cells
-    else:
-        pieces = [piece for token in region.split() for piece in _unglue(token)]
-        read = _classify
-    out: list[Cell] = []
-    for piece in pieces:
-        # Long pieces (prose caught in a region) rarely recur: read, not kept in the cache.
-        out.extend(read(piece) if len(piece) <= _CACHED_PIECE else read.__wrapped__(piece))
+        out: list[Cell] = []
+        for piece in "\n".join(lines).split("|"):
+            # Long pieces (prose caught in a region) rarely recur: read, not kept in the cache.
+            out.extend(
+                _bar_cells(piece) if len(piece) <= _CACHED_PIECE else _bar_cells.__wrapped__(piece)
+            )
+        return out
+    # Whitespace layout: no token spans a line break, so the region is read line by line, and a
+    # line (a row label, a row of cells) is looked up once instead of each of its tokens.
+    out = []
+    for line in region.split("\n"):
+        out.extend(
+            _line_cells(line) if len(line) <= _CACHED_LINE else _line_cells.__wrapped__(line)
+        )
     return out
 
 
-# Pieces repeat from report to report (row labels, "0", a blank between bars), so each distinct
-# short piece is read once; the caches are bounded, a piece dropped is simply read again.
+# Pieces and lines repeat from report to report (row labels, "0 0 0 0 0 0 0", a blank between
+# bars), so each distinct short one is read once; the caches are bounded, a piece dropped is
+# simply read again.
 _CACHED_PIECE = 120
+_CACHED_LINE = 200
+
+
+@lru_cache(maxsize=32768)
+def _line_cells(line: str) -> tuple[Cell, ...]:
+    """The cells of one line of a whitespace-separated table: its tokens, unglued, read."""
+    return tuple(
+        cell
+        for token in line.split()
+        for piece in _unglue(token)
+        for cell in (
+            _classify(piece) if len(piece) <= _CACHED_PIECE else _classify.__wrapped__(piece)
+        )
+    )
 
 
 @lru_cache(maxsize=32768)
@@ -281,7 +302,7 @@ def read_applications(
     if not found:
         return None
     numbers: dict[str, list[object]] = {
-        key: [row[0]] if isinstance(row[0], Run) else [_cell_int(v) for v in row]
+        key: [row[0]] if isinstance(row[0], Run) else list(map(_cell_int, row))
         for key, row in found.items()
     }
     if any(isinstance(row[0], Run) for row in numbers.values()):
@@ -293,12 +314,11 @@ def read_applications(
             }
         else:
             numbers = dict(resolve_applications(numbers)[0])
+    if "_subtotal" in columns:
+        kept = [i for i, col in enumerate(columns) if not col.startswith("_")]
+        numbers = {key: [row[i] for i in kept] for key, row in numbers.items()}
     return {
-        key: {
-            col: v  # type: ignore[misc]
-            for col, v in zip(columns, numbers[key], strict=True)
-            if not col.startswith("_")
-        }
+        key: dict(zip(APPLICANT_COLUMNS, numbers[key], strict=True))  # type: ignore[arg-type]
         for key in sorted(numbers, key=_APPLICATION_ORDER.__getitem__)
     }
 

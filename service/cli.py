@@ -54,6 +54,18 @@ def version() -> str:
         return "unknown"
 
 
+class _PrintVersion(argparse.Action):
+    """`--version`, looked up only when asked: the lookup imports importlib.metadata, tens of
+    milliseconds every other command would pay at start-up."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"gov-reports {version()}")
+        parser.exit()
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser for every command, or for `command` alone when its module is named after it."""
     parser = OneLineParser(
@@ -61,7 +73,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Crawl, archive and parse Chinese government information-disclosure "
         "annual reports (政府信息公开工作年度报告).",
     )
-    parser.add_argument("--version", action="version", version=f"gov-reports {version()}")
+    parser.add_argument(
+        "--version", action=_PrintVersion, help="show program's version number and exit"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     own = [name for name in COMMAND_MODULES if name.rpartition(".")[2] == command]
     for module_name in own or COMMAND_MODULES:

@@ -56,6 +56,8 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _KEEP_TAGS = "table|thead|tbody|tfoot|tr|td|th|p|br|html|head|body|title|script|style"
 _FORMATTING_TAG = re.compile(rf"</?(?!(?:{_KEEP_TAGS})\b)([a-zA-Z][\w:-]*)[^<>]*>")
 _MAX_DEPTH = 256
+_BLANK_LINES = re.compile(r"\n\n\n+")  # (written so: a literal start, which the engine skips to)
+_SPACES = re.compile(r"\s+")
 _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 
 
@@ -65,10 +67,8 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     root = _parse(_XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", text), count=1))
     title = _title(root)
     body = root.find("body")
-    lines: list[str] = []
-    _render(body if body is not None else root, lines)
-    rendered = "\n".join(line.strip() for line in "".join(lines).split("\n"))
-    rendered = re.sub(r"\n{3,}", "\n\n", rendered).strip()
+    rendered = "\n".join(map(str.strip, _render(body if body is not None else root).split("\n")))
+    rendered = _BLANK_LINES.sub("\n\n", rendered).strip()
     if not rendered:
         raise ParseError("HTML page has no text")
     hazards = frozenset({"mojibake"}) if replaced else frozenset()
@@ -95,10 +95,17 @@ def _parse(text: str) -> etree._Element:
 
 
 def _parse_once(text: str) -> etree._Element | None:
-    """The tree, or None when libxml2 stopped at its depth limit."""
-    parser = lxml.html.HTMLParser()
+    """The tree, or None when libxml2 stopped at its depth limit.
+
+    A plain `etree.HTMLParser` builds the same tree as `lxml.html.document_fromstring`
+    (lxml.html's parser is this one with a per-element Python class lookup, which cost more
+    than parsing itself); only its "Document is empty" check is repeated here.
+    """
+    parser = etree.HTMLParser()
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
+        root = etree.fromstring(text, parser)
+        if root is None:
+            raise etree.ParserError("Document is empty")
     except (etree.ParserError, ValueError):
         root = _soup_root(text)
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
@@ -117,44 +124,71 @@ def _soup_root(text: str) -> etree._Element:
     return lxml.html.document_fromstring(str(soup) or "<html></html>")
 
 
+# An element's text with its descendants' (lxml.html's `text_content()`), for any element class.
+_TEXT_CONTENT = etree.XPath("string()", smart_strings=False)
+
+
 def _title(root: etree._Element) -> str | None:
     for element in root.iter("title"):
-        title = (element.text_content() or "").strip()
+        title = (_TEXT_CONTENT(element) or "").strip()
         if title:
             return title
     return None
 
 
-def _render(element: etree._Element, out: list[str]) -> None:
-    """Append the element's text to `out`, with newlines around blocks and tables as rows."""
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in _DROP_TAGS or not isinstance(element.tag, str):
-        if element.tail:
-            out.append(element.tail)
-        return
-    if tag == "table":
-        out.append("\n")
-        out.extend(row + "\n" for row in table_rows(element))
-        if element.tail:
-            out.append(element.tail)
-        return
-    if tag in _BLOCK_TAGS:
-        out.append("\n")
-    if element.text:
-        out.append(element.text)
-    for child in element:
-        _render(child, out)
-    if tag in _BLOCK_TAGS:
-        out.append("\n")
-    if element.tail:
-        out.append(element.tail)
+def _render(element: etree._Element) -> str:
+    """The element's text and its tail, with a newline before and after each block and tables
+    as rows (one line each, cells joined by " | ").
+
+    libxslt walks the tree (in C; a walk in Python cost more than parsing the page): the
+    stylesheet starts at the element alone (not at what stands beside the document's root),
+    writes text nodes as they are, drops the _DROP_TAGS with their content (and comments,
+    processing instructions), and puts a newline around each block. A table is written by
+    `table_rows` first and stands in the tree as one element holding its rows.
+    """
+    for table in _outer_tables(element):
+        rows = etree.Element("gov-reports-table-rows")
+        rows.text = "\n" + "".join(row + "\n" for row in table_rows(table))
+        rows.tail = table.tail
+        table.getparent().replace(table, rows)  # type: ignore[union-attr]
+    return str(_RENDER(element)) + (element.tail or "")
+
+
+def _outer_tables(element: etree._Element) -> list[etree._Element]:
+    """The tables the walk reaches: not inside another table (its rows hold those) nor inside
+    a dropped element."""
+    found = []
+    for table in element.iter("table"):
+        for ancestor in table.iterancestors():
+            if ancestor is element:
+                found.append(table)
+                break
+            if ancestor.tag == "table" or ancestor.tag in _DROP_TAGS:
+                break
+    return found
+
+
+_RENDER = etree.XSLT(
+    etree.XML(
+        f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="text" encoding="UTF-8"/>
+  <xsl:template match="/"><xsl:apply-templates select="*[1]"/></xsl:template>
+  <xsl:template match="{"|".join(sorted(_BLOCK_TAGS))}">
+    <xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text>
+  </xsl:template>
+  <xsl:template match="{"|".join(_DROP_TAGS)}"/>
+</xsl:stylesheet>"""
+    )
+)
 
 
 def _cell_text(cell: etree._Element) -> str:
-    text = cell.text_content().replace("\xa0", " ")
+    text = _TEXT_CONTENT(cell).replace("\xa0", " ")
     # Text wrapped inside a cell joins without spaces (CJK), but keep one between ASCII words
-    # (and numbers: "236" over "0" is not 2360).
-    return re.sub(r"\s+", " ", join_wrapped(text.split("\n")))
+    # (and numbers: "236" over "0" is not 2360). (A cell on one line, most of them, is what
+    # join_wrapped makes of it: the line stripped.)
+    joined = join_wrapped(text.split("\n")) if "\n" in text else text.strip()
+    return _SPACES.sub(" ", joined)
 
 
 def table_rows(table: etree._Element) -> list[str]:
@@ -205,9 +239,10 @@ def _nearest_table(element: etree._Element) -> etree._Element | None:
 
 
 def _span(cell: etree._Element, attribute: str) -> int:
-    if attribute not in cell.attrib:
+    value = cell.get(attribute)
+    if value is None:
         return 1
     try:
-        return max(1, min(int(cell.get(attribute, "1").strip() or 1), 100))
+        return max(1, min(int(value.strip() or 1), 100))
     except ValueError:
         return 1

@@ -26,6 +26,11 @@ _CHUNK = 8
 _FILES_PER_WORKER = 16
 
 
+# One encoder for every record (json.dumps builds one per call): the same text as
+# json.dumps(record, ensure_ascii=False).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class Outcome(NamedTuple):
     line: str | None  # the record as one JSON line (with its newline), or None
     error: str | None  # the one-line message for stderr, or None
@@ -75,7 +80,7 @@ def parse_file(name: str, indent: bool = False) -> Outcome:
     except Exception as error:  # noqa: BLE001 - a parser bug must not stop the other files
         reason = f"internal error ({type(error).__name__}: {error})"
         return Outcome(None, f"gov-reports parse: {name}: {reason}")
-    line = json.dumps(record, ensure_ascii=False, indent=2 if indent else None) + "\n"
+    line = (json.dumps(record, ensure_ascii=False, indent=2) if indent else _encode(record)) + "\n"
     if "not-a-report" in record["hazards"]:
         reason = "not a report (a document about annual reports)"
         return Outcome(line, f"gov-reports parse: {name}: {reason}")

@@ -1,0 +1,59 @@
+"""Searching a long text with a pattern the regex engine cannot skip through.
+
+Python's engine jumps ahead to the candidates of a pattern that begins with a literal or a
+character class, but tries a pattern that begins with a group of alternatives (one starting
+with a group, an anchor or a class) at every character: over a report, several times slower.
+Such a pattern is tried here only where a second, fast pattern says a match can begin.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def search_from(
+    pattern: re.Pattern[str], starts: re.Pattern[str], text: str
+) -> re.Match[str] | None:
+    """The same match as `pattern.search(text)`, trying `pattern` only at the start of the text
+    and where `starts` matches. `starts` must begin with a character class or a literal, match
+    (at least) wherever a match of `pattern` can begin, and consume one character, so that no
+    start is skipped.
+
+    `pattern.match(text, i)` sees the text before `i` (lookbehinds) as `search` does, and the
+    positions are tried in order, so the first match found is the leftmost one.
+    """
+    return _first(pattern, starts, text, 0)
+
+
+def finditer_from(
+    pattern: re.Pattern[str], starts: re.Pattern[str], text: str
+) -> list[re.Match[str]]:
+    """The same matches as `pattern.finditer(text)` for a pattern that never matches the empty
+    string: each search resumes where the last match ended, as finditer's does."""
+    found = []
+    match = _first(pattern, starts, text, 0)
+    while match:
+        found.append(match)
+        match = _first(pattern, starts, text, match.end())
+    return found
+
+
+def _first(
+    pattern: re.Pattern[str], starts: re.Pattern[str], text: str, position: int
+) -> re.Match[str] | None:
+    if position == 0:
+        match = pattern.match(text)  # "^" matches here, where `starts` need not
+        if match:
+            return match
+    for tried, start in enumerate(starts.finditer(text, max(position, 1))):
+        if tried == _MAX_TRIES:  # a page of near misses (hostile input): the engine scans on
+            return pattern.search(text, start.start())
+        match = pattern.match(text, start.start())
+        if match:
+            return match
+    return None
+
+
+# Candidates tried one by one before the rest is left to a plain search (which finds the same
+# match): each try is a Python call, so a page made of candidates would cost more than a scan.
+_MAX_TRIES = 256
