@@ -184,6 +184,8 @@ READ_INDEX_COLUMNS = (
     "template",
     "latest",
     "superseded_by",
+    "failed_mask",
+    "hazard_mask",
 )
 
 
@@ -226,6 +228,10 @@ class ReportVersion(Base):
     latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     current: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     superseded_by: Mapped[int | None] = mapped_column(Integer)
+    # storage.flags (migration 0006): a bit per failing check family and per hazard tag, so
+    # `--failed-check` and `--hazard` are answered from the covering index.
+    failed_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hazard_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     document: Mapped[Document] = relationship()
     capture: Mapped[Capture | None] = relationship()
