@@ -5,15 +5,24 @@ another year and issuer, other numbers) and written straight into the archive's 
 bulk; `storage.reportindex.rebuild_all` (what migration 0005 runs on an existing archive)
 then builds the flags, the full-text index and the carry-over checks. Measured:
 
-- search: `storage.query.search` (limit 20, ranked, with snippets) over a set of queries:
-  two-character words, phrases, several words, traditional script; p50/p95 in ms;
+- search: `storage.query.search` (limit 20, ranked among the 500 newest matches, with
+  snippets) over a set of queries: two-character words, phrases, several words, traditional
+  script; p50/p95 in ms, without a filter and with one of the random filters below;
 - filter + count: `storage.query.count` under random filters (province, region prefix, year
   range, template, issuer kind, hazard, failed check); p50/p95 in ms;
+- for each: wall time and CPU time (this thread's: all of SQLite's work; on PostgreSQL the
+  client's, plus the server backend's mean from /proc), and the load average, because the
+  machine these run on is often shared;
 - baseline in the same process: fetching one report's summary by doc_id (an index lookup);
 - export: `gov-reports export` of every report to CSV and to Parquet (a subprocess each:
-  wall time and peak RSS), and of a tenth of them, so "memory flat" is a ratio.
+  wall time, CPU time and peak RSS), and of a tenth of them, so "memory flat" is a ratio.
+
+Nothing is cached between queries: each call runs its SQL (the engines' page caches are warm
+after the first round of three).
 
     python -m bench.query [--reports 100000] [--engine sqlite|postgresql|both] [--out DIR]
+    python -m bench.query --build URL [--reports N]     # only build an archive, to reuse
+    python -m bench.query --db URL [--rebuild] [--no-export]   # measure one built before
 """
 
 from __future__ import annotations
@@ -345,16 +354,19 @@ def measure_queries(url: str, rounds: int = 3, seed: int = 5) -> dict[str, Any]:
     return out
 
 
-def _export(db: str, fmt: str, out: Path, *extra: str) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of one `gov-reports export` subprocess."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _export(db: str, fmt: str, out: Path, *extra: str) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MB, CPU seconds) of one `gov-reports export` subprocess (its
+    own CPU: on PostgreSQL the server's is not in it)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     t = time.perf_counter()
     cmd = [sys.executable, "-m", "service.cli", "export", "--format", fmt, "--out", str(out),
            "--db", db, "-q", *extra]  # fmt: skip
     subprocess.run(cmd, check=True)
     wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round(wall, 1), round(max(peak, before) / 1024, 1)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu
+    return round(wall, 1), round(max(usage.ru_maxrss, before) / 1024, 1), round(cpu, 1)
 
 
 def measure_exports(db: str, out_dir: Path) -> dict[str, Any]:
@@ -371,8 +383,9 @@ def measure_exports(db: str, out_dir: Path) -> dict[str, Any]:
                 [sys.executable, "-c", script, str(path), *extra],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
-            wall, rss = json.loads(done.stdout)
+            wall, rss, cpu = json.loads(done.stdout)
             res[f"export_{fmt}_{label}_s"] = wall
+            res[f"export_{fmt}_{label}_cpu_s"] = cpu
             res[f"export_{fmt}_{label}_peak_mb"] = rss
             res[f"export_{fmt}_{label}_bytes"] = path.stat().st_size
     return res

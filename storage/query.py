@@ -858,14 +858,19 @@ def _flat_cells(
                 pair = known.get(col)
                 if pair is None:
                     continue
+                kind = type(val)
+                if kind is int or kind is float or val is None:  # nearly every cell
+                    if pair[0] is not None:
+                        out[pair[0]] = val
+                    continue
                 raw = None
-                if isinstance(val, dict):  # money: {"raw": "7976.14万元", "yuan": 79761400.0}
+                if kind is dict:  # money: {"raw": "7976.14万元", "yuan": 79761400.0}
                     num = val.get("yuan")
                     value, raw = (float(num) if num is not None else None), val.get("raw")
-                elif val is None or isinstance(val, bool):
+                elif isinstance(val, bool):
                     value = None
-                elif isinstance(val, int | float):
-                    value = val
+                elif isinstance(val, int | float | dict):  # subclasses, as iter_cells
+                    value, raw = _flat_value(val)
                 else:
                     value, raw = None, str(val)
                 if pair[0] is not None:
@@ -873,6 +878,12 @@ def _flat_cells(
                 if raw is not None and pair[1] is not None:
                     out[pair[1]] = raw
     return out
+
+
+def _flat_value(val: Any) -> tuple[Any, Any]:
+    cell = iter_cells({CELL_TABLES[0]: {"r": {"c": val}}})
+    first = next(iter(cell))
+    return first.value, first.raw
 
 
 def _capture_ids(
@@ -932,14 +943,14 @@ def _add_extras(
         select(Hazard.report_version_id, Hazard.tag)
         .where(Hazard.report_version_id.in_(ids))
         .order_by(Hazard.id)
-    ):
+    ).all():
         tags.setdefault(vid, []).append(tag)
     failed: dict[int, list[str]] = {}
     for vid, rule in conn.execute(
         select(Check.report_version_id, Check.rule)
         .where(Check.report_version_id.in_(ids), Check.status == "fail")
         .order_by(Check.id)
-    ):
+    ).all():  # fetchall: one call, not one per row
         failed.setdefault(vid, []).append(rule)
     if chosen is None:
         chosen = _capture_ids(session, ids)

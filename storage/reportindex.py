@@ -41,10 +41,9 @@ _FLAG_UPDATES = (
         "AND (report_versions.superseded_by IS NULL "
         "OR report_versions.superseded_by <> s.successor) {ids}"
     ),
-    "UPDATE report_versions SET latest = FALSE WHERE latest {ids}",
     (
-        "UPDATE report_versions SET latest = TRUE WHERE id IN (SELECT max(id) FROM "
-        "report_versions WHERE 1 = 1 {ids} GROUP BY document_id)"
+        "UPDATE report_versions SET latest = NOT latest WHERE latest <> (id IN (SELECT max(id) "
+        "FROM report_versions WHERE 1 = 1 {ids} GROUP BY document_id)) {ids}"
     ),
     (
         "UPDATE report_versions SET current = NOT current WHERE current <> (latest "
@@ -80,8 +79,9 @@ def rebuild_all(conn: Connection, *, masks: bool = True) -> None:
     for sql in _FLAG_UPDATES:
         conn.execute(text(sql.format(ids="")))
     ids = [row[0] for row in conn.execute(text("SELECT id FROM documents ORDER BY id"))]
+    conn.execute(text("DELETE FROM report_fts"))  # once: not a probe per chunk (see below)
     for start in range(0, len(ids), _CHUNK):
-        _write_fulltext(conn, ids[start : start + _CHUNK])
+        _write_fulltext(conn, ids[start : start + _CHUNK], replace=False)
     _rebuild_carry_over(conn)
     if masks:
         rebuild_masks(conn)
@@ -231,8 +231,11 @@ def _set_flags(conn: Connection, ids: Sequence[int]) -> None:
         conn.execute(_in(sql.format(ids=_IDS)), {"ids": list(ids)})
 
 
-def _write_fulltext(conn: Connection, ids: Sequence[int]) -> None:
-    """One entry per document: its newest version's title and its text, simplified."""
+def _write_fulltext(conn: Connection, ids: Sequence[int], *, replace: bool = True) -> None:
+    """One entry per document: its newest version's title and its text, simplified.
+    `replace=False`: the entries are known to be absent (a rebuild emptied the table; on
+    PostgreSQL a DELETE per chunk into a table growing within one transaction, without
+    statistics, is planned as a sequential scan: quadratic)."""
     rows = conn.execute(
         _in(
             "SELECT d.id, d.title, d.text, v.title FROM documents d LEFT JOIN report_versions v "
@@ -241,9 +244,11 @@ def _write_fulltext(conn: Connection, ids: Sequence[int]) -> None:
         {"ids": list(ids)},
     ).all()
     postgres = conn.dialect.name == "postgresql"
-    conn.execute(
-        _in("DELETE FROM report_fts WHERE " + _fts_key(postgres) + " IN :ids"), {"ids": list(ids)}
-    )
+    if replace:
+        conn.execute(
+            _in("DELETE FROM report_fts WHERE " + _fts_key(postgres) + " IN :ids"),
+            {"ids": list(ids)},
+        )
     entries = []
     for doc_id, doc_title, body, version_title in rows:
         content = to_simplified(f"{version_title or doc_title or ''}\n{body or ''}")
