@@ -198,8 +198,10 @@ class ReportVersion(Base):
         Index("ix_report_versions_region_year", "region_code", "report_year"),
         # Covering indexes (migration 0005): filters, counts and the full-text join read only
         # these, never the wide rows (on SQLite the record JSON sits before these columns).
-        Index("ix_report_versions_filters", *READ_INDEX_COLUMNS, "document_id"),
-        Index("ix_report_versions_by_document", "document_id", *READ_INDEX_COLUMNS),
+        # `id` last (migration 0006): SQLite keeps the rowid in every index anyway, PostgreSQL
+        # needs it there to answer count(*) and the search's join from the index alone.
+        Index("ix_report_versions_filters", *READ_INDEX_COLUMNS, "document_id", "id"),
+        Index("ix_report_versions_by_document", "document_id", *READ_INDEX_COLUMNS, "id"),
         Index("ix_report_versions_issuer_year", "region_code", "issuer", "report_year"),
     )
 

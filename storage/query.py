@@ -297,8 +297,8 @@ def _summaries(session: Session, rows: Sequence[Any]) -> list[ReportSummary]:
 
 
 def count(session: Session, flt: ReportFilter = NO_FILTER) -> int:
-    """How many reports the filter selects."""
-    stmt = select(func.count(ReportVersion.id)).where(and_(*_conditions(flt)))
+    """How many reports the filter selects (count(*): answered from the covering index)."""
+    stmt = select(func.count()).select_from(ReportVersion).where(and_(*_conditions(flt)))
     return int(session.scalar(stmt) or 0)
 
 
