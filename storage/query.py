@@ -366,7 +366,7 @@ def search(
 
 # How many matches are ranked: the most recently archived ones the filter selects (all of
 # them when fewer match). Ranking every match of a word that nearly every report contains
-# (复议) costs 60-360 ms of CPU at 100,000 reports on either engine: FTS5's bm25() first
+# (复议) costs 40-360 ms of CPU at 100,000 reports on either engine: FTS5's bm25() first
 # counts the phrase in every matching document, PostgreSQL's ts_rank_cd reads each one's
 # whole tsvector. Finding the newest matches is cheap: the index yields them in id order.
 RANK_CANDIDATES = 500
@@ -809,7 +809,8 @@ def iter_wide_rows(
     names = _wide_names()
     runs = _archive_dirs(session)
     conn = session.connection()
-    columns = (*_SUMMARY_COLUMNS, ReportVersion.capture_id, *_TABLE_PARTS)
+    parts, split = _table_parts(session)
+    columns = (*_SUMMARY_COLUMNS, ReportVersion.capture_id, *parts)
     for ids in _id_batches(session, flt):
         rows = conn.execute(
             select(*columns)
@@ -817,15 +818,25 @@ def iter_wide_rows(
             .where(ReportVersion.id.in_(ids))
             .order_by(ReportVersion.id)
         ).all()
-        values = {row[0]: _flat_cells(row[16:], names) for row in rows}
+        values = {row[0]: _flat_cells(split(row[16:]), names) for row in rows}
         chosen = {row[0]: row[15] for row in rows if row[15] is not None}
         _add_extras(session, ids, values, runs, _capture_ids(session, ids, chosen))
         for summary in _summaries(session, [row[:15] for row in rows]):
             yield summary, values[summary.version_id]
 
 
-# The record's three tables, extracted by the database (JSON path on either engine).
-_TABLE_PARTS = tuple(ReportVersion.record[t] for t in CELL_TABLES)
+def _table_parts(session: Session) -> tuple[tuple[Any, ...], Any]:
+    """(columns to select, a function from their values to the record's three tables).
+
+    SQLite extracts the tables from the record in the database (its JSON functions are fast
+    and the record is mostly text sections: ~2.4 of ~16 KB); PostgreSQL's `->` on a `json`
+    column parses the whole text for each key (0.5 ms a report for three), so there the
+    whole record is read and decoded once here."""
+    if _postgres(session):
+        return (ReportVersion.record,), lambda values: [
+            (values[0] or {}).get(t) for t in CELL_TABLES
+        ]
+    return tuple(ReportVersion.record[t] for t in CELL_TABLES), lambda values: values
 
 
 @cache
@@ -921,12 +932,14 @@ def _capture_ids(
 def record_cells(session: Session, ids: Sequence[int]) -> dict[int, list[Cell]]:
     """version id → its table cells, read from its record (what report_cells was made
     from): one JSON document per report reads far faster than ~200 cell rows; only its
-    three tables are taken out of the record, by the database."""
+    three tables are used (see _table_parts)."""
+    parts, split = _table_parts(session)
     rows = session.connection().execute(
-        select(ReportVersion.id, *_TABLE_PARTS).where(ReportVersion.id.in_(ids))
+        select(ReportVersion.id, *parts).where(ReportVersion.id.in_(ids))
     )
     return {
-        vid: list(iter_cells(dict(zip(CELL_TABLES, parts, strict=True)))) for vid, *parts in rows
+        vid: list(iter_cells(dict(zip(CELL_TABLES, split(values), strict=True))))
+        for vid, *values in rows
     }
 
 
