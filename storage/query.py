@@ -375,9 +375,12 @@ RANK_CANDIDATES = 500
 def ranked_versions(
     session: Session, phrases: list[Any], flt: ReportFilter, wanted: int
 ) -> list[tuple[int, float]]:
-    """(version id, rank) of the `wanted` best matches the filter selects, best first (ties
-    by version id), among the RANK_CANDIDATES most recently archived matches."""
+    """(version id, rank) of the first `wanted` matches the filter selects, in blocks of
+    RANK_CANDIDATES by recency: the most recently archived block first, each block best
+    first (ties by version id). A page past the first block is then the continuation of
+    the pages before it, whatever the page size."""
     key = _fts_key(session)
+    blocks = -(-wanted // RANK_CANDIDATES)
     match, _rank = _fulltext(session, phrases)
     candidates = (
         select(ReportVersion.id.label("vid"), key.label("doc"))
@@ -385,7 +388,7 @@ def ranked_versions(
         .join(ReportVersion, key == ReportVersion.document_id)
         .where(match, *_conditions(flt))
         .order_by(key.desc())
-        .limit(max(RANK_CANDIDATES, wanted))
+        .limit(blocks * RANK_CANDIDATES)
     )
     if _postgres(session):
         return _ranked_postgres(session, phrases, candidates, wanted)
@@ -402,6 +405,7 @@ def _ranked_sqlite(
     for a common word at 100,000 reports), as FTS5's own bm25() pays for every query."""
     conn = session.connection()
     docs = {doc: vid for vid, doc in found}
+    block = {doc: i // RANK_CANDIDATES for i, (_vid, doc) in enumerate(found)}  # newest first
     # The entries' terms as UTF-8 bytes straight from FTS5's content table (`%_content`,
     # column c0): no decoding to str, and bytes.count is a fast substring search. The
     # length in bytes stands for the length in terms (BM25 uses only its ratio to the mean).
@@ -418,11 +422,23 @@ def _ranked_sqlite(
         body = b" " + (terms or b"") + b" "
         lengths[doc] = len(body)
         tfs[doc] = [body.count(p) for p in patterns]
-    average = sum(lengths.values()) / max(len(lengths), 1)
+    # The mean length per block, so a block's order does not depend on the blocks after it.
+    sums: dict[int, list[int]] = {}
+    for doc, length in lengths.items():
+        sums.setdefault(block[doc], [0, 0])
+        sums[block[doc]][0] += length
+        sums[block[doc]][1] += 1
     idfs = [1.0] * len(patterns)
-    ranked = [(docs[doc], bm25(tfs[doc], lengths[doc], average, idfs)) for doc in tfs]
-    ranked.sort(key=lambda hit: (-hit[1], hit[0]))
-    return ranked
+    ranked = [
+        (
+            block[doc],
+            docs[doc],
+            bm25(tfs[doc], lengths[doc], sums[block[doc]][0] / sums[block[doc]][1], idfs),
+        )
+        for doc in tfs
+    ]
+    ranked.sort(key=lambda hit: (hit[0], -hit[2], hit[1]))
+    return [(vid, score) for _block, vid, score in ranked]
 
 
 def _ranked_postgres(
@@ -430,12 +446,17 @@ def _ranked_postgres(
 ) -> list[tuple[int, float]]:
     """ts_rank_cd of each candidate (it reads the candidate's tsvector), best `wanted`."""
     tsq = _tsquery(phrases)
-    found = candidates.add_columns(_FTS.c.tsv.label("tsv")).subquery()
+    newest = func.row_number().over(order_by=_FTS.c.document_id.desc())
+    found = candidates.add_columns(
+        _FTS.c.tsv.label("tsv"), ((newest - 1) // RANK_CANDIDATES).label("block")
+    ).subquery()
     score = func.ts_rank_cd(found.c.tsv, tsq).label("rank")
     return [
         (vid, float(r or 0.0))
         for vid, r in session.connection().execute(
-            select(found.c.vid, score).order_by(score.desc(), found.c.vid).limit(wanted)
+            select(found.c.vid, score)
+            .order_by(found.c.block, score.desc(), found.c.vid)
+            .limit(wanted)
         )
     ]
 
