@@ -5,15 +5,24 @@ another year and issuer, other numbers) and written straight into the archive's 
 bulk; `storage.reportindex.rebuild_all` (what migration 0005 runs on an existing archive)
 then builds the flags, the full-text index and the carry-over checks. Measured:
 
-- search: `storage.query.search` (limit 20, ranked, with snippets) over a set of queries:
-  two-character words, phrases, several words, traditional script; p50/p95 in ms;
+- search: `storage.query.search` (limit 20, ranked among the 500 newest matches, with
+  snippets) over a set of queries: two-character words, phrases, several words, traditional
+  script; p50/p95 in ms, without a filter and with one of the random filters below;
 - filter + count: `storage.query.count` under random filters (province, region prefix, year
   range, template, issuer kind, hazard, failed check); p50/p95 in ms;
+- for each: wall time and CPU time (this thread's: all of SQLite's work; on PostgreSQL the
+  client's, plus the server backend's mean from /proc), and the load average, because the
+  machine these run on is often shared;
 - baseline in the same process: fetching one report's summary by doc_id (an index lookup);
 - export: `gov-reports export` of every report to CSV and to Parquet (a subprocess each:
-  wall time and peak RSS), and of a tenth of them, so "memory flat" is a ratio.
+  wall time, CPU time and peak RSS), and of a tenth of them, so "memory flat" is a ratio.
+
+Nothing is cached between queries: each call runs its SQL (the engines' page caches are warm
+after the first round of three).
 
     python -m bench.query [--reports 100000] [--engine sqlite|postgresql|both] [--out DIR]
+    python -m bench.query --build URL [--reports N]     # only build an archive, to reuse
+    python -m bench.query --db URL [--rebuild] [--no-export]   # measure one built before
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import os
 import random
 import resource
 import subprocess
@@ -227,9 +237,11 @@ def build(url: str, n: int) -> dict[str, float]:
                 )  # fmt: skip
         rebuild_all(conn)
     indexed = time.perf_counter() - started
-    with engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+    # Statistics for the planner, and on PostgreSQL the visibility map that index-only scans
+    # need (what autovacuum does on an archive in use; a bulk load has not waited for it).
+    vacuum = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(vacuum))
     engine.dispose()
     return {"insert_s": round(inserted, 1), "rebuild_index_s": round(indexed, 1)}
 
@@ -237,6 +249,50 @@ def build(url: str, n: int) -> dict[str, float]:
 def _pct(samples: list[float], q: float) -> float:
     samples = sorted(samples)
     return round(samples[min(len(samples) - 1, int(q * len(samples)))] * 1000, 1)
+
+
+class _Clock:
+    """Wall time and CPU time of each call: this process's CPU (all of SQLite's work) plus,
+    on PostgreSQL, the server backend's (read from /proc: same machine, 10 ms ticks, so only
+    its sum over many calls means something)."""
+
+    def __init__(self, session: Any) -> None:
+        self.backend: Path | None = None
+        if session.get_bind().dialect.name == "postgresql":
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            stat = Path(f"/proc/{pid}/stat")
+            self.backend = stat if stat.exists() else None
+        self.wall: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+        self.server: dict[str, float] = {}
+
+    def _server_ticks(self) -> int:
+        if self.backend is None:
+            return 0
+        fields = self.backend.read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def time(self, name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        ticks, cpu, wall = self._server_ticks(), time.thread_time(), time.perf_counter()
+        result = fn(*args, **kwargs)
+        self.wall.setdefault(name, []).append(time.perf_counter() - wall)
+        self.cpu.setdefault(name, []).append(time.thread_time() - cpu)
+        spent = (self._server_ticks() - ticks) / os.sysconf("SC_CLK_TCK")
+        self.server[name] = self.server.get(name, 0.0) + spent
+        return result
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, samples in self.wall.items():
+            out[f"{name}_p50_ms"] = _pct(samples, 0.5)
+            out[f"{name}_p95_ms"] = _pct(samples, 0.95)
+            out[f"{name}_cpu_p50_ms"] = _pct(self.cpu[name], 0.5)
+            out[f"{name}_cpu_p95_ms"] = _pct(self.cpu[name], 0.95)
+            if self.backend is not None:
+                out[f"{name}_server_cpu_mean_ms"] = round(
+                    self.server[name] / len(samples) * 1000, 1
+                )
+        return out
 
 
 def measure_queries(url: str, rounds: int = 3, seed: int = 5) -> dict[str, Any]:
@@ -262,53 +318,55 @@ def measure_queries(url: str, rounds: int = 3, seed: int = 5) -> dict[str, Any]:
         elif choice == 5:
             params["failed_check"] = rng.choice(("any", "carry_over", "applications.flow"))
         filters.append(ReportFilter.parse(**params))
-    timings: dict[str, list[float]] = {
-        "search": [],
-        "count": [],
-        "lookup": [],
-        "search_filtered": [],
-    }
+    slow: dict[str, float] = {}
     with sessions() as s:
+        clock = _Clock(s)
         doc_ids = [r.doc_id for r in list_reports(s, limit=200)]
+        searched = [(q, None) for q in QUERIES] + [(rng.choice(QUERIES), f) for f in filters[:20]]
         for _ in range(rounds):
-            for q in QUERIES:
+            for q, flt in searched:
+                name = "search" if flt is None else "search_filtered"
                 t = time.perf_counter()
-                search(s, q, limit=20)
-                timings["search"].append(time.perf_counter() - t)
-            for flt in filters[:20]:
-                t = time.perf_counter()
-                search(s, rng.choice(QUERIES), flt, limit=20)
-                timings["search_filtered"].append(time.perf_counter() - t)
+                clock.time(name, search, s, q, flt or ReportFilter(), limit=20)
+                key = f"{name} {q} {flt.describe() if flt else ''}"
+                slow[key] = max(slow.get(key, 0.0), time.perf_counter() - t)
             for flt in filters:
                 t = time.perf_counter()
-                count(s, flt)
-                timings["count"].append(time.perf_counter() - t)
+                clock.time("count", count, s, flt)
+                key = f"count {flt.describe()}"
+                slow[key] = max(slow.get(key, 0.0), time.perf_counter() - t)
             for doc_id in doc_ids[:50]:
-                t = time.perf_counter()
-                s.execute(select(Document.id).where(Document.doc_id == doc_id)).all()
-                timings["lookup"].append(time.perf_counter() - t)
+                clock.time(
+                    "lookup",
+                    lambda d: s.execute(select(Document.id).where(Document.doc_id == d)).all(),
+                    doc_id,
+                )
         total = count(s)
     sessions.kw["bind"].dispose()
-    out: dict[str, Any] = {"reports": total}
-    for name, samples in timings.items():
-        out[f"{name}_p50_ms"] = _pct(samples, 0.5)
-        out[f"{name}_p95_ms"] = _pct(samples, 0.95)
+    out: dict[str, Any] = {"reports": total, "load_average": os.getloadavg()}
+    out.update(clock.summary())
+    out["slowest"] = {
+        k: round(v * 1000, 1) for k, v in sorted(slow.items(), key=lambda kv: -kv[1])[:5]
+    }
     out["search_p95_over_lookup_p95"] = round(
         out["search_p95_ms"] / max(out["lookup_p95_ms"], 0.01), 1
     )
     return out
 
 
-def _export(db: str, fmt: str, out: Path, *extra: str) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of one `gov-reports export` subprocess."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _export(db: str, fmt: str, out: Path, *extra: str) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MB, CPU seconds) of one `gov-reports export` subprocess (its
+    own CPU: on PostgreSQL the server's is not in it)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     t = time.perf_counter()
     cmd = [sys.executable, "-m", "service.cli", "export", "--format", fmt, "--out", str(out),
            "--db", db, "-q", *extra]  # fmt: skip
     subprocess.run(cmd, check=True)
     wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round(wall, 1), round(max(peak, before) / 1024, 1)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu
+    return round(wall, 1), round(max(usage.ru_maxrss, before) / 1024, 1), round(cpu, 1)
 
 
 def measure_exports(db: str, out_dir: Path) -> dict[str, Any]:
@@ -325,8 +383,9 @@ def measure_exports(db: str, out_dir: Path) -> dict[str, Any]:
                 [sys.executable, "-c", script, str(path), *extra],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
-            wall, rss = json.loads(done.stdout)
+            wall, rss, cpu = json.loads(done.stdout)
             res[f"export_{fmt}_{label}_s"] = wall
+            res[f"export_{fmt}_{label}_cpu_s"] = cpu
             res[f"export_{fmt}_{label}_peak_mb"] = rss
             res[f"export_{fmt}_{label}_bytes"] = path.stat().st_size
     return res
@@ -353,22 +412,31 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--out", type=Path, help="working directory (default: a temporary one)")
+    parser.add_argument("--db", help="measure this archive built before (no build)")
     parser.add_argument(
-        "--db", help="measure this archive built before (rebuilding its index first), no build"
+        "--build", metavar="URL", help="only build the archive at URL (an empty database)"
     )
+    parser.add_argument("--rebuild", action="store_true", help="with --db: rebuild the index")
+    parser.add_argument("--no-export", action="store_true", help="with --db: queries only")
     args = parser.parse_args()
+    if args.build:
+        print(json.dumps(build(args.build, args.reports)), flush=True)
+        return
     if args.db:
         out = args.out or Path(tempfile.mkdtemp(prefix="bench-query-"))
-        started = time.perf_counter()
-        engine = create_db_engine(args.db)
-        with engine.begin() as conn:
-            rebuild_all(conn)
-        engine.dispose()
-        result = {"db": args.db, "rebuild_index_s": round(time.perf_counter() - started, 1)}
+        result: dict[str, Any] = {"db": args.db}
+        if args.rebuild:
+            started = time.perf_counter()
+            engine = create_db_engine(args.db)
+            with engine.begin() as conn:
+                rebuild_all(conn)
+            engine.dispose()
+            result["rebuild_index_s"] = round(time.perf_counter() - started, 1)
         result.update(measure_queries(args.db))
         print(json.dumps(result, ensure_ascii=False), flush=True)
-        result.update(measure_exports(args.db.removeprefix("sqlite:///"), out))
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+        if not args.no_export:
+            result.update(measure_exports(args.db.removeprefix("sqlite:///"), out))
+            print(json.dumps(result, ensure_ascii=False), flush=True)
         return
     engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
     with tempfile.TemporaryDirectory(prefix="bench-query-") as tmp:

@@ -169,10 +169,23 @@ def parquet_to(fh: BinaryIO, columns: Sequence[Column], rows: Iterable[dict[str,
     n = 0
     with pq.ParquetWriter(fh, schema) as writer:
         for chunk in _chunks(rows, ROWS_PER_PARQUET_BATCH):
-            data = {c.name: [_arrow_value(c.kind, r.get(c.name)) for r in chunk] for c in columns}
+            data = {c.name: _arrow_column(c.kind, [r.get(c.name) for r in chunk]) for c in columns}
             writer.write_table(pa.Table.from_pydict(data, schema=schema))
             n += len(chunk)
     return n
+
+
+# Values pyarrow converts to the column's type exactly as `_arrow_value` would.
+_EXACT = {"int": (int,), "float": (int, float), "text": (str,)}
+
+
+def _arrow_column(kind: str, values: list[Any]) -> list[Any]:
+    """The column's values for pyarrow: as they are when every one already has the right
+    Python type (the common case, no call per value), else converted one by one."""
+    exact = _EXACT.get(kind)
+    if exact is not None and all(v is None or type(v) in exact for v in values):
+        return values
+    return [_arrow_value(kind, v) for v in values]
 
 
 def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -141,3 +141,26 @@ def _converter():  # type: ignore[no-untyped-def]
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+# --- ranking a capped set of candidates (storage.query.search) ---------------------------
+# Okapi BM25 with the usual constants (FTS5's bm25() uses the same).
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+def phrase_patterns(phrases: list[Phrase]) -> list[str]:
+    """What to count, per phrase, in `" " + index_text(...) + " "` to get its frequency: its
+    terms between spaces (a prefix term without the space after it). Two occurrences right
+    after each other share a space and count once: rare enough in report text to ignore."""
+    out = []
+    for phrase in phrases:
+        body = " ".join(t.text for t in phrase.terms)
+        out.append(f" {body}" + ("" if phrase.terms[-1].prefix else " "))
+    return out
+
+
+def bm25(tfs: list[int], length: int, average: float, idfs: list[float]) -> float:
+    """BM25 of one document: term frequency of each phrase, its length in terms, the
+    average length, each phrase's inverse document frequency."""
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(average, 1.0))
+    return sum(idf * tf * (BM25_K1 + 1) / (tf + norm) for tf, idf in zip(tfs, idfs, strict=True))

@@ -184,6 +184,8 @@ READ_INDEX_COLUMNS = (
     "template",
     "latest",
     "superseded_by",
+    "failed_mask",
+    "hazard_mask",
 )
 
 
@@ -196,8 +198,10 @@ class ReportVersion(Base):
         Index("ix_report_versions_region_year", "region_code", "report_year"),
         # Covering indexes (migration 0005): filters, counts and the full-text join read only
         # these, never the wide rows (on SQLite the record JSON sits before these columns).
-        Index("ix_report_versions_filters", *READ_INDEX_COLUMNS, "document_id"),
-        Index("ix_report_versions_by_document", "document_id", *READ_INDEX_COLUMNS),
+        # `id` last (migration 0006): SQLite keeps the rowid in every index anyway, PostgreSQL
+        # needs it there to answer count(*) and the search's join from the index alone.
+        Index("ix_report_versions_filters", *READ_INDEX_COLUMNS, "document_id", "id"),
+        Index("ix_report_versions_by_document", "document_id", *READ_INDEX_COLUMNS, "id"),
         Index("ix_report_versions_issuer_year", "region_code", "issuer", "report_year"),
     )
 
@@ -226,6 +230,10 @@ class ReportVersion(Base):
     latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     current: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     superseded_by: Mapped[int | None] = mapped_column(Integer)
+    # storage.flags (migration 0006): a bit per failing check family and per hazard tag, so
+    # `--failed-check` and `--hazard` are answered from the covering index.
+    failed_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hazard_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     document: Mapped[Document] = relationship()
     capture: Mapped[Capture | None] = relationship()

@@ -21,9 +21,11 @@ By default a query sees the newest parser version of each current official repor
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +40,20 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
 )
 from sqlalchemy.orm import Session
 
 from storage.columns import cell_columns
-from storage.filters import ANY_CHECK, NO_FILTER, FilterError, ReportFilter
+from storage.filters import NO_FILTER, FilterError, ReportFilter
+from storage.flags import failed_check_bits, hazard_bit
 from storage.fulltext import (
     QueryError,
+    bm25,
     fts5_match,
     highlight_words,
     parse_query,
+    phrase_patterns,
     to_simplified,
     tsquery_literal,
 )
@@ -60,7 +66,7 @@ from storage.models import (
     ReportCell,
     ReportVersion,
 )
-from storage.records import Cell, iso_utc, iter_cells, source_of
+from storage.records import CELL_TABLES, Cell, iso_utc, iter_cells, source_of
 from storage.reportindex import CARRY_OVER
 
 __all__ = [
@@ -211,24 +217,28 @@ def _conditions(flt: ReportFilter) -> list[Any]:
         conds.append(rv.template == flt.template)
     if flt.issuer_kind:
         conds.append(rv.issuer_kind == flt.issuer_kind)
-    # EXISTS probes per selected report (by the child tables' version index): an IN list
-    # would visit every report with that hazard or failure, then read its wide row.
+    # Bit tests on the masks (storage.flags), columns of the covering index: no probe into
+    # `hazards` or `checks` per report.
     if flt.hazard:
-        conds.append(
-            select(Hazard.id)
-            .where(Hazard.report_version_id == rv.id, Hazard.tag == flt.hazard)
-            .exists()
-        )
+        conds.append(rv.hazard_mask.bitwise_and(hazard_bit(flt.hazard)) != 0)
     if flt.failed_check:
-        failed = select(Check.id).where(Check.report_version_id == rv.id, Check.status == "fail")
-        if flt.failed_check != ANY_CHECK:
+        bits, probe = failed_check_bits(flt.failed_check)
+        conds.append(rv.failed_mask.bitwise_and(bits) != 0)
+        if probe:  # a full rule name: its family's bit narrows, the index of checks decides
             rule = flt.failed_check
             # The rule itself or any rule under it ("carry_over." ≤ rule < "carry_over/"):
             # a range the index answers, where LIKE would not be.
-            failed = failed.where(
-                or_(Check.rule == rule, and_(Check.rule >= rule + ".", Check.rule < rule + "/"))
+            conds.append(
+                select(Check.id)
+                .where(
+                    Check.report_version_id == rv.id,
+                    Check.status == "fail",
+                    or_(
+                        Check.rule == rule, and_(Check.rule >= rule + ".", Check.rule < rule + "/")
+                    ),
+                )
+                .exists()
             )
-        conds.append(failed.exists())
     return conds
 
 
@@ -288,8 +298,8 @@ def _summaries(session: Session, rows: Sequence[Any]) -> list[ReportSummary]:
 
 
 def count(session: Session, flt: ReportFilter = NO_FILTER) -> int:
-    """How many reports the filter selects."""
-    stmt = select(func.count(ReportVersion.id)).where(and_(*_conditions(flt)))
+    """How many reports the filter selects (count(*): answered from the covering index)."""
+    stmt = select(func.count()).select_from(ReportVersion).where(and_(*_conditions(flt)))
     return int(session.scalar(stmt) or 0)
 
 
@@ -332,20 +342,12 @@ def search(
     offset: int = 0,
 ) -> list[SearchHit]:
     """Reports whose title or text contains every word (or "quoted phrase") of `query`,
-    best first, each with a snippet around its first match. QueryError for an empty query."""
+    best first, each with a snippet around its first match. QueryError for an empty query.
+
+    Ranked ids come first, from the full-text index alone where it can (`ranked_versions`);
+    only the page of hits shown is then read: summaries, texts, snippets."""
     phrases = parse_query(query)
-    match, rank = _fulltext(session, phrases)
-    # Rank first over the narrow join (the full-text table and a covering index), then read
-    # the summaries and texts of the page of hits only.
-    ranked = session.execute(
-        select(ReportVersion.id, rank.label("rank"))
-        .select_from(_FTS)
-        .join(ReportVersion, _fts_key(session) == ReportVersion.document_id)
-        .where(match, *_conditions(flt))
-        .order_by(literal_column("rank").desc(), ReportVersion.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    ranked = ranked_versions(session, phrases, flt, offset + limit)[offset:]
     summaries = _summaries_of(session, [vid for vid, _ in ranked])
     texts = dict(
         session.execute(
@@ -361,6 +363,103 @@ def search(
         content = f"{s.title or ''}\n{texts.get(s.document_id, '')}"
         hits.append(SearchHit(s, float(score or 0.0), snippet(content, words)))
     return hits
+
+
+# How many matches are ranked: the most recently archived ones the filter selects (all of
+# them when fewer match). Ranking every match of a word that nearly every report contains
+# (复议) costs 40-360 ms of CPU at 100,000 reports on either engine: FTS5's bm25() first
+# counts the phrase in every matching document, PostgreSQL's ts_rank_cd reads each one's
+# whole tsvector. Finding the newest matches is cheap: the index yields them in id order.
+RANK_CANDIDATES = 500
+
+
+def ranked_versions(
+    session: Session, phrases: list[Any], flt: ReportFilter, wanted: int
+) -> list[tuple[int, float]]:
+    """(version id, rank) of the first `wanted` matches the filter selects, in blocks of
+    RANK_CANDIDATES by recency: the most recently archived block first, each block best
+    first (ties by version id). A page past the first block is then the continuation of
+    the pages before it, whatever the page size."""
+    key = _fts_key(session)
+    blocks = -(-wanted // RANK_CANDIDATES)
+    match, _rank = _fulltext(session, phrases)
+    candidates = (
+        select(ReportVersion.id.label("vid"), key.label("doc"))
+        .select_from(_FTS)
+        .join(ReportVersion, key == ReportVersion.document_id)
+        .where(match, *_conditions(flt))
+        .order_by(key.desc())
+        .limit(blocks * RANK_CANDIDATES)
+    )
+    if _postgres(session):
+        return _ranked_postgres(session, phrases, candidates, wanted)
+    found = session.connection().execute(candidates).all()
+    return _ranked_sqlite(session, phrases, found)[:wanted]
+
+
+def _ranked_sqlite(
+    session: Session, phrases: list[Any], found: Sequence[Any]
+) -> list[tuple[int, float]]:
+    """BM25 of each candidate, computed here from its full-text entry (the terms it was
+    indexed with): each phrase's frequency in it and its length. Every phrase weighs alike
+    (idf 1): a document frequency costs a pass over the term's whole posting list (12-32 ms
+    for a common word at 100,000 reports), as FTS5's own bm25() pays for every query."""
+    conn = session.connection()
+    docs = {doc: vid for vid, doc in found}
+    block = {doc: i // RANK_CANDIDATES for i, (_vid, doc) in enumerate(found)}  # newest first
+    # The entries' terms as UTF-8 bytes straight from FTS5's content table (`%_content`,
+    # column c0): no decoding to str, and bytes.count is a fast substring search. The
+    # length in bytes stands for the length in terms (BM25 uses only its ratio to the mean).
+    entries = conn.execute(
+        text(
+            "SELECT id, CAST(c0 AS BLOB) FROM report_fts_content "
+            "WHERE id IN (SELECT value FROM json_each(:ids))"
+        ),
+        {"ids": json.dumps(list(docs))},
+    ).all()
+    patterns = [p.encode() for p in phrase_patterns(phrases)]
+    lengths, tfs = {}, {}
+    for doc, terms in entries:
+        body = b" " + (terms or b"") + b" "
+        lengths[doc] = len(body)
+        tfs[doc] = [body.count(p) for p in patterns]
+    # The mean length per block, so a block's order does not depend on the blocks after it.
+    sums: dict[int, list[int]] = {}
+    for doc, length in lengths.items():
+        sums.setdefault(block[doc], [0, 0])
+        sums[block[doc]][0] += length
+        sums[block[doc]][1] += 1
+    idfs = [1.0] * len(patterns)
+    ranked = [
+        (
+            block[doc],
+            docs[doc],
+            bm25(tfs[doc], lengths[doc], sums[block[doc]][0] / sums[block[doc]][1], idfs),
+        )
+        for doc in tfs
+    ]
+    ranked.sort(key=lambda hit: (hit[0], -hit[2], hit[1]))
+    return [(vid, score) for _block, vid, score in ranked]
+
+
+def _ranked_postgres(
+    session: Session, phrases: list[Any], candidates: Select[Any], wanted: int
+) -> list[tuple[int, float]]:
+    """ts_rank_cd of each candidate (it reads the candidate's tsvector), best `wanted`."""
+    tsq = _tsquery(phrases)
+    newest = func.row_number().over(order_by=_FTS.c.document_id.desc())
+    found = candidates.add_columns(
+        _FTS.c.tsv.label("tsv"), ((newest - 1) // RANK_CANDIDATES).label("block")
+    ).subquery()
+    score = func.ts_rank_cd(found.c.tsv, tsq).label("rank")
+    return [
+        (vid, float(r or 0.0))
+        for vid, r in session.connection().execute(
+            select(found.c.vid, score)
+            .order_by(found.c.block, score.desc(), found.c.vid)
+            .limit(wanted)
+        )
+    ]
 
 
 def _summaries_of(session: Session, ids: Sequence[int]) -> dict[int, ReportSummary]:
@@ -401,12 +500,16 @@ def _postgres(session: Session) -> bool:
 def _fulltext(session: Session, phrases: list[Any]) -> tuple[Any, Any]:
     """(the match condition, the rank expression, larger is better) for this engine."""
     if _postgres(session):
-        from sqlalchemy.dialects.postgresql import TSQUERY
-
-        tsq = cast(bindparam("tsq", tsquery_literal(phrases)), TSQUERY)
+        tsq = _tsquery(phrases)
         return _FTS.c.tsv.op("@@")(tsq), func.ts_rank_cd(_FTS.c.tsv, tsq)
     fts = literal_column("report_fts")
     return fts.op("MATCH")(bindparam("match", fts5_match(phrases))), -func.bm25(fts)
+
+
+def _tsquery(phrases: list[Any]) -> Any:
+    from sqlalchemy.dialects.postgresql import TSQUERY
+
+    return cast(bindparam("tsq", tsquery_literal(phrases)), TSQUERY)
 
 
 def snippet(
@@ -825,37 +928,124 @@ def iter_wide_rows(
 ) -> Iterator[tuple[ReportSummary, dict[str, Any]]]:
     """(report, {column: value}) for every selected report: every cell a column named as in
     storage.columns (money also as `<name>_raw`, the printed text), plus WIDE_EXTRAS: hazards
-    and failed check rules (space-separated), the capture's URL, time and WARC file path."""
-    names = {(c.table, c.row, c.column): c.name for c in cell_columns()}
+    and failed check rules (space-separated), the capture's URL, time and WARC file path.
+
+    One query per batch reads each report's row once: its summary columns and only the three
+    tables of its record (extracted by the database: the record's text sections are most of
+    its bytes), flattened here without a Cell object per cell."""
+    names = _wide_names()
     runs = _archive_dirs(session)
-    for ids in _id_batches(session, flt):
-        values: dict[int, dict[str, Any]] = {}
-        for vid, cells in record_cells(session, ids).items():
-            mine = values[vid] = {}
-            for cell in cells:
-                name = names.get((cell.table, cell.row, cell.column))
-                if name is not None:
-                    mine[name] = cell.value
-                if cell.raw is not None:
-                    name = names.get((cell.table, cell.row, cell.column + "_raw"))
-                    if name is not None:
-                        mine[name] = cell.raw
-        _add_extras(session, ids, values, runs)
-        summaries = _summaries_of(session, ids)
-        for vid in ids:
-            yield summaries[vid], values[vid]
-
-
-def _capture_ids(session: Session, ids: Sequence[int]) -> dict[int, int]:
-    """version id → the capture it was parsed from, else its document's first capture."""
     conn = session.connection()
+    parts, split = _table_parts(session)
+    columns = (*_SUMMARY_COLUMNS, ReportVersion.capture_id, *parts)
+    for ids in _id_batches(session, flt):
+        rows = conn.execute(
+            select(*columns)
+            .join(Document, Document.id == ReportVersion.document_id)
+            .where(ReportVersion.id.in_(ids))
+            .order_by(ReportVersion.id)
+        ).all()
+        values = {row[0]: _flat_cells(split(row[16:]), names) for row in rows}
+        chosen = {row[0]: row[15] for row in rows if row[15] is not None}
+        _add_extras(session, ids, values, runs, _capture_ids(session, ids, chosen))
+        for summary in _summaries(session, [row[:15] for row in rows]):
+            yield summary, values[summary.version_id]
+
+
+def _table_parts(session: Session) -> tuple[tuple[Any, ...], Any]:
+    """(columns to select, a function from their values to the record's three tables).
+
+    SQLite extracts the tables from the record in the database (its JSON functions are fast
+    and the record is mostly text sections: ~2.4 of ~16 KB); PostgreSQL's `->` on a `json`
+    column parses the whole text for each key (0.5 ms a report for three), so there the
+    whole record is read and decoded once here."""
+    if _postgres(session):
+        return (ReportVersion.record,), lambda values: [
+            (values[0] or {}).get(t) for t in CELL_TABLES
+        ]
+    return tuple(ReportVersion.record[t] for t in CELL_TABLES), lambda values: values
+
+
+@cache
+def _wide_names() -> dict[tuple[str, str], dict[str, tuple[str | None, str | None]]]:
+    """(table, row) → {column key: (its column name, the name of its `_raw` column)}."""
+    names = {(c.table, c.row, c.column): c.name for c in cell_columns()}
+    out: dict[tuple[str, str], dict[str, tuple[str | None, str | None]]] = {}
+    for (tbl, row, col), name in names.items():
+        out.setdefault((tbl, row), {})[col] = (name, names.get((tbl, row, col + "_raw")))
+        base = col.removesuffix("_raw")
+        if base != col and (tbl, row, base) not in names:
+            out[(tbl, row)][base] = (None, name)
+    return out
+
+
+def _flat_cells(
+    parts: Sequence[Any], names: dict[tuple[str, str], dict[str, tuple[str | None, str | None]]]
+) -> dict[str, Any]:
+    """{column name: value} of a record's tables (`parts`, as CELL_TABLES), with the values
+    storage.records.iter_cells gives: money as yuan plus its printed text, text as raw only."""
+    out: dict[str, Any] = {}
+    for tbl, rows in zip(CELL_TABLES, parts, strict=True):
+        if not isinstance(rows, dict):
+            continue
+        for row, cols in rows.items():
+            known = names.get((tbl, row))
+            if known is None or not isinstance(cols, dict):
+                continue
+            for col, val in cols.items():
+                pair = known.get(col)
+                if pair is None:
+                    continue
+                kind = type(val)
+                if kind is int or kind is float or val is None:  # nearly every cell
+                    if pair[0] is not None:
+                        out[pair[0]] = val
+                    continue
+                raw = None
+                if kind is dict:  # money: {"raw": "7976.14万元", "yuan": 79761400.0}
+                    num = val.get("yuan")
+                    value, raw = (float(num) if num is not None else None), val.get("raw")
+                elif isinstance(val, bool):
+                    value = None
+                elif isinstance(val, int | float | dict):  # subclasses, as iter_cells
+                    value, raw = _flat_value(val)
+                else:
+                    value, raw = None, str(val)
+                if pair[0] is not None:
+                    out[pair[0]] = value
+                if raw is not None and pair[1] is not None:
+                    out[pair[1]] = raw
+    return out
+
+
+def _flat_value(val: Any) -> tuple[Any, Any]:
+    cell = iter_cells({CELL_TABLES[0]: {"r": {"c": val}}})
+    first = next(iter(cell))
+    return first.value, first.raw
+
+
+def _capture_ids(
+    session: Session, ids: Sequence[int], known: dict[int, int] | None = None
+) -> dict[int, int]:
+    """version id → the capture it was parsed from, else its document's first capture
+    (`known`: the captures already read for some of them)."""
+    conn = session.connection()
+    if known is None:
+        rows = conn.execute(
+            select(ReportVersion.id, ReportVersion.capture_id, ReportVersion.document_id).where(
+                ReportVersion.id.in_(ids)
+            )
+        ).all()
+        chosen = {vid: cap for vid, cap, _doc in rows if cap is not None}
+    else:
+        chosen = dict(known)
+    missing = [vid for vid in ids if vid not in chosen]
+    if not missing:
+        return chosen
     rows = conn.execute(
-        select(ReportVersion.id, ReportVersion.capture_id, ReportVersion.document_id).where(
-            ReportVersion.id.in_(ids)
-        )
+        select(ReportVersion.id, ReportVersion.document_id).where(ReportVersion.id.in_(missing))
     ).all()
-    chosen = {vid: cap for vid, cap, _doc in rows if cap is not None}
-    orphans = {doc: vid for vid, cap, doc in rows if cap is None}
+    orphans = {doc: vid for vid, doc in rows}
     if orphans:
         for doc, first in conn.execute(
             select(Capture.document_id, func.min(Capture.id))
@@ -868,11 +1058,16 @@ def _capture_ids(session: Session, ids: Sequence[int]) -> dict[int, int]:
 
 def record_cells(session: Session, ids: Sequence[int]) -> dict[int, list[Cell]]:
     """version id → its table cells, read from its record (what report_cells was made
-    from): one JSON document per report reads far faster than ~200 cell rows."""
+    from): one JSON document per report reads far faster than ~200 cell rows; only its
+    three tables are used (see _table_parts)."""
+    parts, split = _table_parts(session)
     rows = session.connection().execute(
-        select(ReportVersion.id, ReportVersion.record).where(ReportVersion.id.in_(ids))
+        select(ReportVersion.id, *parts).where(ReportVersion.id.in_(ids))
     )
-    return {vid: list(iter_cells(record or {})) for vid, record in rows}
+    return {
+        vid: list(iter_cells(dict(zip(CELL_TABLES, split(values), strict=True))))
+        for vid, *values in rows
+    }
 
 
 def _add_extras(
@@ -880,30 +1075,36 @@ def _add_extras(
     ids: list[int],
     values: dict[int, dict[str, Any]],
     runs: dict[int, tuple[str, str]],
+    chosen: dict[int, int] | None = None,
 ) -> None:
+    conn = session.connection()  # Core rows: no ORM layer per row
     tags: dict[int, list[str]] = {}
-    for vid, tag in session.execute(
+    for vid, tag in conn.execute(
         select(Hazard.report_version_id, Hazard.tag)
         .where(Hazard.report_version_id.in_(ids))
         .order_by(Hazard.id)
-    ):
+    ).all():
         tags.setdefault(vid, []).append(tag)
     failed: dict[int, list[str]] = {}
-    for vid, rule in session.execute(
+    for vid, rule in conn.execute(
         select(Check.report_version_id, Check.rule)
         .where(Check.report_version_id.in_(ids), Check.status == "fail")
         .order_by(Check.id)
-    ):
+    ).all():  # fetchall: one call, not one per row
         failed.setdefault(vid, []).append(rule)
-    chosen = _capture_ids(session, ids)
-    for cap_id, url, fetched, warc_file, run_id in session.connection().execute(
+    if chosen is None:
+        chosen = _capture_ids(session, ids)
+    readers: dict[int, list[int]] = {}
+    for vid, cap in chosen.items():
+        readers.setdefault(cap, []).append(vid)
+    for cap_id, url, fetched, warc_file, run_id in conn.execute(
         select(
             Capture.id,
             Capture.final_url,
             Capture.fetched_at,
             Capture.warc_file,
             Capture.crawl_run_id,
-        ).where(Capture.id.in_(set(chosen.values())))
+        ).where(Capture.id.in_(list(readers)))
     ):
         archive_dir = runs.get(run_id or -1, (None, ""))[1]
         extra = {
@@ -911,7 +1112,7 @@ def _add_extras(
             "fetched_at": iso_utc(fetched),
             "warc_path": str(Path(archive_dir or ".") / warc_file),
         }
-        for vid in [v for v, c in chosen.items() if c == cap_id]:
+        for vid in readers[cap_id]:
             values[vid].update(extra)
     for vid in ids:
         values[vid]["hazards"] = " ".join(tags.get(vid, [])) or None

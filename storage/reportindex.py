@@ -3,8 +3,9 @@
 For each touched document it sets the version flags the queries filter on (`latest`,
 `current`, `superseded_by`), rewrites the document's full-text entry (storage.fulltext: FTS5 on
 SQLite, a `tsvector` on PostgreSQL) and recomputes the cross-year check `carry_over.<column>`
-(RECORD.md) of its report and of the same issuer's next-year report. The store step, `reparse`
-and migration 0005 call it; plain SQL over a Connection, so the migration can use it too.
+(RECORD.md) of its report and of the same issuer's next-year report, then the version's
+failed-check and hazard masks (storage.flags). The store step, `reparse` and migrations
+0005/0006 call it; plain SQL over a Connection, so the migration can use it too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
 from parsers.labels import APPLICANT_COLUMNS
+from storage.flags import failed_mask, hazard_mask
 from storage.fulltext import index_text, to_simplified, tsvector_literal
 
 CARRY_OVER = "carry_over."
@@ -39,10 +41,9 @@ _FLAG_UPDATES = (
         "AND (report_versions.superseded_by IS NULL "
         "OR report_versions.superseded_by <> s.successor) {ids}"
     ),
-    "UPDATE report_versions SET latest = FALSE WHERE latest {ids}",
     (
-        "UPDATE report_versions SET latest = TRUE WHERE id IN (SELECT max(id) FROM "
-        "report_versions WHERE 1 = 1 {ids} GROUP BY document_id)"
+        "UPDATE report_versions SET latest = NOT latest WHERE latest <> (id IN (SELECT max(id) "
+        "FROM report_versions WHERE 1 = 1 {ids} GROUP BY document_id)) {ids}"
     ),
     (
         "UPDATE report_versions SET current = NOT current WHERE current <> (latest "
@@ -68,17 +69,105 @@ def refresh_reports(db: Session | Connection, document_ids: Iterable[int]) -> No
         chunk = ids[start : start + _CHUNK]
         _set_flags(conn, chunk)
         _write_fulltext(conn, chunk)
-        _carry_over_for(conn, chunk)
+        touched = _carry_over_for(conn, chunk)
+        _set_masks(conn, touched | set(_versions_of(conn, chunk)))
 
 
-def rebuild_all(conn: Connection) -> None:
-    """Every flag, full-text entry and carry-over check, from scratch (migration 0005)."""
+def rebuild_all(conn: Connection, *, masks: bool = True) -> None:
+    """Every flag, full-text entry and carry-over check, from scratch (migration 0005), and
+    the failed-check and hazard masks (`masks=False` before migration 0006 added them)."""
+    if conn.dialect.name == "postgresql":
+        # Statistics first: after a bulk load, without them the planner reads the cells of
+        # each chunk of 500 reports with a parallel bitmap scan and JIT (~1 s a chunk).
+        conn.execute(text("ANALYZE documents, report_versions, report_cells, checks, hazards"))
     for sql in _FLAG_UPDATES:
         conn.execute(text(sql.format(ids="")))
     ids = [row[0] for row in conn.execute(text("SELECT id FROM documents ORDER BY id"))]
+    conn.execute(text("DELETE FROM report_fts"))  # once: not a probe per chunk (see below)
     for start in range(0, len(ids), _CHUNK):
-        _write_fulltext(conn, ids[start : start + _CHUNK])
+        _write_fulltext(conn, ids[start : start + _CHUNK], replace=False)
     _rebuild_carry_over(conn)
+    if masks:
+        rebuild_masks(conn)
+
+
+def rebuild_masks(conn: Connection) -> None:
+    """`failed_mask` and `hazard_mask` of every version (storage.flags), from the failing
+    checks and the hazards; only rows whose value changes are written."""
+    failed: dict[int, set[str]] = {}
+    for vid, rule in conn.execute(
+        text("SELECT report_version_id, rule FROM checks WHERE status = 'fail'")
+    ):
+        failed.setdefault(vid, set()).add(rule)
+    tags: dict[int, set[str]] = {}
+    for vid, tag in conn.execute(text("SELECT report_version_id, tag FROM hazards")):
+        tags.setdefault(vid, set()).add(tag)
+    # Read from the covering index (both masks are in it): no wide row is visited.
+    have = conn.execute(
+        text(
+            "SELECT id, failed_mask, hazard_mask FROM report_versions "
+            "WHERE failed_mask <> 0 OR hazard_mask <> 0"
+        )
+    ).all()
+    current = {vid: (f, h) for vid, f, h in have}
+    _write_masks(conn, current, set(current) | set(failed) | set(tags), failed, tags)
+
+
+def _versions_of(conn: Connection, document_ids: Sequence[int]) -> list[int]:
+    rows = conn.execute(
+        _in("SELECT id FROM report_versions WHERE document_id IN :ids"),
+        {"ids": list(document_ids)},
+    )
+    return [r[0] for r in rows]
+
+
+def _set_masks(conn: Connection, version_ids: set[int]) -> None:
+    """Recompute the masks of these versions from their failing checks and hazards."""
+    ids = sorted(version_ids)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = {"ids": ids[start : start + _CHUNK]}
+        failed: dict[int, set[str]] = {}
+        for vid, rule in conn.execute(
+            _in(
+                "SELECT report_version_id, rule FROM checks "
+                "WHERE report_version_id IN :ids AND status = 'fail'"
+            ),
+            chunk,
+        ):
+            failed.setdefault(vid, set()).add(rule)
+        tags: dict[int, set[str]] = {}
+        for vid, tag in conn.execute(
+            _in("SELECT report_version_id, tag FROM hazards WHERE report_version_id IN :ids"),
+            chunk,
+        ):
+            tags.setdefault(vid, set()).add(tag)
+        current = {
+            vid: (f, h)
+            for vid, f, h in conn.execute(
+                _in("SELECT id, failed_mask, hazard_mask FROM report_versions WHERE id IN :ids"),
+                chunk,
+            )
+        }
+        _write_masks(conn, current, set(current), failed, tags)
+
+
+def _write_masks(
+    conn: Connection,
+    current: dict[int, tuple[int, int]],
+    ids: set[int],
+    failed: dict[int, set[str]],
+    tags: dict[int, set[str]],
+) -> None:
+    changes = []
+    for vid in sorted(ids):
+        want = (failed_mask(failed.get(vid, ())), hazard_mask(tags.get(vid, ())))
+        if current.get(vid, (0, 0)) != want:
+            changes.append({"v": vid, "f": want[0], "h": want[1]})
+    for start in range(0, len(changes), 5000):
+        conn.execute(
+            text("UPDATE report_versions SET failed_mask = :f, hazard_mask = :h WHERE id = :v"),
+            changes[start : start + 5000],
+        )
 
 
 def _rebuild_carry_over(conn: Connection) -> None:
@@ -146,8 +235,11 @@ def _set_flags(conn: Connection, ids: Sequence[int]) -> None:
         conn.execute(_in(sql.format(ids=_IDS)), {"ids": list(ids)})
 
 
-def _write_fulltext(conn: Connection, ids: Sequence[int]) -> None:
-    """One entry per document: its newest version's title and its text, simplified."""
+def _write_fulltext(conn: Connection, ids: Sequence[int], *, replace: bool = True) -> None:
+    """One entry per document: its newest version's title and its text, simplified.
+    `replace=False`: the entries are known to be absent (a rebuild emptied the table; on
+    PostgreSQL a DELETE per chunk into a table growing within one transaction, without
+    statistics, is planned as a sequential scan: quadratic)."""
     rows = conn.execute(
         _in(
             "SELECT d.id, d.title, d.text, v.title FROM documents d LEFT JOIN report_versions v "
@@ -156,9 +248,11 @@ def _write_fulltext(conn: Connection, ids: Sequence[int]) -> None:
         {"ids": list(ids)},
     ).all()
     postgres = conn.dialect.name == "postgresql"
-    conn.execute(
-        _in("DELETE FROM report_fts WHERE " + _fts_key(postgres) + " IN :ids"), {"ids": list(ids)}
-    )
+    if replace:
+        conn.execute(
+            _in("DELETE FROM report_fts WHERE " + _fts_key(postgres) + " IN :ids"),
+            {"ids": list(ids)},
+        )
     entries = []
     for doc_id, doc_title, body, version_title in rows:
         content = to_simplified(f"{version_title or doc_title or ''}\n{body or ''}")
@@ -177,9 +271,9 @@ def _fts_key(postgres: bool) -> str:
     return "document_id" if postgres else "rowid"
 
 
-def _carry_over_for(conn: Connection, ids: Sequence[int]) -> None:
+def _carry_over_for(conn: Connection, ids: Sequence[int]) -> set[int]:
     """Recompute carry_over.* for the current versions of `ids` and of the same issuers'
-    next-year reports."""
+    next-year reports; returns the ids of the versions whose checks were rewritten."""
     own = conn.execute(
         _in(
             "SELECT id, region_code, issuer, report_year FROM report_versions "
@@ -202,6 +296,7 @@ def _carry_over_for(conn: Connection, ids: Sequence[int]) -> None:
             targets[row[0]] = row
     for vid, region, issuer, year in targets.values():
         _write_carry_over(conn, vid, region, issuer, year)
+    return set(targets)
 
 
 def _cells(conn: Connection, version_id: int, row_key: str) -> dict[str, int | float | None]:

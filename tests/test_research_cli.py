@@ -226,6 +226,30 @@ def test_search_finds_exactly_the_reports_containing_the_words(archive: Archive)
         assert count(s) == len(contents)  # the DROP TABLE query dropped nothing
 
 
+def test_search_ranks_blocks_of_the_newest_matches_and_pages_continue(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.query
+
+    monkeypatch.setattr(storage.query, "RANK_CANDIDATES", 7)  # blocks of 7 in a small archive
+    with archive.sessions() as s:
+        every = search(s, "复议", limit=10_000)
+        n = min(len(every), 40)
+        assert n > 14
+        whole = search(s, "复议", limit=n)
+        pages = [h for off in range(0, n, 6) for h in search(s, "复议", limit=6, offset=off)][:n]
+    assert [h.report.version_id for h in pages] == [h.report.version_id for h in whole]
+    newest = sorted((h.report.document_id for h in every), reverse=True)
+    for start in range(0, n, 7):
+        block = whole[start : start + 7]
+        # a block holds the next 7 most recently archived matches (the best of them when
+        # the page ends inside it), best first
+        docs = {h.report.document_id for h in block}
+        assert docs <= set(newest[start : start + 7]) and len(docs) == len(block)
+        ranks = [h.rank for h in block]
+        assert ranks == sorted(ranks, reverse=True)
+
+
 def test_a_report_shows_its_captures_original_and_cross_year_check(
     archive: Archive, records: list[dict[str, Any]]
 ) -> None:

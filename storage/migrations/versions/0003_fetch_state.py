@@ -50,17 +50,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("fetch_states", schema=None) as batch_op:
         batch_op.create_index("ix_fetch_states_site_id", ["site_id"], unique=False)
-    with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("previous_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            "fk_documents_previous_id", "documents", ["previous_id"], ["id"]
+    # In place, never Alembic's batch mode: on SQLite a batch copies `documents` and drops
+    # the old table, and that DROP (foreign keys on) deletes every row first: it fails on
+    # the captures that point to a document, or, with none, cascades to every report version,
+    # cell, check and hazard. SQLite adds a column with a REFERENCES clause in place.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE documents ADD COLUMN previous_id INTEGER REFERENCES documents (id)")
+    else:
+        op.add_column("documents", sa.Column("previous_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            "fk_documents_previous_id", "documents", "documents", ["previous_id"], ["id"]
         )
-        batch_op.create_index("ix_documents_previous_id", ["previous_id"], unique=False)
+    op.create_index("ix_documents_previous_id", "documents", ["previous_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.drop_index("ix_documents_previous_id")
-        batch_op.drop_constraint("fk_documents_previous_id", type_="foreignkey")
-        batch_op.drop_column("previous_id")
+    op.drop_index("ix_documents_previous_id", table_name="documents")
+    if op.get_bind().dialect.name == "sqlite":  # in place (SQLite >= 3.35): see upgrade()
+        op.execute("ALTER TABLE documents DROP COLUMN previous_id")
+    else:
+        op.drop_constraint("fk_documents_previous_id", "documents", type_="foreignkey")
+        op.drop_column("documents", "previous_id")
     op.drop_table("fetch_states")

@@ -71,7 +71,7 @@ def upgrade() -> None:
         )
     from storage.reportindex import rebuild_all
 
-    rebuild_all(bind)
+    rebuild_all(bind, masks=False)  # the mask columns come with 0006
 
 
 def downgrade() -> None:

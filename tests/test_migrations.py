@@ -1,0 +1,135 @@
+"""Upgrading an archive from an old schema revision keeps every row, on SQLite and PostgreSQL.
+
+On SQLite, Alembic's batch mode copies a table and drops the old one; with foreign keys on,
+that DROP deletes the rows first, which cascades to the report versions (and their cells,
+checks and hazards) or fails on the captures pointing to a document. These tests build an
+archive at an old revision with rows in every table, upgrade it to head, and count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, text
+
+from storage.db import MIGRATIONS_DIR, create_db_engine, upgrade
+from tests.pg import fresh_database
+
+TABLES = ("documents", "captures", "report_versions", "report_cells", "checks", "hazards")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        eng = create_db_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+        yield eng
+        eng.dispose()
+        return
+    with fresh_database("gov_reports_migrations") as url:
+        eng = create_db_engine(url)
+        yield eng
+        eng.dispose()
+
+
+def _migrate(engine: Engine, revision: str, down: bool = False) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def _fill(engine: Engine, reports: int) -> None:
+    """Rows in every table, as an archive of revision 0002 holds them (plain SQL: the models
+    describe the newest schema)."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO crawl_runs (id, crawl_id, started_at, status, sites, pages, "
+                "reports_found, new, duplicate, failed) VALUES (1, 'old', '2024-01-01', "
+                "'finished', 0, 0, 0, 0, 0, 0)"
+            )
+        )
+        for i in range(1, reports + 1):
+            p = {"i": i, "sha": f"{i:064x}", "doc": f"{i:016x}"}
+            conn.execute(
+                text(
+                    "INSERT INTO documents (id, text_sha256, doc_id, text, first_seen_at) "
+                    "VALUES (:i, :sha, :doc, '本年度行政复议案件', '2024-01-01')"
+                ),
+                p,
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO captures (id, crawl_run_id, document_id, url, final_url, "
+                    "http_status, fetched_at, warc_file, warc_offset, warc_record_id, "
+                    "payload_sha256, outcome) VALUES (:i, 1, :i, 'http://a/' || :doc, "
+                    "'http://a/' || :doc, 200, '2024-01-01', 'a.warc.gz', :i, :doc, :sha, 'new')"
+                ),
+                p,
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO report_versions (id, document_id, capture_id, parser_version, "
+                    "created_at, official, record, region_code, issuer, report_year) VALUES "
+                    "(:i, :i, :i, '0.1', '2024-01-01', TRUE, '{}', '530325', 'x', 2020 + :i)"
+                ),
+                p,
+            )
+            for row in ("carried_over", "carried_forward"):
+                conn.execute(
+                    text(
+                        "INSERT INTO report_cells (report_version_id, table_name, row_key, "
+                        "column_key, value) VALUES (:i, 'applications', :row, 'total', 4)"
+                    ),
+                    {**p, "row": row},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO checks (report_version_id, rule, status) "
+                    "VALUES (:i, 'applications.flow.total', 'pass')"
+                ),
+                p,
+            )
+            conn.execute(
+                text("INSERT INTO hazards (report_version_id, tag) VALUES (:i, 'boilerplate')"),
+                p,
+            )
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def test_upgrading_a_0002_archive_to_head_keeps_every_row(engine: Engine) -> None:
+    _migrate(engine, "0002")
+    _fill(engine, 3)
+    before = _counts(engine)
+    assert before["report_versions"] == 3 and before["report_cells"] == 6
+    upgrade(engine)  # what opening the archive does: 0003 … head
+    after = _counts(engine)
+    # 0005 adds the cross-year checks (seven per current report); nothing else changes.
+    assert after == {**before, "checks": before["checks"] + 7 * 3}
+    with engine.connect() as conn:
+        passed = conn.execute(
+            text("SELECT count(*) FROM checks WHERE rule LIKE 'carry_over.%' AND status = 'pass'")
+        ).scalar_one()
+        searchable = conn.execute(text("SELECT count(*) FROM report_fts")).scalar_one()
+    assert passed == 2  # 2022 and 2023 carry over the previous year's 4; 2021 has none
+    assert searchable == 3
+
+
+def test_downgrading_to_0002_and_back_keeps_every_row(engine: Engine) -> None:
+    _migrate(engine, "0002")
+    _fill(engine, 2)
+    upgrade(engine)
+    at_head = _counts(engine)
+    _migrate(engine, "0002", down=True)
+    assert _counts(engine) == {**at_head, "checks": at_head["checks"] - 7 * 2}
+    upgrade(engine)
+    assert _counts(engine) == at_head

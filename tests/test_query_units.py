@@ -1,0 +1,57 @@
+"""Pure parts of the fast read side: the failed-check/hazard masks and candidate ranking."""
+
+from __future__ import annotations
+
+from storage.filters import CHECK_FAMILIES, HAZARDS
+from storage.flags import (
+    OTHER_CHECK,
+    OTHER_HAZARD,
+    failed_check_bits,
+    failed_mask,
+    hazard_bit,
+    hazard_mask,
+)
+from storage.fulltext import bm25, index_text, parse_query, phrase_patterns
+
+
+def test_masks_have_a_bit_per_family_and_tag_and_one_for_the_rest() -> None:
+    mask = failed_mask(["applications.flow.total", "carry_over.total", "carry_over.commercial"])
+    assert mask == 1 << CHECK_FAMILIES.index("applications.flow") | 1 << CHECK_FAMILIES.index(
+        "carry_over"
+    )
+    assert failed_mask(["something.new"]) == OTHER_CHECK
+    assert failed_mask([]) == 0
+    assert hazard_mask(["boilerplate", "mojibake", "boilerplate"]) == (
+        hazard_bit("boilerplate") | hazard_bit("mojibake")
+    )
+    assert hazard_mask(["a-tag-from-a-newer-parser"]) == OTHER_HAZARD
+    assert len({hazard_bit(t) for t in HAZARDS}) == len(HAZARDS)
+
+
+def test_failed_check_filter_bits() -> None:
+    every, probe = failed_check_bits("any")
+    assert (
+        not probe
+        and every & failed_mask(["something.new"])
+        and every & failed_mask(["review_litigation.total"])
+    )
+    family, probe = failed_check_bits("carry_over")
+    assert not probe and family == failed_mask(["carry_over.total"])
+    rule, probe = failed_check_bits("carry_over.total")  # a full rule: bit, then the checks
+    assert probe and rule == family
+    # "applications.flow" is not a prefix of "applications.flowers"
+    assert failed_mask(["applications.flowers"]) == OTHER_CHECK
+
+
+def test_phrase_frequency_is_counted_in_the_index_terms() -> None:
+    terms = " " + index_text("行政复议和行政复议，复议；行政诉讼。年度报告") + " "
+    patterns = phrase_patterns(parse_query('复议 "行政复议" 年'))
+    assert [terms.count(p) for p in patterns] == [3, 2, 1]  # 年 is a prefix term: 年度
+    assert terms.count(phrase_patterns(parse_query("议和"))[0]) == 1
+    assert terms.count(phrase_patterns(parse_query("政复议"))[0]) == 2
+
+
+def test_bm25_grows_with_frequency_and_falls_with_length() -> None:
+    assert bm25([3], 100, 100, [1.0]) > bm25([1], 100, 100, [1.0]) > bm25([0], 100, 100, [1.0])
+    assert bm25([2], 50, 100, [1.0]) > bm25([2], 200, 100, [1.0])
+    assert bm25([1, 1], 100, 100, [1.0, 1.0]) > bm25([2, 0], 100, 100, [1.0, 1.0])
