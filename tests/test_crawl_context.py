@@ -20,8 +20,13 @@ from storage.repository import start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 _NAME = re.compile(r"\bGOV_REPORTS_[A-Z_]+\b")
-# Environment-only switches of the test suite, not crawl settings.
-_NOT_SETTINGS = {"GOV_REPORTS_REQUIRE_SERVICES"}
+# Environment variables that are not crawl settings: the test suite's switch, and what
+# `serve --workers N` hands its worker processes (service/web/app.py).
+_NOT_SETTINGS = {
+    "GOV_REPORTS_REQUIRE_SERVICES",
+    "GOV_REPORTS_SERVE_DB",
+    "GOV_REPORTS_SERVE_ARCHIVE",
+}
 
 
 def _project_settings() -> Settings:
