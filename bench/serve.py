@@ -26,19 +26,16 @@ import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from tests.web_archive import free_port
+from tests.web_archive import serve_process
 
 WORDS = (
     "复议",
@@ -79,35 +76,8 @@ def search_urls(n: int, seed: int, *, page: bool) -> list[str]:
 @contextmanager
 def server(*args: str) -> Iterator[tuple[str, int]]:
     """`gov-reports serve ARGS` on a free loopback port: (base URL, pid), once it answers."""
-    port = free_port()
-    with tempfile.TemporaryFile("w+") as log:  # uvicorn logs every request: never a pipe
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", *args, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    raise SystemExit(f"serve exited {proc.returncode}: {log.read()}")
-                try:
-                    with urllib.request.urlopen(base + "/api/openapi.json", timeout=5):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            yield base, proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serve_process(*args, startup_seconds=120) as (base, proc):
+        yield base, proc.pid
 
 
 def cpu_seconds(pid: int) -> float:

@@ -161,6 +161,15 @@ def free_port() -> int:
 @contextmanager
 def serving(*args: str) -> Iterator[str]:
     """`gov-reports serve ARGS` on a free loopback port; yields its base URL."""
+    with serve_process(*args) as (base, _proc):
+        yield base
+
+
+@contextmanager
+def serve_process(
+    *args: str, startup_seconds: float = 30
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`gov-reports serve ARGS` on a free loopback port, once it answers: (base URL, process)."""
     port = free_port()
     # The server's output goes to a file, never an unread pipe: uvicorn logs every request,
     # and a full pipe (64 KB, a few hundred requests) would block the server.
@@ -173,7 +182,7 @@ def serving(*args: str) -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + startup_seconds
             while True:
                 if proc.poll() is not None:
                     log.seek(0)
@@ -185,7 +194,7 @@ def serving(*args: str) -> Iterator[str]:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.1)
-            yield base
+            yield base, proc
         finally:
             proc.terminate()
             try:
