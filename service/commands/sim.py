@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from service.options import fail
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -45,8 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"gov-reports sim: {message}", file=sys.stderr)
-    return 2
+    return fail("sim", message)
 
 
 def run(args: argparse.Namespace) -> int:
