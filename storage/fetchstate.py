@@ -82,26 +82,29 @@ def gone_urls(session: Session) -> list[FetchState]:
     )
 
 
-def version_chain(session: Session, document_id: int) -> list[Document]:
-    """A document's versions at the same URL, oldest first (following `previous_id` both ways)."""
-    doc = session.get(Document, document_id)
+def version_chain(session: Session, document_id: int, columns: tuple[Any, ...] = ()) -> list[Any]:
+    """A document's versions at the same URL, oldest first (following `previous_id` both ways):
+    Document entities, or rows of only `columns` of each (which must include Document.id and
+    Document.previous_id) for a reader that must not load the texts."""
+
+    def one(*where: Any) -> Any:
+        stmt = select(*columns) if columns else select(Document)
+        stmt = stmt.where(*where).order_by(Document.id).limit(1)
+        return session.execute(stmt).first() if columns else session.scalar(stmt)
+
+    doc = one(Document.id == document_id)
     if doc is None:
         return []
     chain = [doc]
     seen = {doc.id}
     while chain[0].previous_id and chain[0].previous_id not in seen:
-        prev = session.get(Document, chain[0].previous_id)
+        prev = one(Document.id == chain[0].previous_id)
         if prev is None:
             break
         seen.add(prev.id)
         chain.insert(0, prev)
     while True:
-        nxt = session.scalar(
-            select(Document)
-            .where(Document.previous_id == chain[-1].id)
-            .order_by(Document.id)
-            .limit(1)
-        )
+        nxt = one(Document.previous_id == chain[-1].id)
         if nxt is None or nxt.id in seen:
             break
         seen.add(nxt.id)

@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.columns import cell_columns
+from storage.fetchstate import version_chain
 from storage.filters import NO_FILTER, FilterError, ReportFilter
 from storage.flags import failed_check_bits, hazard_bit
 from storage.fulltext import (
@@ -264,6 +265,8 @@ _SUMMARY_COLUMNS = (
     ReportVersion.parser_version,
     ReportVersion.superseded_by,
 )
+# Rows that carry more columns after the summary's are cut here for _summaries.
+_SUMMARY_WIDTH = len(_SUMMARY_COLUMNS)
 _ORDER = (
     ReportVersion.province,
     ReportVersion.region_code,
@@ -599,9 +602,8 @@ def get_report(session: Session, ref: str) -> ReportDetail:
     document_id = _document_of(session, ref)
     if document_id is None:
         raise _not_found(ref)
-    chain = _chain(session, document_id)
-    mine = [d for d in chain if d.id == document_id]
-    if not mine:
+    chain = version_chain(session, document_id, _CHAIN_COLUMNS)  # never the texts
+    if not chain:
         raise _not_found(ref)
     rows = session.execute(
         select(*_VERSION_COLUMNS)
@@ -622,8 +624,10 @@ def get_report(session: Session, ref: str) -> ReportDetail:
         .join(Document, Document.id == ReportVersion.document_id)
         .where(ReportVersion.id == chosen.id)
     ).one()
-    summary = _summaries(session, [row[:15]])[0]
-    version = _VersionRecord(row.id, row.document_id, row.record, row.parser_version, row[14])
+    summary = _summaries(session, [row[:_SUMMARY_WIDTH]])[0]
+    version = _VersionRecord(
+        row.id, row.document_id, row.record, row.parser_version, row.superseded_by
+    )
     captures = _captures(session, document_id)
     record = _assemble(
         session,
@@ -736,35 +740,6 @@ def _captures(session: Session, document_id: int) -> list[CaptureInfo]:
         if c.crawl_run_id is not None and c.crawl_id is not None
     }
     return [_capture_info(c, runs) for c in caps]
-
-
-def _chain(session: Session, document_id: int) -> list[Any]:
-    """The document's versions at the same URL, oldest first, following `previous_id` both
-    ways (as storage.fetchstate.version_chain, but reading only _CHAIN_COLUMNS)."""
-
-    def one(*where: Any) -> Any:
-        return session.execute(
-            select(*_CHAIN_COLUMNS).where(*where).order_by(Document.id).limit(1)
-        ).first()
-
-    doc = one(Document.id == document_id)
-    if doc is None:
-        return []
-    chain = [doc]
-    seen = {doc.id}
-    while chain[0].previous_id and chain[0].previous_id not in seen:
-        prev = one(Document.id == chain[0].previous_id)
-        if prev is None:
-            break
-        seen.add(prev.id)
-        chain.insert(0, prev)
-    while True:
-        nxt = one(Document.previous_id == chain[-1].id)
-        if nxt is None or nxt.id in seen:
-            break
-        seen.add(nxt.id)
-        chain.append(nxt)
-    return chain
 
 
 def _version_list(chain: list[Any], rows: Sequence[Any], this: int) -> list[VersionInfo]:
@@ -945,10 +920,10 @@ def iter_wide_rows(
             .where(ReportVersion.id.in_(ids))
             .order_by(ReportVersion.id)
         ).all()
-        values = {row[0]: _flat_cells(split(row[16:]), names) for row in rows}
-        chosen = {row[0]: row[15] for row in rows if row[15] is not None}
+        values = {row.id: _flat_cells(split(row[_SUMMARY_WIDTH + 1 :]), names) for row in rows}
+        chosen = {row.id: row.capture_id for row in rows if row.capture_id is not None}
         _add_extras(session, ids, values, runs, _capture_ids(session, ids, chosen))
-        for summary in _summaries(session, [row[:15] for row in rows]):
+        for summary in _summaries(session, [row[:_SUMMARY_WIDTH] for row in rows]):
             yield summary, values[summary.version_id]
 
 
@@ -1133,8 +1108,10 @@ def iter_texts(
         ).all()
         extras: dict[int, dict[str, Any]] = {vid: {} for vid in ids}
         _add_extras(session, ids, extras, runs)
-        for summary, row in zip(_summaries(session, [r[:15] for r in rows]), rows, strict=True):
-            yield summary, row[15], extras[summary.version_id]
+        for summary, row in zip(
+            _summaries(session, [r[:_SUMMARY_WIDTH] for r in rows]), rows, strict=True
+        ):
+            yield summary, row.text, extras[summary.version_id]
 
 
 def iter_captures(
