@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+
+from parsers.t2s import to_simplified  # the same conversion the texts had: queries match them
 
 # CJK ideographs (BMP blocks and compatibility), the characters the bigrams are made of.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -130,17 +131,6 @@ def highlight_words(phrases: list[Phrase]) -> list[str]:
     """What to mark in a snippet: every word of the query (simplified), longest first."""
     words = {w for p in phrases for w in p.words}
     return sorted(words, key=len, reverse=True)
-
-
-def to_simplified(text: str) -> str:
-    return _converter().convert(text) if text else text
-
-
-@cache
-def _converter():  # type: ignore[no-untyped-def]
-    import opencc
-
-    return opencc.OpenCC("t2s")
 
 
 # --- ranking a capped set of candidates (storage.query.search) ---------------------------
