@@ -1,50 +1,75 @@
 """Facet counts for the search page: the reports a filter (and a full-text query) selects,
 counted by province, year, template, issuer kind, hazard tag and failed-check family.
 
-What it costs: the total is one count (storage.query.count / search_count). The facets are
-one statement over the matches, found once (a materialized CTE read from the covering
-index), grouped by the four columns, with hazards and failed checks probed per report
-through their (report, …) indexes. Grouping and probing cost time per match (~1 ms per 100
-matches on a generated archive, whose reports fail ~20 checks each), so:
+Every count is read from the report versions' covering indexes: the four columns and the
+two bit masks of storage.flags (the columns the `--hazard` / `--failed-check` filters test),
+tallied here; no probe into `hazards` or `checks` per report. So a facet's count is what
+its link selects, by construction. Hazards are counted by the tags the filter takes
+(storage.filters.HAZARDS; any other tag only sets a shared bit, which no link can select),
+failed checks by family (CHECK_FAMILIES).
 
-- up to `exact_limit` matches every count is exact;
-- above it, every facet is counted on a sample of about `sample_size` of the matches (those
-  whose document id hashes below a threshold: spread over the whole set, with no period the
-  ids might have) and scaled by total / sampled. `FacetCounts.sample` then says how many of
-  how many, for the page to label the counts as estimates; the total stays exact, and a
-  value never seen in the sample is not listed.
+How exact the counts are (`FacetCounts.basis`, which the page shows):
+
+- "exact": every match counted: a search with at most storage.query.TOTAL_CAP matches, a
+  listing (no query) with at most `exact_limit`.
+- "newest": a search with more matches. Its count stops after TOTAL_CAP matches
+  (storage.query.search_results: the total is then a lower bound), and each facet count is
+  the number among those TOTAL_CAP most recently archived matches: a lower bound too (the
+  page shows "≥"), and not a random sample (an archive's newest reports may lean to the
+  sites crawled last). A sample spread over every match, as below, would cost a pass over
+  every match in the full-text index: what the exact total costs (40-100 ms of CPU for a
+  word most of 100,000 reports contain).
+- "sample": a listing of more than `exact_limit` reports. The total is exact (count(*) over
+  the covering index, cheap without a query); every facet is counted on a sample of about
+  `sample_size` of them (those whose document id hashes below a threshold: spread over the
+  whole set, with no period the ids might have) and scaled by total / sampled: estimates
+  (the page shows "≈"). A value never seen in the sample is not listed.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, null, select
+from sqlalchemy import BigInteger, and_, cast, literal, select
 from sqlalchemy.orm import Session
 
-from storage.filters import CHECK_FAMILIES, NO_FILTER, ReportFilter
+from storage.filters import CHECK_FAMILIES, HAZARDS, NO_FILTER, ReportFilter
+from storage.flags import check_bit, hazard_bit
 from storage.fulltext import parse_query
-from storage.models import Check, Hazard, ReportVersion
+from storage.models import ReportVersion
 
 COLUMN_FACETS = ("province", "report_year", "template", "issuer_kind")
 FACETS = (*COLUMN_FACETS, "hazard", "failed_check")
-EXACT_LIMIT = 1000  # up to this many matches every count is exact
+EXACT_LIMIT = 1000  # a listing of up to this many reports is counted exactly
 SAMPLE_SIZE = 1000  # above it, about this many (at least half) are counted and scaled
 # Fibonacci hashing: (id × ⌊2^32/φ⌋) mod 2^32 spreads consecutive or periodic ids evenly
 # over [0, 2^32); a report is in the sample when its hash is below 2^32 / step.
 _HASH, _SPAN = 2654435761, 2**32
+# Where each facet is in a row of storage.query.MATCH_COLUMNS (vid, doc, province, …).
+_AT = {"province": 2, "report_year": 3, "template": 4, "issuer_kind": 5}
+_HAZARD_MASK, _FAILED_MASK = 6, 7
+_HAZARD_BITS = [(tag, hazard_bit(tag)) for tag in HAZARDS]
+_FAILED_BITS = [(family, check_bit(family)) for family in CHECK_FAMILIES]
 
 
 @dataclass
 class FacetCounts:
-    """(value, count) per facet (FACETS), largest first. `total` is exact; `sample` is None
-    when the counts are too, else (reports sampled, reports matched) and they are estimates."""
+    """(value, count) per facet (FACETS), largest first, and how far to trust them.
+
+    `total`: how many reports match; exact when `total_exact`, else a lower bound (more
+    match). `basis`: "exact" (every match counted), "newest" (counted among the `total`
+    most recently archived matches: each count a lower bound) or "sample" (estimates scaled
+    from `sample` = (reports sampled, reports matched))."""
 
     total: int
     counts: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
     sample: tuple[int, int] | None = None
+    total_exact: bool = True
+    basis: str = "exact"
 
 
 def facet_counts(
@@ -54,89 +79,77 @@ def facet_counts(
     *,
     exact_limit: int | None = None,
     sample_size: int | None = None,
+    cap: int | None = None,
 ) -> FacetCounts:
     """Reports selected by `flt` (and matching `query`, when given) counted by province,
-    year, template, issuer kind, hazard tag and failed-check family (CHECK_FAMILIES); over
-    `exact_limit` matches, estimated from a sample (see the module). QueryError for a
-    malformed query."""
-    from storage.query import _conditions, _fts_key, _fulltext, count, search_count
+    year, template, issuer kind, hazard tag and failed-check family (see the module for
+    when they are exact). QueryError for a malformed query."""
+    from storage.query import TOTAL_CAP, _conditions, count, newest_matches
 
+    if query:
+        cap = TOTAL_CAP if cap is None else cap
+        found = newest_matches(session, parse_query(query), flt, cap + 1)
+        return of_matches(found[:cap], exact=len(found) <= cap)
     exact_limit = EXACT_LIMIT if exact_limit is None else exact_limit
     sample_size = SAMPLE_SIZE if sample_size is None else sample_size
-    total = search_count(session, query, flt) if query else count(session, flt)
+    total = count(session, flt)
     step = 1 if total <= exact_limit else math.ceil(total / sample_size)
-
-    def sampled(key: Any) -> Any:
-        big = [literal(n, BigInteger) for n in (_HASH, _SPAN, _SPAN // step)]
-        return (cast(key, BigInteger) * big[0]) % big[1] < big[2]  # 64-bit: ids below 2^32
-
     rv = ReportVersion
     conds = _conditions(flt)
-    if query:
-        match, _rank = _fulltext(session, parse_query(query))
-        key = _fts_key(session)
-        # Sampled inside the full-text subquery: only the sampled matches are joined.
-        inner = select(key).where(match, *([sampled(key)] if step > 1 else []))
-        conds.append(rv.document_id.in_(inner))
-    elif step > 1:
-        conds.append(sampled(rv.document_id))
-    m = (
-        select(rv.id, *[getattr(rv, name) for name in COLUMN_FACETS])
-        .where(and_(*conds))
-        .cte("m")
-        .prefix_with("MATERIALIZED")  # found once, read by each part below
-    )
-    columns = [m.c[name] for name in COLUMN_FACETS]
-    family = case(
-        *[
-            (and_(Check.rule >= fam + ".", Check.rule < fam + "/"), literal(fam))
-            for fam in CHECK_FAMILIES
-        ],
-        else_=null(),
-    )
-    # IN (not a join): the planner then probes the (report, …) indexes per match instead of
-    # scanning every hazard or check and looking each up among the matches.
-    failed = (
-        select(Check.report_version_id, family.label("family"))
-        .where(Check.report_version_id.in_(select(m.c.id)), Check.status == "fail")
-        .distinct()
-        .subquery()
-    )
-    blank = [null()] * (len(COLUMN_FACETS) - 1)
-    stmt = (
-        select(literal("column"), *columns, func.count())
-        .group_by(*columns)
-        .union_all(
+    if step > 1:
+        big = [literal(n, BigInteger) for n in (_HASH, _SPAN, _SPAN // step)]
+        conds.append((cast(rv.document_id, BigInteger) * big[0]) % big[1] < big[2])
+    rows = (
+        session.connection()
+        .execute(
             select(
-                literal("hazard"),
-                Hazard.tag,
-                *blank,
-                func.count(Hazard.report_version_id.distinct()),
-            )
-            .where(Hazard.report_version_id.in_(select(m.c.id)))
-            .group_by(Hazard.tag),
-            select(literal("failed_check"), failed.c.family, *blank, func.count())
-            .where(failed.c.family.is_not(None))
-            .group_by(failed.c.family),
+                rv.id,
+                rv.document_id,
+                *(getattr(rv, name) for name in COLUMN_FACETS),
+                rv.hazard_mask,
+                rv.failed_mask,
+            ).where(and_(*conds))
         )
+        .all()
     )
-    return _tally(session.execute(stmt).all(), total, sample=step > 1)
-
-
-def _tally(rows: list[Any], total: int, *, sample: bool) -> FacetCounts:
-    tallies: dict[str, dict[Any, int]] = {name: {} for name in FACETS}
-    for kind, *values, n in rows:
-        if kind == "column":
-            for name, value in zip(COLUMN_FACETS, values, strict=True):
-                tallies[name][value] = tallies[name].get(value, 0) + int(n)
-        elif values[0] is not None:
-            tallies[kind][values[0]] = int(n)
-    sampled = sum(tallies[COLUMN_FACETS[0]].values())
-    out = FacetCounts(total=total)
-    if sample:
-        out.sample = (sampled, total)
-        scale = total / sampled if sampled else 0.0
-        tallies = {k: {v: round(n * scale) for v, n in t.items()} for k, t in tallies.items()}
-    for name, tally in tallies.items():
-        out.counts[name] = sorted(tally.items(), key=lambda vk: (-vk[1], str(vk[0])))
+    out = FacetCounts(total=total, counts=tally(rows))
+    if step > 1:
+        out.basis, out.sample = "sample", (len(rows), total)
+        scale = total / len(rows) if rows else 0.0
+        out.counts = {
+            name: _largest_first((v, round(n * scale)) for v, n in values)
+            for name, values in out.counts.items()
+        }
     return out
+
+
+def of_matches(matches: Sequence[Any], *, exact: bool) -> FacetCounts:
+    """The facet counts of a search's counted matches (storage.query.SearchResults:
+    `matches`, `total_exact`): exact when every match was counted, else lower bounds."""
+    return FacetCounts(
+        total=len(matches),
+        counts=tally(matches),
+        total_exact=exact,
+        basis="exact" if exact else "newest",
+    )
+
+
+def tally(rows: Sequence[Any]) -> dict[str, list[tuple[Any, int]]]:
+    """Count rows of storage.query.MATCH_COLUMNS by each facet, largest first; the masks
+    are counted once per distinct value, then spread over their bits."""
+    out = {name: _largest_first(Counter(r[i] for r in rows).items()) for name, i in _AT.items()}
+    for name, at, bits in (
+        ("hazard", _HAZARD_MASK, _HAZARD_BITS),
+        ("failed_check", _FAILED_MASK, _FAILED_BITS),
+    ):
+        per_value: Counter[str] = Counter()
+        for mask, n in Counter(r[at] for r in rows).items():
+            for value, bit in bits:
+                if mask & bit:
+                    per_value[value] += n
+        out[name] = _largest_first(per_value.items())
+    return out
+
+
+def _largest_first(pairs: Iterable[tuple[Any, int]]) -> list[tuple[Any, int]]:
+    return sorted(((v, int(n)) for v, n in pairs), key=lambda vn: (-vn[1], str(vn[0])))

@@ -81,6 +81,7 @@ __all__ = [
     "ReportFilter",
     "ReportSummary",
     "SearchHit",
+    "SearchResults",
     "VersionInfo",
     "WarcPointer",
     "capture_info",
@@ -106,6 +107,7 @@ __all__ = [
     "run_report",
     "search",
     "search_count",
+    "search_results",
 ]
 
 BATCH = 500
@@ -349,8 +351,123 @@ def search(
 
     Ranked ids come first, from the full-text index alone where it can (`ranked_versions`);
     only the page of hits shown is then read: summaries, texts, snippets."""
+    return search_results(session, query, flt, limit=limit, offset=offset, cap=0).hits
+
+
+# How many matches are ranked: the most recently archived ones the filter selects (all of
+# them when fewer match). Ranking every match of a word that nearly every report contains
+# (复议) costs 40-360 ms of CPU at 100,000 reports on either engine: FTS5's bm25() first
+# counts the phrase in every matching document, PostgreSQL's ts_rank_cd reads each one's
+# whole tsvector. Finding the newest matches is cheap: the index yields them in id order.
+RANK_CANDIDATES = 500
+# How far a search counts its matches: up to this many the total is exact, beyond it the
+# count stops and the total is a lower bound ("more than 500"). Counting every match of a
+# word nearly every report contains costs 40-100 ms of CPU at 100,000 reports on SQLite
+# (~650 ms on PostgreSQL). Counted are the rows of the scan that finds the candidates to
+# rank, so the count costs one row more than the search; counting to 1,000 cost ~5 ms of
+# CPU more per search on bench.serve's mix (+25 %: with a filter, the scan walks twice as
+# far down the matches).
+TOTAL_CAP = RANK_CANDIDATES
+# The columns each counted match is read with (from the covering index): enough to rank it
+# and to count it by facet (storage.facets.tally) without another query.
+MATCH_COLUMNS = (
+    "vid",
+    "doc",
+    "province",
+    "report_year",
+    "template",
+    "issuer_kind",
+    "hazard_mask",
+    "failed_mask",
+)
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of hits and how many reports match: `total` is exact when `total_exact`,
+    else a lower bound (the count stopped after `total` matches; more match)."""
+
+    hits: list[SearchHit]
+    total: int
+    total_exact: bool
+    # The matches counted (all of them when total_exact, else the `total` most recently
+    # archived), newest first, as rows of MATCH_COLUMNS.
+    matches: Sequence[Any] = ()
+
+
+def search_results(
+    session: Session,
+    query: str,
+    flt: ReportFilter = NO_FILTER,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    cap: int | None = None,
+) -> SearchResults:
+    """`search`'s hits and the count of matches up to `cap` (TOTAL_CAP), from one scan of
+    the newest matches: the same scan finds the candidates to rank, so the count costs
+    only the rows past them. QueryError for an empty query."""
     phrases = parse_query(query)
-    ranked = ranked_versions(session, phrases, flt, offset + limit)[offset:]
+    cap = TOTAL_CAP if cap is None else cap
+    wanted = offset + limit
+    ranked_n = -(-wanted // RANK_CANDIDATES) * RANK_CANDIDATES
+    # One row more than counted, to know whether more match (`search` alone: no count).
+    fetch = max(ranked_n, cap) + 1 if cap else ranked_n
+    found = newest_matches(session, phrases, flt, fetch)
+    exact = len(found) < fetch
+    counted = found if exact else found[: fetch - 1]  # not exact: more than these match
+    ranked = _rank(session, phrases, found[:ranked_n])[:wanted][offset:]
+    return SearchResults(_hits(session, phrases, ranked), len(counted), exact, counted)
+
+
+def newest_matches(
+    session: Session, phrases: list[Any], flt: ReportFilter, n: int
+) -> Sequence[Any]:
+    """The `n` most recently archived matches the filter selects, newest first, as rows of
+    MATCH_COLUMNS: the full-text index in id order (FTS5 `ORDER BY rowid DESC`; GIN and a
+    top-n sort on PostgreSQL) joined to the covering index, which holds every column read."""
+    key = _fts_key(session)
+    match, _rank = _fulltext(session, phrases)
+    rv = ReportVersion
+    stmt = (
+        select(
+            rv.id.label("vid"),
+            key.label("doc"),
+            *(getattr(rv, name) for name in MATCH_COLUMNS[2:]),
+        )
+        .select_from(_FTS)
+        .join(rv, key == rv.document_id)
+        .where(match, *_conditions(flt))
+        .order_by(key.desc())
+        .limit(n)
+    )
+    return session.connection().execute(stmt).all()
+
+
+def ranked_versions(
+    session: Session, phrases: list[Any], flt: ReportFilter, wanted: int
+) -> list[tuple[int, float]]:
+    """(version id, rank) of the first `wanted` matches the filter selects, in blocks of
+    RANK_CANDIDATES by recency: the most recently archived block first, each block best
+    first (ties by version id). A page past the first block is then the continuation of
+    the pages before it, whatever the page size."""
+    blocks = -(-wanted // RANK_CANDIDATES)
+    found = newest_matches(session, phrases, flt, blocks * RANK_CANDIDATES)
+    return _rank(session, phrases, found)[:wanted]
+
+
+def _rank(session: Session, phrases: list[Any], found: Sequence[Any]) -> list[tuple[int, float]]:
+    """(version id, rank) of the candidates `found` (newest first: vid, doc, …), by block
+    of RANK_CANDIDATES, each block best first, ties by version id."""
+    if not found:
+        return []
+    if _postgres(session):
+        return _ranked_postgres(session, phrases, found)
+    return _ranked_sqlite(session, phrases, found)
+
+
+def _hits(session: Session, phrases: list[Any], ranked: list[tuple[int, float]]) -> list[SearchHit]:
+    """The ranked versions as hits: only these are read in full (summary, text, snippet)."""
     summaries = _summaries_of(session, [vid for vid, _ in ranked])
     texts = dict(
         session.execute(
@@ -368,38 +485,6 @@ def search(
     return hits
 
 
-# How many matches are ranked: the most recently archived ones the filter selects (all of
-# them when fewer match). Ranking every match of a word that nearly every report contains
-# (复议) costs 40-360 ms of CPU at 100,000 reports on either engine: FTS5's bm25() first
-# counts the phrase in every matching document, PostgreSQL's ts_rank_cd reads each one's
-# whole tsvector. Finding the newest matches is cheap: the index yields them in id order.
-RANK_CANDIDATES = 500
-
-
-def ranked_versions(
-    session: Session, phrases: list[Any], flt: ReportFilter, wanted: int
-) -> list[tuple[int, float]]:
-    """(version id, rank) of the first `wanted` matches the filter selects, in blocks of
-    RANK_CANDIDATES by recency: the most recently archived block first, each block best
-    first (ties by version id). A page past the first block is then the continuation of
-    the pages before it, whatever the page size."""
-    key = _fts_key(session)
-    blocks = -(-wanted // RANK_CANDIDATES)
-    match, _rank = _fulltext(session, phrases)
-    candidates = (
-        select(ReportVersion.id.label("vid"), key.label("doc"))
-        .select_from(_FTS)
-        .join(ReportVersion, key == ReportVersion.document_id)
-        .where(match, *_conditions(flt))
-        .order_by(key.desc())
-        .limit(blocks * RANK_CANDIDATES)
-    )
-    if _postgres(session):
-        return _ranked_postgres(session, phrases, candidates, wanted)
-    found = session.connection().execute(candidates).all()
-    return _ranked_sqlite(session, phrases, found)[:wanted]
-
-
 def _ranked_sqlite(
     session: Session, phrases: list[Any], found: Sequence[Any]
 ) -> list[tuple[int, float]]:
@@ -408,8 +493,8 @@ def _ranked_sqlite(
     (idf 1): a document frequency costs a pass over the term's whole posting list (12-32 ms
     for a common word at 100,000 reports), as FTS5's own bm25() pays for every query."""
     conn = session.connection()
-    docs = {doc: vid for vid, doc in found}
-    block = {doc: i // RANK_CANDIDATES for i, (_vid, doc) in enumerate(found)}  # newest first
+    docs = {row[1]: row[0] for row in found}
+    block = {row[1]: i // RANK_CANDIDATES for i, row in enumerate(found)}  # newest first
     # The entries' terms as UTF-8 bytes straight from FTS5's content table (`%_content`,
     # column c0): no decoding to str, and bytes.count is a fast substring search. The
     # length in bytes stands for the length in terms (BM25 uses only its ratio to the mean).
@@ -446,23 +531,27 @@ def _ranked_sqlite(
 
 
 def _ranked_postgres(
-    session: Session, phrases: list[Any], candidates: Select[Any], wanted: int
+    session: Session, phrases: list[Any], found: Sequence[Any]
 ) -> list[tuple[int, float]]:
-    """ts_rank_cd of each candidate (it reads the candidate's tsvector), best `wanted`."""
+    """ts_rank_cd of each candidate (PostgreSQL reads the candidate's tsvector for it)."""
     tsq = _tsquery(phrases)
-    newest = func.row_number().over(order_by=_FTS.c.document_id.desc())
-    found = candidates.add_columns(
-        _FTS.c.tsv.label("tsv"), ((newest - 1) // RANK_CANDIDATES).label("block")
-    ).subquery()
-    score = func.ts_rank_cd(found.c.tsv, tsq).label("rank")
-    return [
-        (vid, float(r or 0.0))
-        for vid, r in session.connection().execute(
-            select(found.c.vid, score)
-            .order_by(found.c.block, score.desc(), found.c.vid)
-            .limit(wanted)
+    docs = [row[1] for row in found]
+    scores = dict(
+        session.connection()
+        .execute(
+            select(_FTS.c.document_id, func.ts_rank_cd(_FTS.c.tsv, tsq)).where(
+                _FTS.c.document_id.in_(docs)
+            )
         )
+        .all()
+    )
+    # float4 scores, compared as read: the order the database's ORDER BY gave before.
+    ranked = [
+        (i // RANK_CANDIDATES, row[0], float(scores.get(row[1]) or 0.0))
+        for i, row in enumerate(found)
     ]
+    ranked.sort(key=lambda hit: (hit[0], -hit[2], hit[1]))
+    return [(vid, score) for _block, vid, score in ranked]
 
 
 def _summaries_of(session: Session, ids: Sequence[int]) -> dict[int, ReportSummary]:

@@ -273,6 +273,86 @@ def test_facet_counts_over_the_limit_are_a_labelled_sample(
     assert "(≈" in html and 'id="facet-sample"' in html and f"{matched:,}" in html
 
 
+def test_a_search_counts_up_to_the_cap_and_says_when_it_stopped(
+    db: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over TOTAL_CAP matches the total is the cap, marked as a lower bound (API field,
+    page text); the hits and their order are the same whatever the cap."""
+    import storage.query
+    from storage.filters import NO_FILTER
+
+    # Blocks of 4 candidates (a small archive): the count then stops before the matches end.
+    monkeypatch.setattr(storage.query, "RANK_CANDIDATES", 4)
+    sessions = open_readonly(db)
+    with sessions() as s:
+        exact = storage.query.search_count(s, WORD, NO_FILTER)
+        hits = storage.query.search(s, WORD, NO_FILTER, limit=6)
+        full = storage.query.search_results(s, WORD, NO_FILTER, limit=6)
+        capped = storage.query.search_results(s, WORD, NO_FILTER, limit=6, cap=5)
+        at_cap = storage.query.search_results(s, WORD, NO_FILTER, limit=6, cap=exact)
+    sessions.kw["bind"].dispose()
+    assert exact > 8 and (full.total, full.total_exact) == (exact, True)
+    assert (at_cap.total, at_cap.total_exact) == (exact, True)  # counted to the end: exact
+    # Never fewer counted than the candidates ranked (two blocks of 4 for 6 hits).
+    assert (capped.total, capped.total_exact) == (8, False)
+    for found in (full, capped, at_cap):
+        assert [(h.report.doc_id, h.rank, h.snippet) for h in found.hits] == [
+            (h.report.doc_id, h.rank, h.snippet) for h in hits
+        ]
+    body = get(client, f"/api/reports?q={WORD}&limit=3")  # 4 ranked, TOTAL_CAP counted
+    assert (body["total"], body["total_exact"]) == (exact, True)
+    assert get(client, "/api/reports?limit=3")["total_exact"] is True  # a listing: exact
+    monkeypatch.setattr(storage.query, "TOTAL_CAP", 5)
+    body = get(client, f"/api/reports?q={WORD}&limit=3")
+    assert (body["total"], body["total_exact"]) == (5, False)
+    assert [i["doc_id"] for i in body["items"]] == [h.report.doc_id for h in hits[:3]]
+    html = client.get(f"/?q={WORD}&limit=3", headers={"accept": "text/html"}).text
+    assert '超过 <strong id="total" class="lower-bound">5</strong>' in html
+    assert 'id="total-note"' in html and "more than 5 match" in html
+    spec = get(client, "/api/openapi.json")
+    described = spec["paths"]["/api/reports"]["get"]
+    assert "total_exact" in described["description"]
+    assert (
+        "total_exact"
+        in described["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    )
+
+
+def test_facets_of_a_capped_search_are_lower_bounds_among_the_newest(
+    db: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the cap, each facet count is counted among the newest `cap` matches: never more
+    than what its link selects, adding up to the cap per column facet, labelled "≥"."""
+    import storage.query
+    from storage.facets import facet_counts
+    from storage.filters import NO_FILTER, ReportFilter
+    from storage.query import search_count
+
+    sessions = open_readonly(db)
+    with sessions() as s:
+        low = facet_counts(s, NO_FILTER, WORD, cap=5)
+        assert (low.total, low.total_exact, low.basis, low.sample) == (5, False, "newest", None)
+        for field, values in low.counts.items():
+            if field in ("province", "report_year", "template", "issuer_kind"):
+                assert sum(n for _v, n in values) == 5, field
+            for value, n in values:
+                if value is not None:
+                    narrowed = ReportFilter.from_params(facet_filter(field, value))
+                    assert 0 < n <= search_count(s, WORD, narrowed), (field, value)
+        # The same rows the search ranks first: the 5 most recently archived matches.
+        newest = storage.query.search_results(s, WORD, NO_FILTER, limit=5, cap=5)
+        assert [r.doc for r in newest.matches] == sorted(
+            (r.doc for r in newest.matches), reverse=True
+        )
+    sessions.kw["bind"].dispose()
+    monkeypatch.setattr(storage.query, "RANK_CANDIDATES", 4)  # so that 5 can be the cap
+    html = client.get(f"/?q={WORD}&limit=3", headers={"accept": "text/html"}).text
+    assert "(≥" not in html and "facet-newest" not in html and "(≈" not in html
+    monkeypatch.setattr(storage.query, "TOTAL_CAP", 5)
+    html = client.get(f"/?q={WORD}&limit=3", headers={"accept": "text/html"}).text
+    assert "(≥" in html and 'id="facet-newest"' in html and "(≈" not in html
+
+
 @pytest.mark.parametrize(
     ("url", "status", "words"),
     [

@@ -83,18 +83,33 @@ def links(doc_id: str) -> dict[str, str]:
 
 
 def page_of_reports(
-    session: Session, request: Request, *, total: int | None = None
+    session: Session,
+    request: Request,
+    *,
+    total: int | None = None,
+    found: query.SearchResults | None = None,
 ) -> dict[str, Any]:
     """One page of reports (search hits when `q` is given) with the next page's cursor.
     `total`: how many match, when the caller has counted them already (the search page's
-    facet counts do)."""
+    facet counts do, for a listing); `found`: the search, when the caller has run it (the
+    search page, for its facets)."""
     page = listing(request.query_params)
+    exact = True
     try:
         if page.q:
-            hits = query.search(session, page.q, page.flt, limit=page.limit + 1, offset=page.offset)
-            items = [{**h.report.as_dict(), "snippet": h.snippet, "rank": h.rank} for h in hits]
-            if total is None:
-                total = query.search_count(session, page.q, page.flt)
+            if found is None:
+                found = query.search_results(
+                    session, page.q, page.flt, limit=page.limit + 1, offset=page.offset
+                )
+            items = [
+                {
+                    **h.report.as_dict(),
+                    "snippet": h.snippet,
+                    "rank": h.rank,
+                }
+                for h in found.hits
+            ]
+            total, exact = found.total, found.total_exact
         else:
             rows = query.list_reports(session, page.flt, limit=page.limit + 1, offset=page.offset)
             items = [r.as_dict() for r in rows]
@@ -110,17 +125,60 @@ def page_of_reports(
         "q": page.q,
         "filter": page.flt.describe(),
         "total": total,
+        "total_exact": exact,
         "limit": page.limit,
         "items": items,
         "next_cursor": encode_cursor(page.offset + page.limit) if more else None,
     }
 
 
+LIST_DOC = f"""{FILTER_DOC}
+
+With `q`: the hits, best first, each with a `snippet` (matches between 【 and 】) and a
+`rank`. Ranked are the {query.RANK_CANDIDATES} most recently archived matches, then the next
+{query.RANK_CANDIDATES}, and so on (pages continue each other).
+
+`total` is how many reports match. `total_exact` says whether it is exact: a search counts
+its matches up to {query.TOTAL_CAP:,} and stops there, so for a query with more matches
+`total` is {query.TOTAL_CAP:,} and `total_exact` is false, meaning *more than* `total`
+reports match (narrow the query or the filters for an exact count). A listing without `q`
+is always counted exactly."""
+LIST_RESPONSE = {
+    "200": {
+        "description": "One page of reports",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "q": {"type": ["string", "null"]},
+                        "filter": {"type": "object"},
+                        "total": {
+                            "type": "integer",
+                            "description": "reports matching; a lower bound when "
+                            "total_exact is false (then more than this many match)",
+                        },
+                        "total_exact": {
+                            "type": "boolean",
+                            "description": "false when a search stopped counting at "
+                            f"{query.TOTAL_CAP:,} matches",
+                        },
+                        "limit": {"type": "integer"},
+                        "items": {"type": "array", "items": {"type": "object"}},
+                        "next_cursor": {"type": ["string", "null"]},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.get(
     "/reports",
     summary="Search and list reports",
-    description=FILTER_DOC,
-    openapi_extra={"parameters": LIST_PARAMS},
+    description=LIST_DOC,
+    openapi_extra={"parameters": LIST_PARAMS, "responses": LIST_RESPONSE},
 )
 def reports(request: Request, session: DB) -> dict[str, Any]:
     return page_of_reports(session, request)

@@ -19,6 +19,7 @@ from service.web.errors import BadRequest, NotFound
 from service.web.params import listing, report_filter
 from storage import query
 from storage.diff import DiffError, diffs_around, resolve
+from storage.facets import of_matches as facets_of_matches
 from storage.filters import ReportFilter
 from storage.fulltext import QueryError
 
@@ -33,6 +34,9 @@ FACET_TITLES = {
     "hazard": "问题标记 Hazard",
     "failed_check": "未通过的校验 Failed check",
 }
+# Before each facet count: "≈" an estimate (scaled from a sample), "≥" a lower bound
+# (counted among the newest matches of a search with more than TOTAL_CAP).
+FACET_MARKS = {"exact": "", "sample": "≈", "newest": "≥"}
 # The facet field → the filter parameter that selects one of its values.
 FACET_PARAMS = {"report_year": "year"}
 ISSUER_KIND_WORDS = {
@@ -67,12 +71,19 @@ def facet_label(field: str, value: Any) -> str:
 @router.get("/")
 def search_page(request: Request, session: SESSION) -> Response:
     page = listing(request.query_params)
+    found = None
     try:
-        # One pass over the matches for the facets also counts them: no separate count.
-        counts = query.facet_counts(session, page.flt, page.q)
+        if page.q:
+            # One scan of the newest matches ranks, counts (up to TOTAL_CAP) and facets.
+            found = query.search_results(
+                session, page.q, page.flt, limit=page.limit + 1, offset=page.offset
+            )
+            counts = facets_of_matches(found.matches, exact=found.total_exact)
+        else:  # a listing: its facets also count it
+            counts = query.facet_counts(session, page.flt)
     except QueryError as exc:
         raise BadRequest(f"bad query {page.q!r}: {exc}") from exc
-    result = page_of_reports(session, request, total=counts.total)
+    result = page_of_reports(session, request, total=counts.total, found=found)
     facets = []
     for field, values in counts.counts.items():
         param = FACET_PARAMS.get(field, field)
@@ -81,7 +92,7 @@ def search_page(request: Request, session: SESSION) -> Response:
             {
                 "label": facet_label(field, value),
                 "count": n,
-                "estimated": counts.sample is not None,
+                "mark": FACET_MARKS[counts.basis],
                 "on": chosen is not None and str(value) == chosen,
                 "href": "/?" + urlencode(page.params(**{param: value, "cursor": None})),
             }
@@ -104,6 +115,7 @@ def search_page(request: Request, session: SESSION) -> Response:
             "result": result,
             "facets": facets,
             "sample": counts.sample,
+            "basis": counts.basis,
             "json_link": json_link,
             "next_link": next_link,
             "first_link": "/?" + urlencode(page.params(cursor=None)) if page.offset else None,
