@@ -151,6 +151,8 @@ class SearchHit:
     report: ReportSummary
     rank: float  # larger is better
     snippet: str  # text around the first match, matches between MARK
+    # [start, end) of each match in `snippet`: which marks are ours when the text has 【】 too
+    matches: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -481,7 +483,7 @@ def _hits(session: Session, phrases: list[Any], ranked: list[tuple[int, float]])
     for vid, score in ranked:
         s = summaries[vid]
         content = f"{s.title or ''}\n{texts.get(s.document_id, '')}"
-        hits.append(SearchHit(s, float(score or 0.0), snippet(content, words)))
+        hits.append(SearchHit(s, float(score or 0.0), *snippet_spans(content, words)))
     return hits
 
 
@@ -609,7 +611,15 @@ def snippet(
 ) -> str:
     """`width` characters of `content` around the first occurrence of any word, matches
     marked. Words are simplified script; a text where none is found as printed (traditional
-    script) is simplified whole before looking again."""
+    script) is simplified whole before looking again. Where the text itself has a mark
+    character (【 is common in report text), `snippet_spans` says which are matches."""
+    return snippet_spans(content, words, width, mark)[0]
+
+
+def snippet_spans(
+    content: str, words: Sequence[str], width: int = 80, mark: tuple[str, str] = MARK
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`snippet`, and the [start, end) offsets of each match in it (inside its marks)."""
     pattern = (
         re.compile("|".join(re.escape(w) for w in words if w), re.IGNORECASE) if words else None
     )
@@ -617,12 +627,21 @@ def snippet(
     if found is None and pattern is not None:
         content = to_simplified(content)
         found = pattern.search(content)
-    if found is None:
-        return re.sub(r"\s+", " ", content[: width * 2]).strip()[:width]
+    if pattern is None or found is None:
+        return re.sub(r"\s+", " ", content[: width * 2]).strip()[:width], ()
     start = max(0, found.start() - width // 3)
     piece = re.sub(r"\s+", " ", to_simplified(content[start : start + width]))
-    marked = pattern.sub(lambda m: f"{mark[0]}{m.group(0)}{mark[1]}", piece) if pattern else piece
-    return ("…" if start else "") + marked + ("…" if start + width < len(content) else "")
+    out, spans, at = ["…" if start else ""], [], 0
+    length = len(out[0])
+    for m in pattern.finditer(piece):
+        before = piece[at : m.start()] + mark[0]
+        length += len(before)
+        spans.append((length, length + len(m.group(0))))
+        out += [before, m.group(0), mark[1]]
+        length += len(m.group(0)) + len(mark[1])
+        at = m.end()
+    out += [piece[at:], "…" if start + width < len(content) else ""]
+    return "".join(out), tuple(spans)
 
 
 # --- one report --------------------------------------------------------------------------

@@ -55,3 +55,25 @@ def test_bm25_grows_with_frequency_and_falls_with_length() -> None:
     assert bm25([3], 100, 100, [1.0]) > bm25([1], 100, 100, [1.0]) > bm25([0], 100, 100, [1.0])
     assert bm25([2], 50, 100, [1.0]) > bm25([2], 200, 100, [1.0])
     assert bm25([1, 1], 100, 100, [1.0, 1.0]) > bm25([2, 0], 100, 100, [1.0, 1.0])
+
+
+def test_snippet_matches_are_told_apart_from_brackets_in_the_text() -> None:
+    """Report text has 【】 of its own: the offsets say which pairs mark a match, and the page
+    marks only those (the text's own brackets stay, escaped, as text)."""
+    from service.web.layout import highlight
+    from storage.query import snippet, snippet_spans
+
+    text = "【复议】<b>本机关收到行政复议申请3件】【打印本页】"
+    marked, spans = snippet_spans(text, ["复议"])
+    assert marked == "【【复议】】<b>本机关收到行政【复议】申请3件】【打印本页】"
+    assert marked == snippet(text, ["复议"])
+    assert [marked[a:b] for a, b in spans] == ["复议", "复议"]
+    assert str(highlight(marked, spans)) == (
+        "【<mark>复议</mark>】&lt;b&gt;本机关收到行政<mark>复议</mark>申请3件】【打印本页】"
+    )
+    long = "前" * 100 + "复议" + "后" * 100
+    marked, spans = snippet_spans(long, ["复议"])
+    assert marked.startswith("…") and marked.endswith("…")
+    assert [marked[a:b] for a, b in spans] == ["复议"]
+    assert snippet_spans("没有", ["复议"]) == ("没有", ())
+    assert str(highlight("a<b", ())) == "a&lt;b"

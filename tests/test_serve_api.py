@@ -75,6 +75,9 @@ def test_search_finds_a_two_character_word_with_highlighted_snippets(client: Tes
     found = get(client, f"/api/reports?q={WORD}&limit=100")
     assert found["total"] > 0 and found["items"]
     assert all(f"【{WORD}】" in i["snippet"] for i in found["items"])
+    for item in found["items"]:  # the offsets of the matches in the snippet, inside 【】
+        spans = item["snippet_matches"]
+        assert spans and all(item["snippet"][a - 1 : b + 1] == f"【{WORD}】" for a, b in spans)
     narrowed = get(client, f"/api/reports?q={WORD}&province=河南省&limit=100")
     assert 0 < narrowed["total"] < found["total"]
     assert all(i["province"] == "河南省" for i in narrowed["items"])

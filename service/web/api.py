@@ -105,6 +105,7 @@ def page_of_reports(
                 {
                     **h.report.as_dict(),
                     "snippet": h.snippet,
+                    "snippet_matches": [list(span) for span in h.matches],
                     "rank": h.rank,
                 }
                 for h in found.hits
@@ -134,8 +135,9 @@ def page_of_reports(
 
 LIST_DOC = f"""{FILTER_DOC}
 
-With `q`: the hits, best first, each with a `snippet` (matches between 【 and 】) and a
-`rank`. Ranked are the {query.RANK_CANDIDATES} most recently archived matches, then the next
+With `q`: the hits, best first, each with a `snippet` (matches between 【 and 】), its
+`snippet_matches` (the [start, end) character offsets of each match in `snippet`, inside
+its 【】: report text has 【】 of its own, which these tell apart) and a `rank`. Ranked are the {query.RANK_CANDIDATES} most recently archived matches, then the next
 {query.RANK_CANDIDATES}, and so on (pages continue each other).
 
 `total` is how many reports match. `total_exact` says whether it is exact: a search counts

@@ -7,6 +7,7 @@ template's printed ones (RECORD.md, domain.md §1).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,9 +266,13 @@ def citation(summary: Any, source: dict[str, Any]) -> str:
     return ". ".join(p for p in parts if p) + "."
 
 
-def highlight(snippet: str, marks: tuple[str, str] = ("【", "】")) -> Markup:
-    """A search snippet with its match marks as <mark>; every piece of text escaped."""
-    out = []
-    for i, piece in enumerate(snippet.replace(marks[1], marks[0]).split(marks[0])):
-        out.append(f"<mark>{escape(piece)}</mark>" if i % 2 else str(escape(piece)))
+def highlight(snippet: str, matches: Sequence[Sequence[int]] = ()) -> Markup:
+    """A search snippet with its matches (their [start, end) offsets, inside the 【】 the
+    snippet puts around each) as <mark>, those marks dropped; every piece of text escaped,
+    and any 【】 of the text itself kept as text."""
+    out, at = [], 0
+    for start, end in matches:
+        out += [str(escape(snippet[at : start - 1])), f"<mark>{escape(snippet[start:end])}</mark>"]
+        at = end + 1
+    out.append(str(escape(snippet[at:])))
     return Markup("".join(out))
