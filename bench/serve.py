@@ -4,6 +4,7 @@ bench.query builds: real parsed reports varied over the registry's counties and 
 
     python -m bench.serve                      # builds data/bench/archive.sqlite first if missing
     python -m bench.serve --db data/bench/archive.sqlite --clients 8 --requests 800 --workers 2
+    python -m bench.serve --db postgresql+psycopg://postgres@127.0.0.1/bench   # built before
     python -m bench.serve --phases report-page,report-api --workers 1
 
 Each phase sends `--requests` requests spread over `--clients` threads, each with its own
@@ -14,6 +15,8 @@ its processes, from /proc): unlike latency it hardly depends on what else runs o
 Then, in this process, the search page's parts are timed one by one (CPU): the ranked search
 with its total (counted up to 500), the facet counts and the rest, to show which part the
 page waits for.
+With a PostgreSQL URL (an archive built before: `python -m bench.query --build URL`) each
+phase also gives the CPU per request of the database backends the server is connected to.
 Nothing is cached: every request is answered from the database.
 Goal: p95 ≤ 100 ms for search and for the report page.
 """
@@ -25,7 +28,6 @@ import http.client
 import json
 import os
 import random
-import sqlite3
 import statistics
 import sys
 import threading
@@ -53,11 +55,33 @@ WORDS = (
 PROVINCES = ("河南省", "安徽省", "山东省", "浙江省", "云南省", "江苏省", "四川省", "广东省")
 
 
-def sample_doc_ids(db_file: Path, n: int, seed: int) -> list[str]:
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
-    ids = [r[0] for r in conn.execute("SELECT doc_id FROM documents")]
-    conn.close()
+def db_url(db: str) -> str:
+    """`--db` as a database URL: a URL as given, a file path as SQLite."""
+    return db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+
+
+def sample_doc_ids(url: str, n: int, seed: int) -> list[str]:
+    from sqlalchemy import select
+
+    from storage.db import open_readonly
+    from storage.models import Document
+
+    sessions = open_readonly(url)
+    with sessions() as s:
+        ids = list(s.scalars(select(Document.doc_id).order_by(Document.id)))
+    sessions.kw["bind"].dispose()
     return random.Random(seed).sample(ids, min(n, len(ids)))
+
+
+def report_count(url: str) -> int:
+    from storage.db import open_readonly
+    from storage.query import count
+
+    sessions = open_readonly(url)
+    with sessions() as s:
+        n = count(s)
+    sessions.kw["bind"].dispose()
+    return n
 
 
 def search_urls(n: int, seed: int, *, page: bool) -> list[str]:
@@ -83,16 +107,41 @@ def server(*args: str) -> Iterator[tuple[str, int]]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of `pid` and its child processes (Linux /proc), in seconds."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process ended meanwhile
             continue
         if int(stat.parent.name) == pid or int(fields[1]) == pid:  # itself or a worker
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def backend_cpu(url: str) -> dict[int, float]:
+    """PostgreSQL: CPU seconds of each server backend connected to this database (the
+    server's pool; read from /proc, so the database must run on this machine); {} else."""
+    if not url.startswith("postgresql"):
+        return {}
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        out = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    engine.dispose()
+    return out
 
 
 def run_phase(base: str, urls: list[str], clients: int) -> dict[str, float]:
@@ -152,7 +201,7 @@ PHASES = {
 }
 
 
-def breakdown(db_file: Path, urls: list[str]) -> dict[str, float]:
+def breakdown(db: str, urls: list[str]) -> dict[str, float]:
     """Mean CPU ms, in this process, of the search page's parts for these page URLs: the
     ranked search with its total counted up to storage.query.TOTAL_CAP
     (storage.query.search_results, what the search API also runs), the facet counts
@@ -169,7 +218,7 @@ def breakdown(db_file: Path, urls: list[str]) -> dict[str, float]:
     from storage.filters import ReportFilter
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    sessions = open_readonly(f"sqlite:///{db_file}")
+    sessions = open_readonly(db)
     parts: dict[str, list[float]] = {"search": [], "facets": [], "page": []}
     client = TestClient(create_app(sessions))
     for url in urls:
@@ -192,7 +241,11 @@ def breakdown(db_file: Path, urls: list[str]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", default="data/bench/archive.sqlite")
+    p.add_argument(
+        "--db",
+        default="data/bench/archive.sqlite",
+        help="a SQLite file (built when missing) or a database URL (postgresql+psycopg://…)",
+    )
     p.add_argument("--reports", type=int, default=100_000, help="when the archive is built")
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--requests", type=int, default=800, help="per phase")
@@ -208,13 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     wanted = args.phases.split(",")
     if unknown := [w for w in wanted if w not in PHASES]:
         p.error(f"unknown phase {unknown[0]!r} (one of {', '.join(PHASES)})")
-    db_file = Path(args.db)
-    if not db_file.exists():
+    url = db_url(args.db)
+    if "://" not in args.db and not Path(args.db).exists():
         from bench.query import build
 
-        db_file.parent.mkdir(parents=True, exist_ok=True)
-        print(build(f"sqlite:///{db_file}", args.reports), file=sys.stderr)
-    docs = sample_doc_ids(db_file, args.requests, args.seed)
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+        print(build(url, args.reports), file=sys.stderr)
+    docs = sample_doc_ids(url, args.requests, args.seed)
     urls = {
         "static": ["/static/style.css"] * args.requests,
         "search-api": search_urls(args.requests, args.seed, page=False),
@@ -224,25 +277,26 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict[str, dict[str, Any]] = {}
     workers = ["--workers", str(args.workers)] if args.workers != 1 else []
-    with server("--db", str(db_file), *workers) as (base, pid):
+    with server("--db", url, *workers) as (base, pid):
         run_phase(base, urls["search-api"][:40], args.clients)  # warm up
         for key in wanted:
-            load, cpu = os.getloadavg()[0], cpu_seconds(pid)
+            load, cpu, db_cpu = os.getloadavg()[0], cpu_seconds(pid), backend_cpu(url)
             result: dict[str, Any] = run_phase(base, urls[key], args.clients)
             result["server_cpu_ms_per_request"] = round(
                 (cpu_seconds(pid) - cpu) * 1000 / len(urls[key]), 1
             )
+            if db_cpu:  # PostgreSQL's own work for the server (backends that ended uncounted)
+                spent = sum(t - db_cpu.get(p, 0.0) for p, t in backend_cpu(url).items())
+                result["db_cpu_ms_per_request"] = round(spent * 1000 / len(urls[key]), 1)
             # The machine's load (1-minute average) before and after the phase: other work
             # on the box slows every phase, the static-file baseline included.
             result["load"] = [round(load, 1), round(os.getloadavg()[0], 1)]
             results[PHASES[key]] = result
             print(f"{PHASES[key]:40s} {json.dumps(result)}", flush=True)
-    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
-    n = conn.execute("SELECT count(*) FROM report_versions WHERE current").fetchone()[0]
-    conn.close()
+    n = report_count(url)
     floor = results.get(PHASES["static"], {}).get("p95_ms")
     print(
-        f"\n{n:,} reports, {args.clients} clients, {args.workers} server workers, "
+        f"\n{n:,} reports ({url.split(':', 1)[0]}), {args.clients} clients, {args.workers} server workers, "
         f"{os.cpu_count()} CPUs; p95 (and vs the static-file baseline):"
     )
     for name, r in results.items():
@@ -252,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"({r['p95_ms'] / floor:5.1f}x)" if floor else ""
         print(f"  {name:40s} p95 {r['p95_ms']:7.1f} ms  {ratio}{verdict}")
     if args.breakdown and "search-page" in wanted:
-        parts = breakdown(db_file, urls["search-page"][: args.breakdown])
+        parts = breakdown(url, urls["search-page"][: args.breakdown])
         print(f"\nsearch page in parts, CPU ms per page in this process: {json.dumps(parts)}")
     return 0
 
