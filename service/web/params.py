@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -32,6 +33,17 @@ class Listing:
     def params(self, **override: Any) -> dict[str, str]:
         """The query parameters that reproduce this listing (for links), with overrides;
         an override of None drops the parameter."""
+        out = dict(self._params)
+        for key, value in override.items():
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = str(value)
+        return out
+
+    @cached_property
+    def _params(self) -> dict[str, str]:
+        # Once per listing: the search page asks for a link per facet value.
         out = {
             k: str(v) for k, v in self.flt.describe().items() if k not in ("year_from", "year_to")
         }
@@ -45,11 +57,6 @@ class Listing:
             out["all_versions"] = "true"
         if self.q:
             out["q"] = self.q
-        for key, value in override.items():
-            if value is None:
-                out.pop(key, None)
-            else:
-                out[key] = str(value)
         return out
 
 
