@@ -250,6 +250,37 @@ def test_search_ranks_blocks_of_the_newest_matches_and_pages_continue(
         assert ranks == sorted(ranks, reverse=True)
 
 
+def test_sqlite_ranks_are_bm25_of_each_candidates_index_entry(
+    sqlite_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ranks search gives on SQLite are storage.fulltext.bm25 of each candidate's
+    full-text entry (phrase frequency, length against its block's mean, idf 1)."""
+    import storage.query
+    from storage.fulltext import bm25, parse_query, phrase_patterns
+
+    monkeypatch.setattr(storage.query, "RANK_CANDIDATES", 7)
+    for query in ("复议", "行政复议 不予公开"):
+        patterns = [p.encode() for p in phrase_patterns(parse_query(query))]
+        with sqlite_archive.sessions() as s:
+            hits = search(s, query, limit=21)
+            entries = dict(
+                s.execute(text("SELECT id, CAST(c0 AS BLOB) FROM report_fts_content")).all()
+            )
+            newest = [
+                h.report.document_id for h in search(s, query, limit=10_000)
+            ]  # every match; blocks by recency
+        newest.sort(reverse=True)
+        assert len(hits) > 7, query
+        for block in range(0, len(hits), 7):
+            docs = newest[block : block + 7]
+            bodies = {d: b" " + entries[d] + b" " for d in docs}
+            mean = sum(map(len, bodies.values())) / len(bodies)
+            for hit in hits[block : block + 7]:
+                body = bodies[hit.report.document_id]
+                tfs = [body.count(p) for p in patterns]
+                assert hit.rank == bm25(tfs, len(body), mean, [1.0] * len(patterns)), query
+
+
 def test_a_report_shows_its_captures_original_and_cross_year_check(
     archive: Archive, records: list[dict[str, Any]]
 ) -> None:
