@@ -30,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Select,
     and_,
+    any_,
     bindparam,
     cast,
     column,
@@ -541,13 +543,16 @@ def _ranked_postgres(
     session: Session, phrases: list[Any], found: Sequence[Any]
 ) -> list[tuple[int, float]]:
     """ts_rank_cd of each candidate (PostgreSQL reads the candidate's tsvector for it)."""
+    from sqlalchemy.dialects.postgresql import ARRAY
+
     tsq = _tsquery(phrases)
-    docs = [row[1] for row in found]
+    # One array parameter, however deep the page (IN would bind a parameter per candidate).
+    docs = bindparam("docs", [row[1] for row in found], type_=ARRAY(BigInteger))
     scores = dict(
         session.connection()
         .execute(
             select(_FTS.c.document_id, func.ts_rank_cd(_FTS.c.tsv, tsq)).where(
-                _FTS.c.document_id.in_(docs)
+                _FTS.c.document_id == any_(docs)
             )
         )
         .all()
