@@ -200,8 +200,33 @@ def _name_lengths() -> dict[str, tuple[int, ...]]:
     return _lengths_by_ending(_by_name())
 
 
-_DIVISION_END = re.compile(f"[{_SUFFIXES}]")
-_PREFECTURE_END = re.compile("[市州盟区]")
+_PREFECTURE_SUFFIXES = "市州盟区"
+
+
+def _ending_pattern(suffixes: str, endings: Iterable[str]) -> re.Pattern[str]:
+    """A suffix that ends some name's last two characters: "源县" when a name ends so, never
+    "全县" or "我区". Names are looked up only there (a county's report prints its suffix
+    hundreds of times, mostly in such words). The lookbehind after the suffix, not before it,
+    keeps the pattern starting with a class, which the regex engine skips ahead to."""
+    before: dict[str, set[str]] = {}
+    for ending in endings:
+        if ending[1] in suffixes:
+            before.setdefault(ending[1], set()).add(ending[0])
+    pairs = "|".join(
+        f"[{''.join(sorted(map(re.escape, chars)))}]{suffix}"
+        for suffix, chars in sorted(before.items())
+    )
+    return re.compile(f"[{suffixes}](?<={pairs})")
+
+
+@cache
+def _division_end() -> re.Pattern[str]:
+    return _ending_pattern(_SUFFIXES, _name_lengths())
+
+
+@cache
+def _prefecture_end() -> re.Pattern[str]:
+    return _ending_pattern(_PREFECTURE_SUFFIXES, _prefecture_lengths())
 
 
 def find_division_names(text: str) -> Counter[str]:
@@ -209,12 +234,9 @@ def find_division_names(text: str) -> Counter[str]:
     index = _by_name()
     by_ending = _name_lengths()
     found: Counter[str] = Counter()
-    for match in _DIVISION_END.finditer(text):
+    for match in _division_end().finditer(text):
         end = match.end()
-        lengths = by_ending.get(text[end - 2 : end])
-        if lengths is None:  # "全县", "我区": no name ends so; skip fast
-            continue
-        for length in lengths:
+        for length in by_ending[text[end - 2 : end]]:
             start = end - length
             if start < 0:
                 continue
@@ -232,9 +254,9 @@ def find_prefecture_names(text: str) -> set[str]:
     names = _prefectures()
     by_ending = _prefecture_lengths()
     found = set()
-    for match in _PREFECTURE_END.finditer(text):
+    for match in _prefecture_end().finditer(text):
         end = match.end()
-        for length in by_ending.get(text[end - 2 : end], ()):
+        for length in by_ending[text[end - 2 : end]]:
             if end - length >= 0 and text[end - length : end] in names:
                 found.add(text[end - length : end])
     return found
