@@ -219,7 +219,8 @@ def report_year(title: str | None, text: str) -> int | None:
 def published_at(lines: list[str], report_year_: int | None) -> str | None:
     """A date labelled as the publication date, else the signature date at the end."""
     for line in lines[:15]:
-        match = _LABELED_DATE.search(line)
+        # (Every label ends in 时间 or 日期: a line without either is not searched.)
+        match = _LABELED_DATE.search(line) if "时间" in line or "日期" in line else None
         if match and (iso := _iso(match)) and _after_year(iso, report_year_):
             return iso
     for line in reversed(lines[-15:]):

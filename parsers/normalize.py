@@ -38,6 +38,8 @@ _GLOSS = re.compile(rf"{_ONE_GLOSS}(?:{_ONE_GLOSS})*")
 # One gloss's text, applied to what _GLOSS matched (glosses hold no brackets). An opening
 # bracket ends the scan too: with `[^)）]*` each of a run of "(" rescanned to the end.
 _GLOSS_TEXT = re.compile(r"[(（]([^()（）]*+)[)）]")
+_GLOSS_OPEN = re.compile(rf"\((?=[{_PINYIN_LETTERS}])")
+_GLOSS_OPEN_WIDE = re.compile(rf"（(?=[{_PINYIN_LETTERS}])")
 _CJK_ONE = re.compile(f"[{_CJK}]")
 _SYLLABLE = re.compile(
     r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[iuüv]?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er)"
@@ -158,6 +160,10 @@ def repair_mojibake(text: str, *, rare: bool = True) -> tuple[str, bool]:
 def strip_pinyin(text: str) -> tuple[str, bool]:
     """Remove pinyin glosses after characters; return the text and whether any were found."""
     found = False
+    # A gloss opens with a bracket and a pinyin letter: two literal-first scans, fast, say
+    # whether the sub (a class scan, character by character) has anything to find.
+    if not (_GLOSS_OPEN.search(text) or _GLOSS_OPEN_WIDE.search(text)):
+        return text, found
 
     def drop(match: re.Match[str]) -> str:
         nonlocal found
