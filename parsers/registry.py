@@ -203,30 +203,37 @@ def _name_lengths() -> dict[str, tuple[int, ...]]:
 _PREFECTURE_SUFFIXES = "市州盟区"
 
 
-def _ending_pattern(suffixes: str, endings: Iterable[str]) -> re.Pattern[str]:
-    """A suffix that ends some name's last two characters: "源县" when a name ends so, never
-    "全县" or "我区". Names are looked up only there (a county's report prints its suffix
-    hundreds of times, mostly in such words). The lookbehind after the suffix, not before it,
-    keeps the pattern starting with a class, which the regex engine skips ahead to."""
+def _ending_patterns(suffixes: str, endings: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    """Per suffix, that suffix where it ends some name's last two characters: "源县" when a
+    name ends so, never "全县" or "我区". Names are looked up only there (a county's report
+    prints its suffix hundreds of times, mostly in such words).
+
+    One pattern per suffix, each beginning with its suffix, a literal the regex engine skips
+    ahead to; one pattern for all would begin with a class, which the engine tests at every
+    character. The character before the suffix is checked by a lookbehind after it."""
     before: dict[str, set[str]] = {}
     for ending in endings:
         if ending[1] in suffixes:
             before.setdefault(ending[1], set()).add(ending[0])
-    pairs = "|".join(
-        f"[{''.join(sorted(map(re.escape, chars)))}]{suffix}"
+    return tuple(
+        re.compile(f"{suffix}(?<=[{''.join(sorted(map(re.escape, chars)))}]{suffix})")
         for suffix, chars in sorted(before.items())
     )
-    return re.compile(f"[{suffixes}](?<={pairs})")
+
+
+def _ends(patterns: tuple[re.Pattern[str], ...], text: str) -> list[int]:
+    """Where the patterns' matches end, in text order."""
+    return sorted(match.end() for pattern in patterns for match in pattern.finditer(text))
 
 
 @cache
-def _division_end() -> re.Pattern[str]:
-    return _ending_pattern(_SUFFIXES, _name_lengths())
+def _division_ends() -> tuple[re.Pattern[str], ...]:
+    return _ending_patterns(_SUFFIXES, _name_lengths())
 
 
 @cache
-def _prefecture_end() -> re.Pattern[str]:
-    return _ending_pattern(_PREFECTURE_SUFFIXES, _prefecture_lengths())
+def _prefecture_ends() -> tuple[re.Pattern[str], ...]:
+    return _ending_patterns(_PREFECTURE_SUFFIXES, _prefecture_lengths())
 
 
 def find_division_names(text: str) -> Counter[str]:
@@ -234,8 +241,7 @@ def find_division_names(text: str) -> Counter[str]:
     index = _by_name()
     by_ending = _name_lengths()
     found: Counter[str] = Counter()
-    for match in _division_end().finditer(text):
-        end = match.end()
+    for end in _ends(_division_ends(), text):
         for length in by_ending[text[end - 2 : end]]:
             start = end - length
             if start < 0:
@@ -254,8 +260,7 @@ def find_prefecture_names(text: str) -> set[str]:
     names = _prefectures()
     by_ending = _prefecture_lengths()
     found = set()
-    for match in _prefecture_end().finditer(text):
-        end = match.end()
+    for end in _ends(_prefecture_ends(), text):
         for length in by_ending[text[end - 2 : end]]:
             if end - length >= 0 and text[end - length : end] in names:
                 found.add(text[end - length : end])
