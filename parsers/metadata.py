@@ -107,7 +107,14 @@ _TITLE_LABEL = re.compile(r"^[-•·?？\s]*(?:(?:标\s*题|名\s*称|题\s*目|
 def _without_label(line: str) -> str:
     """The line after a leading label: `_TITLE_LABEL.sub("", line)`, as the pattern matches
     only at the start, without trying it at every other position."""
+    first = line[:1]
+    if first not in _LABEL_FIRST and not first.isspace():  # most lines: nothing to cut
+        return line
     return line[_TITLE_LABEL.match(line).end() :]  # type: ignore[union-attr]  # may be empty
+
+
+# What a label or the marks before it can begin with (besides a space).
+_LABEL_FIRST = frozenset("-•·?？标名题文")
 
 
 _ENDS_WITH_YEAR = re.compile(rf"^[\u4e00-\u9fff()]{{2,30}}{_YEAR}\s*年度?$")

@@ -75,6 +75,9 @@ _PAGE_NUMBER = re.compile(
 # regex `[ ]+\n` rescanned a long run from every position: 100k spaces took 25 s; one with a
 # lookbehind was linear but tried at every character).
 _TRAILING_SPACES = " \t\u00a0\u3000"
+# Whether any line ends in one: one scan from each line break, a literal the regex engine skips
+# ahead to (a substring search per kind of space was four passes).
+_SPACE_BEFORE_BREAK = re.compile(f"\n(?<=[{_TRAILING_SPACES}]\n)")
 
 
 @dataclass(frozen=True)
@@ -253,7 +256,7 @@ def normalize(text: str) -> Normalized:
     text, chrome = strip_chrome(simplified)
     if chrome:
         hazards.add("boilerplate")
-    if any(space + "\n" in text for space in _TRAILING_SPACES):
+    if _SPACE_BEFORE_BREAK.search(text):
         lines = text.split("\n")  # every line but the last ends in a line break
         text = "\n".join([line.rstrip(_TRAILING_SPACES) for line in lines[:-1]] + lines[-1:])
     text = text.strip("\n")
