@@ -11,8 +11,10 @@ from itertools import repeat
 import numpy as np
 
 # A feature is a run of two or more word characters other than "_": the pieces left when the
-# text is split at spaces, punctuation and "_", found in one pass without building the rest.
-_FEATURE = re.compile(r"[^\W_]{2,}")
+# text is split at spaces, punctuation and "_". The runs of word characters ("_" included) are
+# found in one pass and split at "_" after, in the rare text that has one: the engine tests
+# `\w` faster than `[^\W_]`, which it checks as a class, character by character.
+_WORD_RUN = re.compile(r"\w{2,}")
 _SECOND_SEED = 0x9E3779B9
 
 
@@ -30,7 +32,9 @@ def simhash64(text: str) -> str | None:
     the original, and near-duplicates group by Hamming distance. Returns None for texts too
     short to say anything.
     """
-    features = set(_FEATURE.findall(text))
+    features = set(_WORD_RUN.findall(text))
+    if "_" in text:
+        features = {piece for run in features for piece in run.split("_") if len(piece) >= 2}
     if len(features) < 8:
         return None
     # Two CRC32s with different seeds make one 64-bit feature hash (the first the high half);
@@ -46,9 +50,9 @@ def simhash64(text: str) -> str | None:
         low = np.fromiter(map(zlib.crc32, encoded, repeat(_SECOND_SEED)), np.uint64, n)
     hashes = (high << np.uint64(32)) | low
     # Count, for each of the 64 bits, how many features set it (big-endian bit order).
-    ones = np.unpackbits(hashes.astype(">u8").view(np.uint8).reshape(-1, 8), axis=1).sum(axis=0)
-    bits = np.packbits(ones * 2 > len(hashes))
-    return bits.tobytes().hex()
+    bits = np.unpackbits(hashes.astype(">u8").view(np.uint8).reshape(-1, 8), axis=1)
+    ones = np.add.reduce(bits, axis=0, dtype=np.uint32)  # (sum() would count in 64 bits)
+    return np.packbits(ones * 2 > len(hashes)).tobytes().hex()
 
 
 def _seed_shifts(count: int) -> np.ndarray:

@@ -16,6 +16,7 @@ _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")}
     "Ｏ": "0",
 }
 _YEAR = r"((?:19|20)\d{2}|[〇○O零一二][〇○O零一二三四五六七八九]{3})"
+_YEAR_FIRST = "12〇○O零一二"  # what a _YEAR can begin with
 _MONTH_DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 _DATE = re.compile(rf"{_YEAR}\s*[年\-/.]\s*{_MONTH_DAY}\s*[月\-/.]\s*{_MONTH_DAY}\s*日?")
 _LABELED_DATE = re.compile(
@@ -106,7 +107,14 @@ _TITLE_LABEL = re.compile(r"^[-•·?？\s]*(?:(?:标\s*题|名\s*称|题\s*目|
 def _without_label(line: str) -> str:
     """The line after a leading label: `_TITLE_LABEL.sub("", line)`, as the pattern matches
     only at the start, without trying it at every other position."""
+    first = line[:1]
+    if first not in _LABEL_FIRST and not first.isspace():  # most lines: nothing to cut
+        return line
     return line[_TITLE_LABEL.match(line).end() :]  # type: ignore[union-attr]  # may be empty
+
+
+# What a label or the marks before it can begin with (besides a space).
+_LABEL_FIRST = frozenset("-•·?？标名题文")
 
 
 _ENDS_WITH_YEAR = re.compile(rf"^[\u4e00-\u9fff()]{{2,30}}{_YEAR}\s*年度?$")
@@ -184,12 +192,15 @@ _YEAR_PATTERNS = tuple(
 _NUMERAL_DIGITS = "〇○O零一二三四五六七八九"
 _YEAR_START = re.compile(f"[12〇○O零一二](?=[09{_NUMERAL_DIGITS}])")
 PERIOD_START = re.compile(f"[统期时区所数涵起12〇○O零一二](?=[计限间列据盖止09{_NUMERAL_DIGITS}])")
+# A line start or a full stop with a year's first character after it (past spaces): of the
+# hundreds of lines in a report's head, the few a paragraph "2019年,我县…" can begin.
+_LINE_THEN_YEAR = re.compile(rf"[\n。](?=[^\S\n]*+[{_YEAR_FIRST}])")
 _YEAR_PATTERN_STARTS = (
     PERIOD_START,
     None,  # begins with a literal: fast
     None,  # begins with literals: fast
-    re.compile("[\n。]"),
-    re.compile("[\n。]"),
+    _LINE_THEN_YEAR,
+    _LINE_THEN_YEAR,
     _YEAR_START,
     None,  # begins with literals: fast
 )
@@ -215,7 +226,8 @@ def report_year(title: str | None, text: str) -> int | None:
 def published_at(lines: list[str], report_year_: int | None) -> str | None:
     """A date labelled as the publication date, else the signature date at the end."""
     for line in lines[:15]:
-        match = _LABELED_DATE.search(line)
+        # (Every label ends in 时间 or 日期: a line without either is not searched.)
+        match = _LABELED_DATE.search(line) if "时间" in line or "日期" in line else None
         if match and (iso := _iso(match)) and _after_year(iso, report_year_):
             return iso
     for line in reversed(lines[-15:]):
@@ -287,7 +299,13 @@ _ISSUER_FRAMES = (
 # "县委、县政府" is looked for on its own.
 # The third frame begins at a line start, which the regex engine would try at every character
 # (parsers.scan); the others begin with literals.
-_ISSUER_FRAME_STARTS = (None, None, re.compile("\n"))
+# A line that begins with three or more Chinese characters (an organisation's name, its suffix
+# included) and a year's first character after them: most lines of a report's head do not.
+_ISSUER_FRAME_STARTS = (
+    None,
+    None,
+    re.compile(rf"\n(?=[^\S\n]*+[\u4e00-\u9fff()]{{3,}}\s*[{_YEAR_FIRST}])"),
+)
 
 _SELF_WORD = re.compile(
     r"[我本全](?:(?P<government>[县区市旗](?!委|直))|(?P<township>镇|乡|街道|苏木)"

@@ -38,6 +38,8 @@ _GLOSS = re.compile(rf"{_ONE_GLOSS}(?:{_ONE_GLOSS})*")
 # One gloss's text, applied to what _GLOSS matched (glosses hold no brackets). An opening
 # bracket ends the scan too: with `[^)）]*` each of a run of "(" rescanned to the end.
 _GLOSS_TEXT = re.compile(r"[(（]([^()（）]*+)[)）]")
+_GLOSS_OPEN = re.compile(rf"\((?=[{_PINYIN_LETTERS}])")
+_GLOSS_OPEN_WIDE = re.compile(rf"（(?=[{_PINYIN_LETTERS}])")
 _CJK_ONE = re.compile(f"[{_CJK}]")
 _SYLLABLE = re.compile(
     r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[iuüv]?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er)"
@@ -73,6 +75,9 @@ _PAGE_NUMBER = re.compile(
 # regex `[ ]+\n` rescanned a long run from every position: 100k spaces took 25 s; one with a
 # lookbehind was linear but tried at every character).
 _TRAILING_SPACES = " \t\u00a0\u3000"
+# Whether any line ends in one: one scan from each line break, a literal the regex engine skips
+# ahead to (a substring search per kind of space was four passes).
+_SPACE_BEFORE_BREAK = re.compile(f"\n(?<=[{_TRAILING_SPACES}]\n)")
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,10 @@ def repair_mojibake(text: str, *, rare: bool = True) -> tuple[str, bool]:
 def strip_pinyin(text: str) -> tuple[str, bool]:
     """Remove pinyin glosses after characters; return the text and whether any were found."""
     found = False
+    # A gloss opens with a bracket and a pinyin letter: two literal-first scans, fast, say
+    # whether the sub (a class scan, character by character) has anything to find.
+    if not (_GLOSS_OPEN.search(text) or _GLOSS_OPEN_WIDE.search(text)):
+        return text, found
 
     def drop(match: re.Match[str]) -> str:
         nonlocal found
@@ -247,7 +256,7 @@ def normalize(text: str) -> Normalized:
     text, chrome = strip_chrome(simplified)
     if chrome:
         hazards.add("boilerplate")
-    if any(space + "\n" in text for space in _TRAILING_SPACES):
+    if _SPACE_BEFORE_BREAK.search(text):
         lines = text.split("\n")  # every line but the last ends in a line break
         text = "\n".join([line.rstrip(_TRAILING_SPACES) for line in lines[:-1]] + lines[-1:])
     text = text.strip("\n")

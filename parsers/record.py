@@ -135,7 +135,17 @@ def _signature_pattern(signatures: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(r"[\s\W]{0,3}".join(map(re.escape, sig)) for sig in signatures))
 
 
-_SIGNATURES = {name: _signature_pattern(sigs) for name, sigs in TEMPLATE_SIGNATURES.items()}
+# Every template's signatures in one pattern, found in one scan of the text (an alternation of
+# words begins with the class of their first characters, which the regex engine tests at every
+# character: one such scan instead of one per template). No signature is a prefix of another
+# and none begins inside another (its first word characters would have to be another's last),
+# so two never match at one place nor overlap: the one scan finds what a scan per template
+# would. A match is told by its words (what is left without spaces and punctuation).
+_SIGNATURES = _signature_pattern(
+    tuple(sig for sigs in TEMPLATE_SIGNATURES.values() for sig in sigs)
+)
+_TEMPLATE_OF = {sig: name for name, sigs in TEMPLATE_SIGNATURES.items() for sig in sigs}
+_SEPARATORS = re.compile(r"[\s\W]")
 
 
 def _section(section: Section, printed: str) -> dict[str, Any]:
@@ -155,7 +165,10 @@ def _printed(found: str | None, *pairs: tuple[str | None, str | None]) -> str | 
 
 def detect_template(text: str, year: int | None) -> str:
     """ "2021", "2019" or "pre2019", from the tables' own column headers and row labels."""
-    scores = {name: len(set(pattern.findall(text))) for name, pattern in _SIGNATURES.items()}
+    printed: dict[str, set[str]] = {name: set() for name in TEMPLATE_SIGNATURES}
+    for match in set(_SIGNATURES.findall(text)):
+        printed[_TEMPLATE_OF[_SEPARATORS.sub("", match)]].add(match)
+    scores = {name: len(forms) for name, forms in printed.items()}
     if scores["2021"] or scores["2019"]:
         return "2021" if scores["2021"] > scores["2019"] else "2019"
     if "本年新收" in text or ("予以公开" in text and re.search(r"七\W{0,2}总计", text)):

@@ -200,8 +200,40 @@ def _name_lengths() -> dict[str, tuple[int, ...]]:
     return _lengths_by_ending(_by_name())
 
 
-_DIVISION_END = re.compile(f"[{_SUFFIXES}]")
-_PREFECTURE_END = re.compile("[市州盟区]")
+_PREFECTURE_SUFFIXES = "市州盟区"
+
+
+def _ending_patterns(suffixes: str, endings: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    """Per suffix, that suffix where it ends some name's last two characters: "源县" when a
+    name ends so, never "全县" or "我区". Names are looked up only there (a county's report
+    prints its suffix hundreds of times, mostly in such words).
+
+    One pattern per suffix, each beginning with its suffix, a literal the regex engine skips
+    ahead to; one pattern for all would begin with a class, which the engine tests at every
+    character. The character before the suffix is checked by a lookbehind after it."""
+    before: dict[str, set[str]] = {}
+    for ending in endings:
+        if ending[1] in suffixes:
+            before.setdefault(ending[1], set()).add(ending[0])
+    return tuple(
+        re.compile(f"{suffix}(?<=[{''.join(sorted(map(re.escape, chars)))}]{suffix})")
+        for suffix, chars in sorted(before.items())
+    )
+
+
+def _ends(patterns: tuple[re.Pattern[str], ...], text: str) -> list[int]:
+    """Where the patterns' matches end, in text order."""
+    return sorted(match.end() for pattern in patterns for match in pattern.finditer(text))
+
+
+@cache
+def _division_ends() -> tuple[re.Pattern[str], ...]:
+    return _ending_patterns(_SUFFIXES, _name_lengths())
+
+
+@cache
+def _prefecture_ends() -> tuple[re.Pattern[str], ...]:
+    return _ending_patterns(_PREFECTURE_SUFFIXES, _prefecture_lengths())
 
 
 def find_division_names(text: str) -> Counter[str]:
@@ -209,12 +241,8 @@ def find_division_names(text: str) -> Counter[str]:
     index = _by_name()
     by_ending = _name_lengths()
     found: Counter[str] = Counter()
-    for match in _DIVISION_END.finditer(text):
-        end = match.end()
-        lengths = by_ending.get(text[end - 2 : end])
-        if lengths is None:  # "全县", "我区": no name ends so; skip fast
-            continue
-        for length in lengths:
+    for end in _ends(_division_ends(), text):
+        for length in by_ending[text[end - 2 : end]]:
             start = end - length
             if start < 0:
                 continue
@@ -232,9 +260,8 @@ def find_prefecture_names(text: str) -> set[str]:
     names = _prefectures()
     by_ending = _prefecture_lengths()
     found = set()
-    for match in _PREFECTURE_END.finditer(text):
-        end = match.end()
-        for length in by_ending.get(text[end - 2 : end], ()):
+    for end in _ends(_prefecture_ends(), text):
+        for length in by_ending[text[end - 2 : end]]:
             if end - length >= 0 and text[end - length : end] in names:
                 found.add(text[end - length : end])
     return found

@@ -68,6 +68,26 @@ def topic_of(heading: str) -> int | None:
     return None
 
 
+# Heading lines and table rows recur from report to report: each distinct short line is read
+# once (long ones, paragraphs that begin with a numeral, rarely recur and are read each time).
+_CACHED_LINE = 200
+
+
+@lru_cache(maxsize=16384)
+def _heading_line(line: str, canonical: bool) -> tuple[int, str, tuple[int, int], int] | None:
+    """A numbered line as a heading: (number, heading, the heading's span, where the body
+    begins), offsets from the line's start; None for a line that is no heading."""
+    match = _INLINE_HEADING.match(line) if canonical else None
+    if match and topic_of(match.group(2)) == numeral_value(match.group(1)):
+        body = match.end() - 1  # a heading with its text on the same line
+    else:
+        match = _HEADING.match(line)
+        body = len(line) + 1
+    if not match or _TABLE_ROW.search(match.group(2)):
+        return None
+    return numeral_value(match.group(1)), match.group(2).strip(), match.span(2), body
+
+
 def split_sections(text: str, *, canonical: bool) -> list[Section]:
     """Find headings numbered 一、二、… in order and cut the text at them.
 
@@ -82,16 +102,12 @@ def split_sections(text: str, *, canonical: bool) -> list[Section]:
     for offset in starts:  # only lines that start with a numeral
         end = text.find("\n", offset)
         line = text[offset:] if end < 0 else text[offset:end]
-        match = _INLINE_HEADING.match(line) if canonical else None
-        if match and topic_of(match.group(2)) == numeral_value(match.group(1)):
-            body = offset + match.end() - 1
-        else:
-            match = _HEADING.match(line)
-            body = offset + len(line) + 1
-        if match and not _TABLE_ROW.search(match.group(2)):
-            heading = match.group(2).strip()
-            spans[offset] = (offset + match.start(2), offset + match.end(2))
-            candidates.append((numeral_value(match.group(1)), offset, heading, body))
+        read = _heading_line if len(line) <= _CACHED_LINE else _heading_line.__wrapped__
+        found = read(line, canonical)
+        if found:
+            number, heading, (start, stop), body = found
+            spans[offset] = (offset + start, offset + stop)
+            candidates.append((number, offset, heading, offset + body))
     chosen: list[tuple[int, int, str, int]] = []
     last, position = 0, -1
     while True:
