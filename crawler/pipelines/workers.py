@@ -18,7 +18,6 @@ import asyncio
 import os
 import select
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -58,15 +57,13 @@ WORKER_MODULES = (
 
 
 def forkserver_preload() -> list[str]:
-    """The modules for `set_forkserver_preload`: the workers' own, and the main module's name
-    when the program was started with `python -m NAME`. multiprocessing re-runs that module in
-    each worker (as `__mp_main__`); with it imported in the forkserver, the re-run finds its
-    imports (Scrapy, for the crawl's command line) loaded. A module that fails to import is
-    skipped by the forkserver."""
-    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    name = getattr(spec, "name", None)
-    main = [name] if name and not name.endswith("__main__") else []
-    return [*main, *WORKER_MODULES]
+    """The modules for `set_forkserver_preload`: `__main__` (multiprocessing's default) and
+    the workers' own. A module that fails to import is skipped by the forkserver.
+
+    multiprocessing also re-runs the program's main module in each worker (as
+    `__mp_main__`), so a main module should import what only the parent needs lazily
+    (bench.crawl does); preloading it under its own name would make runpy warn on stderr."""
+    return ["__main__", *WORKER_MODULES]
 
 
 # ----- inside a worker ---------------------------------------------------------------------
