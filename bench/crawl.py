@@ -30,34 +30,39 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import scrapy
-from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 
+def bare_spider() -> type:
+    """The baseline spider class. Scrapy is imported here, not at module level: the extraction
+    workers re-run this module (multiprocessing's `__mp_main__`), and should not import Scrapy."""
+    import scrapy
+    from scrapy.http import Response, TextResponse
+    from scrapy.linkextractors import LinkExtractor
 
-class BareSpider(scrapy.Spider):
-    """Follow every link on the site's own domain; yield nothing."""
+    class BareSpider(scrapy.Spider):
+        """Follow every link on the site's own domain; yield nothing."""
 
-    name = "bare"
+        name = "bare"
 
-    def __init__(self, sites: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        from crawler.discovery.scope import site_base
-        from crawler.sites import load_sites
+        def __init__(self, sites: str, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            from crawler.discovery.scope import site_base
+            from crawler.sites import load_sites
 
-        self.seeds = load_sites(sites)
-        domains = sorted({site_base(s.host) for s in self.seeds})
-        self.links = LinkExtractor(allow_domains=domains, deny_extensions=[])
+            self.seeds = load_sites(sites)
+            domains = sorted({site_base(s.host) for s in self.seeds})
+            self.links = LinkExtractor(allow_domains=domains, deny_extensions=[])
 
-    async def start(self) -> Iterator[scrapy.Request]:  # type: ignore[override]
-        for site in self.seeds:
-            yield scrapy.Request(site.url, callback=self.parse)
+        async def start(self) -> Iterator[scrapy.Request]:  # type: ignore[override]
+            for site in self.seeds:
+                yield scrapy.Request(site.url, callback=self.parse)
 
-    def parse(self, response: Response) -> Iterator[scrapy.Request]:
-        if not isinstance(response, TextResponse):
-            return
-        for link in self.links.extract_links(response):
-            yield response.follow(link.url, callback=self.parse)
+        def parse(self, response: Response) -> Iterator[scrapy.Request]:
+            if not isinstance(response, TextResponse):
+                return
+            for link in self.links.extract_links(response):
+                yield response.follow(link.url, callback=self.parse)
+
+    return BareSpider
 
 
 def _peak_rss_mb() -> dict[str, float]:
@@ -156,7 +161,7 @@ def child_bare(args: argparse.Namespace) -> dict[str, Any]:
         priority="cmdline",
     )
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(BareSpider)
+    crawler = process.create_crawler(bare_spider())
     started = time.monotonic()
     process.crawl(crawler, sites=args.sites_csv)
     process.start()

@@ -76,6 +76,25 @@ def site_counters(stats: StatsCollector) -> dict[str, Counter[str]]:
     return out
 
 
+# Loggers that make a record for every response, item or decoded page at levels below the
+# usual LOG_LEVEL: Scrapy leaves every logger's own level unset (its handler filters), so each
+# record was built (caller lookup and all) and then dropped; charset-normalizer alone made a
+# hundred TRACE records per page it guessed the encoding of.
+_PER_PAGE_LOGGERS = ("scrapy.core.engine", "scrapy.core.scraper", "charset_normalizer")
+
+
+def quiet_loggers(level: str | int | None) -> None:
+    """Set the per-page loggers to the crawl's LOG_LEVEL, so records nobody would see are not
+    made; a level below their own (DEBUG) leaves them as they are."""
+    value = logging.getLevelName(str(level).upper()) if isinstance(level, str) else level
+    if not isinstance(value, int):
+        return
+    for name in _PER_PAGE_LOGGERS:
+        logger_ = logging.getLogger(name)
+        if logger_.level < value:
+            logger_.setLevel(value)
+
+
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -92,6 +111,7 @@ class CrawlContext:
         self.db_url: str = settings.get("GOV_REPORTS_DB")
         self.now = parse_now(settings.get("GOV_REPORTS_NOW")) or datetime.now(UTC)
         self.started = time.monotonic()
+        quiet_loggers(settings.get("LOG_LEVEL"))
         self.lock = self.make_lock()
         self.lock.acquire()  # LockBusy: nothing else is done
         try:
@@ -146,7 +166,7 @@ class CrawlContext:
         if self._states is None:
             from crawler.recrawl import FetchStates
 
-            self._states = FetchStates(self.sessions, self.now, self.batch)
+            self._states = FetchStates(self.sessions, self.now, self.batch, self.site_ids)
         return self._states
 
     @property
@@ -157,7 +177,7 @@ class CrawlContext:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            from crawler.pipelines.workers import init_worker
+            from crawler.pipelines.workers import forkserver_preload, init_worker
 
             if broken:  # a worker died (out of memory, a crash): the others go on in a new pool
                 logger.warning("extraction pool broken (%s); starting a new one", broken)
@@ -167,6 +187,7 @@ class CrawlContext:
             workers = default_workers() if raw in (None, "") else int(raw)
             # forkserver: forking a process that runs a reactor and threads is unsafe.
             ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(forkserver_preload())  # before the server starts
             limits = (
                 os.getpid(),
                 settings.getint("GOV_REPORTS_WORKER_MEMORY_MB"),

@@ -28,7 +28,13 @@ GONE_STATUSES = (404, 410)
 class FetchStates:
     """Held by the crawl context (crawler.context); `now` is the schedule's clock."""
 
-    def __init__(self, sessions: sessionmaker[Session], now: datetime, batch: WriteBatch) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        now: datetime,
+        batch: WriteBatch,
+        site_ids: dict[str, int] | None = None,
+    ) -> None:
         self.sessions = sessions
         self.now = now
         self.batch = batch
@@ -42,7 +48,8 @@ class FetchStates:
         self.known_payloads = frozenset(
             s["payload_sha256"] for s in self.by_url.values() if s.get("payload_sha256")
         )
-        self._site_ids: dict[str, int | None] = {}
+        # code → site id: the crawl context's (its seeds, upserted at start), else looked up.
+        self._site_ids: dict[str, int | None] = dict(site_ids or {})
         self._by_site: dict[str, list[dict[str, Any]]] | None = None
         self._present: set[Path] = set()
 

@@ -13,7 +13,7 @@ report) has no fingerprint and takes no part in near-duplicate grouping.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -35,6 +35,15 @@ class Ingested:
     simhash: str | None
     record: dict[str, Any] | None  # None when the text is no report (see parse_error)
     parse_error: str | None = None
+
+    def with_source(self, source: dict[str, Any]) -> Ingested:
+        """This result for another capture of the same bytes: only the record's provenance
+        differs (completed with the encoding, as `ingest` does)."""
+        if self.record is None:
+            return self
+        return replace(
+            self, record={**self.record, "source": {**source, "encoding": self.encoding}}
+        )
 
     def document_fields(self) -> dict[str, Any]:
         """What the archive's `documents` row holds (storage.repository.DocumentData)."""

@@ -273,7 +273,12 @@ def _fts_key(postgres: bool) -> str:
 
 def _carry_over_for(conn: Connection, ids: Sequence[int]) -> set[int]:
     """Recompute carry_over.* for the current versions of `ids` and of the same issuers'
-    next-year reports; returns the ids of the versions whose checks were rewritten."""
+    next-year reports; returns the ids of the versions whose checks were rewritten.
+
+    A fixed number of statements for the whole chunk (the refresh runs once per write batch
+    of the crawl): the current official versions of the regions involved are read once, and
+    the previous-year reports, their cells, the deletes and the inserts are done for all
+    targets together."""
     own = conn.execute(
         _in(
             "SELECT id, region_code, issuer, report_year FROM report_versions "
@@ -281,57 +286,66 @@ def _carry_over_for(conn: Connection, ids: Sequence[int]) -> set[int]:
         ),
         {"ids": list(ids)},
     ).all()
-    targets = {row[0]: row for row in own}
+    if not own:
+        return set()
+    regions = sorted({row[1] for row in own if row[1] is not None})
+    # Every current official version of these regions (a region has a few dozen reports):
+    # the next-year reports to recheck and the previous-year reports to check against.
+    peers = (
+        conn.execute(
+            _in(
+                "SELECT v.id, v.region_code, v.issuer, v.report_year, d.doc_id "
+                "FROM report_versions v JOIN documents d ON d.id = v.document_id "
+                "WHERE v.region_code IN :ids AND v.current AND v.official"
+            ),
+            {"ids": regions},
+        ).all()
+        if regions
+        else []
+    )
+    newest: dict[tuple[Any, Any, Any], tuple[int, str]] = {}
+    for vid, region, issuer, year, doc in peers:
+        key = (region, issuer, year)
+        if key not in newest or vid > newest[key][0]:
+            newest[key] = (vid, doc)
+    targets = {row[0]: tuple(row) for row in own}
     for _vid, region, issuer, year in own:
         if region is None or issuer is None or year is None:
             continue
-        for row in conn.execute(
-            text(
-                "SELECT id, region_code, issuer, report_year FROM report_versions "
-                "WHERE region_code = :r AND issuer = :i AND report_year = :y "
-                "AND current AND official"
-            ),
-            {"r": region, "i": issuer, "y": year + 1},
-        ):
-            targets[row[0]] = row
+        for vid, r, i, y, _doc in peers:
+            if (r, i, y) == (region, issuer, year + 1):
+                targets[vid] = (vid, r, i, y)
+    previous: dict[int, tuple[int, str] | None] = {}
     for vid, region, issuer, year in targets.values():
-        _write_carry_over(conn, vid, region, issuer, year)
-    return set(targets)
-
-
-def _cells(conn: Connection, version_id: int, row_key: str) -> dict[str, int | float | None]:
-    rows = conn.execute(
-        text(
-            "SELECT column_key, value_int, value FROM report_cells WHERE report_version_id = :v "
-            "AND table_name = 'applications' AND row_key = :r"
-        ),
-        {"v": version_id, "r": row_key},
-    )
-    return {col: (vi if vi is not None else v) for col, vi, v in rows}
-
-
-def _write_carry_over(
-    conn: Connection, version_id: int, region: str | None, issuer: str | None, year: int | None
-) -> None:
-    previous = None
-    if region is not None and issuer is not None and year is not None:
-        previous = conn.execute(
-            text(
-                "SELECT v.id, d.doc_id FROM report_versions v JOIN documents d "
-                "ON d.id = v.document_id WHERE v.region_code = :r AND v.issuer = :i "
-                "AND v.report_year = :y AND v.current AND v.official ORDER BY v.id DESC LIMIT 1"
+        known = region is not None and issuer is not None and year is not None
+        previous[vid] = newest.get((region, issuer, year - 1)) if known else None
+    wanted = sorted(set(targets) | {p[0] for p in previous.values() if p is not None})
+    cells: dict[tuple[int, str], dict[str, int | float | None]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        for vid, row, col, vi, val in conn.execute(
+            _in(
+                "SELECT report_version_id, row_key, column_key, value_int, value "
+                "FROM report_cells WHERE report_version_id IN :ids "
+                "AND table_name = 'applications' AND row_key IN ('carried_over', 'carried_forward')"
             ),
-            {"r": region, "i": issuer, "y": year - 1},
-        ).first()
-    mine = _cells(conn, version_id, "carried_over")
-    theirs = _cells(conn, previous[0], "carried_forward") if previous else {}
+            {"ids": wanted[start : start + _CHUNK]},
+        ):
+            cells.setdefault((vid, row), {})[col] = vi if vi is not None else val
     conn.execute(
-        text("DELETE FROM checks WHERE report_version_id = :v AND substr(rule, 1, 11) = :p"),
-        {"v": version_id, "p": CARRY_OVER},
+        text(
+            "DELETE FROM checks WHERE report_version_id IN :ids AND substr(rule, 1, 11) = :p"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": sorted(targets), "p": CARRY_OVER},
     )
-    _insert_checks(
-        conn, carry_over_checks(version_id, year, mine, theirs, previous and previous[1])
-    )
+    checks: list[dict[str, Any]] = []
+    for vid, _region, _issuer, year in targets.values():
+        prev = previous[vid]
+        theirs = cells.get((prev[0], "carried_forward"), {}) if prev else {}
+        checks += carry_over_checks(
+            vid, year, cells.get((vid, "carried_over"), {}), theirs, prev and prev[1]
+        )
+    _insert_checks(conn, checks)
+    return set(targets)
 
 
 def carry_over_checks(

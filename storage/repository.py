@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -163,18 +163,7 @@ def add_report_version(
             **version_columns(record),
         },
     ).scalar_one()
-    cells = [
-        {
-            "report_version_id": version_id,
-            "table_name": c.table,
-            "row_key": c.row,
-            "column_key": c.column,
-            "value": c.value,
-            "value_int": c.value if isinstance(c.value, int) else None,
-            "raw": c.raw,
-        }
-        for c in iter_cells(record)
-    ]
+    insert_cells(conn, version_id, record)
     checks = [
         {
             "report_version_id": version_id,
@@ -188,7 +177,7 @@ def add_report_version(
     hazards = [
         {"report_version_id": version_id, "tag": str(tag)} for tag in record.get("hazards") or []
     ]
-    for model, rows in ((ReportCell, cells), (Check, checks), (Hazard, hazards)):
+    for model, rows in ((Check, checks), (Hazard, hazards)):
         if rows:
             conn.execute(insert(model.__table__), rows)
     doc_id = document if isinstance(document, int) else document.id
@@ -198,6 +187,53 @@ def add_report_version(
         session.info.setdefault(_DEFERRED, set()).add(doc_id)
     return int(version_id)
 
+
+_CELL_COLUMNS = (
+    "report_version_id",
+    "table_name",
+    "row_key",
+    "column_key",
+    "value",
+    "value_int",
+    "raw",
+)
+
+
+def insert_cells(conn: Connection, version_id: int, record: dict[str, Any]) -> None:
+    """The record's table cells as `report_cells` rows, in one executemany.
+
+    A report has 100-200 cells: given as plain tuples to the driver's executemany, a row
+    costs about a microsecond, where SQLAlchemy's per-row parameter processing cost ten (a
+    third of the crawl's write time). Both engines' drivers take positional parameters.
+    """
+    rows = [
+        (
+            version_id,
+            c.table,
+            c.row,
+            c.column,
+            c.value,
+            c.value if isinstance(c.value, int) else None,
+            c.raw,
+        )
+        for c in iter_cells(record)
+    ]
+    if not rows:
+        return
+    style = conn.dialect.paramstyle
+    if style not in _POSITIONAL:
+        conn.execute(
+            insert(ReportCell.__table__), [dict(zip(_CELL_COLUMNS, r, strict=True)) for r in rows]
+        )
+        return
+    marks = ", ".join([_POSITIONAL[style]] * len(_CELL_COLUMNS))
+    conn.exec_driver_sql(
+        f"INSERT INTO report_cells ({', '.join(_CELL_COLUMNS)}) VALUES ({marks})", rows
+    )
+
+
+# DB-API parameter styles whose positional marker is known (sqlite3: qmark; psycopg: pyformat).
+_POSITIONAL = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 _DEFERRED = "gov_reports.refresh_reports"
 

@@ -53,6 +53,17 @@ class DedupePipeline:
         self._fingerprints: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._loaded: set[str] = set()
         self._seen: set[str] = set()  # text hashes this run stores (perhaps still queued)
+        self._stored_before: frozenset[str] | None = None
+
+    def _archived(self) -> frozenset[str]:
+        """The text hashes the archive held when the run started, read once: only these can
+        be found in the database (this run's own texts are in `_seen`), so a new text costs
+        no query. A text another process stores meanwhile (a distributed crawl) is refused by
+        the unique text hash, and the store stage makes the item a duplicate of it."""
+        if self._stored_before is None:
+            with self.ctx.sessions() as session:
+                self._stored_before = frozenset(session.scalars(select(Document.text_sha256)))
+        return self._stored_before
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -107,13 +118,14 @@ class DedupePipeline:
             item.needs_version = False
             self.stats.inc_value("pipeline/dedupe/duplicate")
             return item
-        with self.ctx.sessions() as session:
-            doc_id = document_id_for_text(session, sha)
-            if doc_id is not None:
-                item.duplicate_of = doc_id
-                item.needs_version = not has_version(session, doc_id, PARSER_VERSION)
-                self.stats.inc_value("pipeline/dedupe/duplicate")
-                return item
+        if sha in self._archived():
+            with self.ctx.sessions() as session:
+                doc_id = document_id_for_text(session, sha)
+                if doc_id is not None:
+                    item.duplicate_of = doc_id
+                    item.needs_version = not has_version(session, doc_id, PARSER_VERSION)
+                    self.stats.inc_value("pipeline/dedupe/duplicate")
+                    return item
         self._seen.add(sha)
         self._load_site(item.site_code)
         if ingested.simhash:

@@ -8,14 +8,16 @@ duplicate of that document, without extracting them again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from crawler.context import CrawlContext
 from crawler.items import DocumentItem
 from crawler.pipelines import workers
 from parsers import PARSER_VERSION, ParseError
-from parsers.ingest import decide, ingest
+from parsers.ingest import Ingested, decide, file_name, ingest
 from storage.records import source_of
 from storage.repository import capture_exists, document_for_payload, has_version
 
@@ -23,12 +25,16 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+RECENT_PAYLOADS = 256
 
 
 class IngestPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.ctx = CrawlContext.of(crawler)
         self.stats = crawler.stats
+        # (payload, content type, file name, encoding) → the ingest of those bytes, for the
+        # last RECENT_PAYLOADS distinct payloads (bounded: each holds a text and a record).
+        self._recent: OrderedDict[tuple, asyncio.Future[Ingested]] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
@@ -44,16 +50,9 @@ class IngestPipeline:
         )
         if self._reuse(item):
             return item
+        source = source_of(item, self.ctx.crawl_id)
         try:
-            item.ingested = await workers.run(
-                self.ctx.pool,
-                ingest,
-                item.body,
-                item.final_url,
-                content_type=item.content_type,
-                source=source_of(item, self.ctx.crawl_id),
-                encoding=item.encoding,
-            )
+            item.ingested = await self._ingest(item, source)
         except ParseError as exc:
             item.error = f"extract: {exc}"
             self.stats.inc_value("pipeline/ingest/failed")
@@ -68,6 +67,33 @@ class IngestPipeline:
             item.error = f"parse: {item.ingested.parse_error}"
         self.stats.inc_value("pipeline/ingest/ok")
         return item
+
+    async def _ingest(self, item: DocumentItem, source: dict) -> Ingested:
+        """`ingest` in the pool; bytes met again in this run (the same attachment linked from
+        two pages, a page under two URLs) share the first one's work, with their own
+        provenance."""
+        key = (item.payload_sha256, item.content_type, file_name(item.final_url), item.encoding)
+        shared = self._recent.get(key) if item.payload_sha256 else None
+        if shared is not None:
+            self._recent.move_to_end(key)
+            self.stats.inc_value("pipeline/ingest/shared")
+            return (await shared).with_source(source)
+        work = asyncio.ensure_future(
+            workers.run(
+                self.ctx.pool,
+                ingest,
+                item.body,
+                item.final_url,
+                content_type=item.content_type,
+                source=source,
+                encoding=item.encoding,
+            )
+        )
+        if item.payload_sha256:
+            self._recent[key] = work
+            if len(self._recent) > RECENT_PAYLOADS:
+                self._recent.popitem(last=False)
+        return await work
 
     def _unchanged(self, item: DocumentItem) -> bool:
         """These bytes at this URL are already stored (a revisit, or a refetch after a crash
