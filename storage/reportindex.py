@@ -179,18 +179,7 @@ def _rebuild_carry_over(conn: Connection) -> None:
             "JOIN documents d ON d.id = v.document_id WHERE v.current AND v.official ORDER BY v.id"
         )
     ).all()
-    cells: dict[tuple[int, str], dict[str, int | float | None]] = {}
-    ids = [row[0] for row in versions]
-    for start in range(0, len(ids), _CHUNK):  # by version id: the cells' own index
-        for vid, row, col, vi, val in conn.execute(
-            _in(
-                "SELECT report_version_id, row_key, column_key, value_int, value "
-                "FROM report_cells WHERE report_version_id IN :ids "
-                "AND table_name = 'applications' AND row_key IN ('carried_over', 'carried_forward')"
-            ),
-            {"ids": ids[start : start + _CHUNK]},
-        ):
-            cells.setdefault((vid, row), {})[col] = vi if vi is not None else val
+    cells = _carry_cells(conn, [row[0] for row in versions])
     newest = {(r, i, y): (vid, doc) for vid, r, i, y, doc in versions}  # ordered by id
     conn.execute(text("DELETE FROM checks WHERE substr(rule, 1, 11) = :p"), {"p": CARRY_OVER})
     batch: list[dict[str, Any]] = []
@@ -320,17 +309,7 @@ def _carry_over_for(conn: Connection, ids: Sequence[int]) -> set[int]:
         known = region is not None and issuer is not None and year is not None
         previous[vid] = newest.get((region, issuer, year - 1)) if known else None
     wanted = sorted(set(targets) | {p[0] for p in previous.values() if p is not None})
-    cells: dict[tuple[int, str], dict[str, int | float | None]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        for vid, row, col, vi, val in conn.execute(
-            _in(
-                "SELECT report_version_id, row_key, column_key, value_int, value "
-                "FROM report_cells WHERE report_version_id IN :ids "
-                "AND table_name = 'applications' AND row_key IN ('carried_over', 'carried_forward')"
-            ),
-            {"ids": wanted[start : start + _CHUNK]},
-        ):
-            cells.setdefault((vid, row), {})[col] = vi if vi is not None else val
+    cells = _carry_cells(conn, wanted)
     conn.execute(
         text(
             "DELETE FROM checks WHERE report_version_id IN :ids AND substr(rule, 1, 11) = :p"
@@ -382,3 +361,20 @@ def carry_over_checks(
 
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _carry_cells(conn: Any, ids: list[int]) -> dict[tuple[int, str], dict[str, int | float | None]]:
+    """Table 二's carried-over and carried-forward cells of these versions, by (version, row):
+    {column: value}. Read in chunks of version ids (the cells' own index)."""
+    cells: dict[tuple[int, str], dict[str, int | float | None]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for vid, row, col, vi, val in conn.execute(
+            _in(
+                "SELECT report_version_id, row_key, column_key, value_int, value "
+                "FROM report_cells WHERE report_version_id IN :ids "
+                "AND table_name = 'applications' AND row_key IN ('carried_over', 'carried_forward')"
+            ),
+            {"ids": ids[start : start + _CHUNK]},
+        ):
+            cells.setdefault((vid, row), {})[col] = vi if vi is not None else val
+    return cells
