@@ -49,9 +49,21 @@ SAMPLE_SIZE = 1000  # above it, about this many (at least half) are counted and 
 # Fibonacci hashing: (id × ⌊2^32/φ⌋) mod 2^32 spreads consecutive or periodic ids evenly
 # over [0, 2^32); a report is in the sample when its hash is below 2^32 / step.
 _HASH, _SPAN = 2654435761, 2**32
-# Where each facet is in a row of storage.query.MATCH_COLUMNS (vid, doc, province, …).
-_AT = {"province": 2, "report_year": 3, "template": 4, "issuer_kind": 5}
-_HAZARD_MASK, _FAILED_MASK = 6, 7
+# The columns each match is read with, from the covering index (storage.query.newest_matches
+# for a search, `facet_counts` for a listing): enough to rank it and to tally it here
+# without another query. Rows are read by position, found from these names.
+MATCH_COLUMNS = (
+    "vid",
+    "doc",
+    "province",
+    "report_year",
+    "template",
+    "issuer_kind",
+    "hazard_mask",
+    "failed_mask",
+)
+_AT = {name: MATCH_COLUMNS.index(name) for name in COLUMN_FACETS}
+_HAZARD_MASK, _FAILED_MASK = MATCH_COLUMNS.index("hazard_mask"), MATCH_COLUMNS.index("failed_mask")
 _HAZARD_BITS = [(tag, hazard_bit(tag)) for tag in HAZARDS]
 _FAILED_BITS = [(family, check_bit(family)) for family in CHECK_FAMILIES]
 
@@ -102,13 +114,9 @@ def facet_counts(
     rows = (
         session.connection()
         .execute(
-            select(
-                rv.id,
-                rv.document_id,
-                *(getattr(rv, name) for name in COLUMN_FACETS),
-                rv.hazard_mask,
-                rv.failed_mask,
-            ).where(and_(*conds))
+            select(rv.id, rv.document_id, *(getattr(rv, name) for name in MATCH_COLUMNS[2:])).where(
+                and_(*conds)
+            )
         )
         .all()
     )
@@ -135,7 +143,7 @@ def of_matches(matches: Sequence[Any], *, exact: bool) -> FacetCounts:
 
 
 def tally(rows: Sequence[Any]) -> dict[str, list[tuple[Any, int]]]:
-    """Count rows of storage.query.MATCH_COLUMNS by each facet, largest first; the masks
+    """Count rows of MATCH_COLUMNS by each facet, largest first; the masks
     are counted once per distinct value, then spread over their bits."""
     out = {name: _largest_first(Counter(r[i] for r in rows).items()) for name, i in _AT.items()}
     for name, at, bits in (

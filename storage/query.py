@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.columns import cell_columns
+from storage.facets import MATCH_COLUMNS
 from storage.fetchstate import version_chain
 from storage.filters import NO_FILTER, FilterError, ReportFilter
 from storage.flags import failed_check_bits, hazard_bit
@@ -374,18 +375,6 @@ RANK_CANDIDATES = 500
 # CPU more per search on bench.serve's mix (+25 %: with a filter, the scan walks twice as
 # far down the matches).
 TOTAL_CAP = RANK_CANDIDATES
-# The columns each counted match is read with (from the covering index): enough to rank it
-# and to count it by facet (storage.facets.tally) without another query.
-MATCH_COLUMNS = (
-    "vid",
-    "doc",
-    "province",
-    "report_year",
-    "template",
-    "issuer_kind",
-    "hazard_mask",
-    "failed_mask",
-)
 
 
 @dataclass(frozen=True)
