@@ -52,8 +52,6 @@ from storage.fetchstate import version_chain
 from storage.filters import NO_FILTER, FilterError, ReportFilter
 from storage.flags import failed_check_bits, hazard_bit
 from storage.fulltext import (
-    BM25_B,
-    BM25_K1,
     QueryError,
     bm25,
     fts5_match,
@@ -512,18 +510,11 @@ def _ranked_sqlite(
         total[0] += length
         total[1] += 1
     means = {b: length / n for b, (length, n) in sums.items()}
-    if len(patterns) == 1:  # the usual query: bm25() inlined (the same arithmetic)
-        k1, b, k1_1 = BM25_K1, BM25_B, BM25_K1 + 1
-        ranked = []
-        for doc, length, (tf,) in counted:
-            norm = k1 * (1 - b + b * length / max(means[block[doc]], 1.0))
-            ranked.append((block[doc], docs[doc], 0 + 1.0 * tf * k1_1 / (tf + norm)))
-    else:
-        idfs = [1.0] * len(patterns)
-        ranked = [
-            (block[doc], docs[doc], bm25(tfs, length, means[block[doc]], idfs))
-            for doc, length, tfs in counted
-        ]
+    idfs = [1.0] * len(patterns)
+    ranked = [
+        (block[doc], docs[doc], bm25(tfs, length, means[block[doc]], idfs))
+        for doc, length, tfs in counted
+    ]
     ranked.sort(key=lambda hit: (hit[0], -hit[2], hit[1]))
     return [(vid, score) for _block, vid, score in ranked]
 
