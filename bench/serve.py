@@ -267,7 +267,16 @@ def main(argv: list[str] | None = None) -> int:
 
         Path(args.db).parent.mkdir(parents=True, exist_ok=True)
         print(build(url, args.reports), file=sys.stderr)
-    docs = sample_doc_ids(url, args.requests, args.seed)
+    from storage.db import StorageError
+
+    try:
+        docs = sample_doc_ids(url, args.requests, args.seed)
+    except StorageError as exc:  # a wrong URL or file: one line naming it, no traceback
+        print(f"bench.serve: {exc}", file=sys.stderr)
+        return 2
+    if not docs:
+        print(f"bench.serve: no reports in {args.db}: nothing to measure", file=sys.stderr)
+        return 2
     urls = {
         "static": ["/static/style.css"] * args.requests,
         "search-api": search_urls(args.requests, args.seed, page=False),
