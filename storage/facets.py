@@ -39,7 +39,6 @@ from sqlalchemy.orm import Session
 
 from storage.filters import CHECK_FAMILIES, HAZARDS, NO_FILTER, ReportFilter
 from storage.flags import check_bit, hazard_bit
-from storage.fulltext import parse_query
 from storage.models import ReportVersion
 
 COLUMN_FACETS = ("province", "report_year", "template", "issuer_kind")
@@ -87,21 +86,16 @@ class FacetCounts:
 def facet_counts(
     session: Session,
     flt: ReportFilter = NO_FILTER,
-    query: str | None = None,
     *,
     exact_limit: int | None = None,
     sample_size: int | None = None,
-    cap: int | None = None,
 ) -> FacetCounts:
-    """Reports selected by `flt` (and matching `query`, when given) counted by province,
-    year, template, issuer kind, hazard tag and failed-check family (see the module for
-    when they are exact). QueryError for a malformed query."""
-    from storage.query import TOTAL_CAP, _conditions, count, newest_matches
+    """The reports a listing's filter selects, counted by province, year, template, issuer
+    kind, hazard tag and failed-check family: exactly up to `exact_limit`, else estimated
+    from a sample (see the module). A search's facets are `of_matches` of its counted
+    matches (storage.query.search_results), which cost no query of their own."""
+    from storage.query import _conditions, count
 
-    if query:
-        cap = TOTAL_CAP if cap is None else cap
-        found = newest_matches(session, parse_query(query), flt, cap + 1)
-        return of_matches(found[:cap], exact=len(found) <= cap)
     exact_limit = EXACT_LIMIT if exact_limit is None else exact_limit
     sample_size = SAMPLE_SIZE if sample_size is None else sample_size
     total = count(session, flt)

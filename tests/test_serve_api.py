@@ -224,19 +224,30 @@ def facet_filter(field: str, value: Any) -> dict[str, str]:
     return {{"report_year": "year"}.get(field, field): str(value)}
 
 
+def page_facets(session: Any, flt: Any, q: str | None, limit: int = 20) -> Any:
+    """The facet counts the search page shows (`limit` hits a page): of a search's counted
+    matches, or of a listing's filter."""
+    from storage.facets import facet_counts, of_matches
+    from storage.query import search_results
+
+    if not q:
+        return facet_counts(session, flt)
+    found = search_results(session, q, flt, limit=limit)
+    return of_matches(found.matches, exact=found.total_exact)
+
+
 @pytest.mark.parametrize(("q", "params"), [(WORD, {}), (None, {}), (WORD, {"failed_check": "any"})])
 def test_facet_counts_are_what_each_facet_filter_selects(
     db: str, q: str | None, params: dict[str, str]
 ) -> None:
     """Exact facets: every count is the total of the page that facet's link opens."""
-    from storage.facets import facet_counts
     from storage.filters import ReportFilter
     from storage.query import count, search_count
 
     sessions = open_readonly(db)
     with sessions() as s:
         flt = ReportFilter.from_params(params)
-        found = facet_counts(s, flt, q)
+        found = page_facets(s, flt, q)
         assert found.sample is None
         assert found.total == (search_count(s, q, flt) if q else count(s, flt)) > 0
         assert {f for f, values in found.counts.items() if values} >= {"province", "failed_check"}
@@ -327,13 +338,15 @@ def test_facets_of_a_capped_search_are_lower_bounds_among_the_newest(
     """Over the cap, each facet count is counted among the newest `cap` matches: never more
     than what its link selects, adding up to the cap per column facet, labelled "≥"."""
     import storage.query
-    from storage.facets import facet_counts
     from storage.filters import NO_FILTER, ReportFilter
     from storage.query import search_count
 
     sessions = open_readonly(db)
-    with sessions() as s:
-        low = facet_counts(s, NO_FILTER, WORD, cap=5)
+    with monkeypatch.context() as patch, sessions() as s:
+        # Ranked and counted: the 5 newest matches (the test archive has more).
+        patch.setattr(storage.query, "RANK_CANDIDATES", 5)
+        patch.setattr(storage.query, "TOTAL_CAP", 5)
+        low = page_facets(s, NO_FILTER, WORD, limit=5)
         assert (low.total, low.total_exact, low.basis, low.sample) == (5, False, "newest", None)
         for field, values in low.counts.items():
             if field in ("province", "report_year", "template", "issuer_kind"):
