@@ -3,7 +3,9 @@ and time (issue 10)."""
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import subprocess
 import sys
 import zlib
@@ -13,7 +15,7 @@ import pytest
 
 from parsers import ParseError, extract
 from parsers.extract import MAX_INPUT_BYTES, MAX_TEXT_BYTES
-from tests.bombs import docx_bomb, pdf_bomb
+from tests.bombs import docx_bomb, lzw_encode, pdf_bomb, pdf_with_content, wrapped_pdf_bomb
 from tests.cli import run_cli
 
 MB = 1024 * 1024
@@ -47,6 +49,68 @@ def test_decompression_bombs_are_refused_while_inflating(tmp_path: Path, name, b
     assert "bomb" in message, message
     assert len(message.splitlines()) == 1
     assert peak_mb < 250, f"peak RSS {peak_mb} MB while refusing {name}"
+
+
+@pytest.mark.parametrize("wrapper", ["ascii85", "hex", "runlength", "lzw"])
+def test_bombs_behind_other_filters_are_refused(tmp_path: Path, wrapper: str) -> None:
+    # Before the whole filter chain was followed, the ASCII85-wrapped 1 GB stream was read
+    # at 2.1 GB of RSS: an inflater fed the ASCII85 text saw no Flate data and counted 0.
+    path = tmp_path / f"{wrapper}.pdf"
+    path.write_bytes(wrapped_pdf_bomb(200 * MB, wrapper))  # 0.2 to 3 MB on disk
+    message, peak_mb = _parse_peak_rss(path)
+    assert "decompression bomb" in message, message
+    assert len(message.splitlines()) == 1
+    assert peak_mb < 250, f"peak RSS {peak_mb} MB while refusing {wrapper}"
+
+
+def _run_length_encode(data: bytes) -> bytes:
+    """Runs of a repeated byte as repeats, the rest as literal pieces of up to 128 bytes."""
+    out = bytearray()
+    for run in re.finditer(rb"(.)\1{2,127}|(?:(.)(?!\2\2)){1,128}", data, re.DOTALL):
+        piece = run.group(0)
+        if run.group(1) is not None:
+            out += bytes((257 - len(piece),)) + piece[:1]
+        else:
+            out += bytes((len(piece) - 1,)) + piece
+    return bytes(out + b"\x80")
+
+
+_CONTENT = "\n".join(
+    f"BT /F1 12 Tf 72 {700 - i} Td (第{i}行 政府信息公开 {i * 37 % 1000}) Tj ET"
+    for i in range(3000)
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("stream", "filters", "parms"),
+    [
+        (zlib.compress(zlib.compress(_CONTENT)), b"[/FlateDecode /FlateDecode]", b""),
+        (base64.a85encode(zlib.compress(_CONTENT), adobe=True)[2:], b"[/A85 /Fl]", b""),
+        (zlib.compress(_CONTENT).hex().encode() + b">", b"[/ASCIIHexDecode /FlateDecode]", b""),
+        (lzw_encode(_CONTENT), b"/LZWDecode", b""),
+        (lzw_encode(_CONTENT, early_change=False), b"/LZW", b" /DecodeParms << /EarlyChange 0 >>"),
+        (_run_length_encode(_CONTENT), b"/RunLengthDecode", b""),
+        (lzw_encode(zlib.compress(_CONTENT)), b"[/LZWDecode /FlateDecode]", b""),
+        (zlib.compress(_run_length_encode(_CONTENT)), b"[/FlateDecode /RL]", b""),
+    ],
+)
+def test_decoded_size_follows_the_whole_filter_chain(stream: bytes, filters, parms) -> None:
+    from parsers.extract._pdffilters import decoded_size
+
+    pdf = pdf_with_content(stream, filters, parms)
+    start = pdf.index(b"stream\n") + len(b"stream\n")
+    head = pdf[pdf.rindex(b" obj", 0, start) + 1 : start]
+    assert decoded_size(pdf, start, head, 10**9) == len(_CONTENT)
+    assert decoded_size(pdf, start, head, 1000) > 1000  # over a limit: seen as over it
+    assert extract(pdf, "a.pdf").format == "pdf"  # and a reader reads it as a page
+
+
+def test_the_test_encoders_agree_with_pdfminer() -> None:
+    from pdfminer.lzw import lzwdecode
+    from pdfminer.runlength import rldecode
+
+    assert lzwdecode(lzw_encode(_CONTENT)) == _CONTENT
+    assert rldecode(_run_length_encode(_CONTENT)) == _CONTENT
 
 
 def test_nested_flate_layers_are_counted_through() -> None:

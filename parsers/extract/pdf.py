@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from parsers.errors import ExtractError
 from parsers.extract import Extracted
-from parsers.extract._inflate import inflated_size
 from parsers.extract._layout import (
     clean_cell,
     declared_title,
@@ -33,6 +32,7 @@ from parsers.extract._layout import (
     join_wrapped,
     rejoin_vertical_labels,
 )
+from parsers.extract._pdffilters import decoded_size
 
 MAX_PDF_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 300
@@ -143,32 +143,30 @@ def _check_container(data: bytes) -> None:
         raise ExtractError("not a PDF (no %PDF header)")
     if b"%%EOF" not in data:
         raise ExtractError("truncated PDF (no %%EOF end marker)")
-    _check_inflated_sizes(data)
+    _check_decoded_sizes(data)
 
 
 _STREAM_START = re.compile(rb"stream\r?\n")  # (a literal first: found by fast search)
-_FLATE_FILTER = re.compile(rb"/(?:FlateDecode|Fl)(?![A-Za-z])")
 _IMAGE = re.compile(rb"/Subtype\s*/Image(?![A-Za-z])")
 
 
-def _check_inflated_sizes(data: bytes) -> None:
-    """Inflate every Flate stream a text reader would decode, a megabyte at a time and
-    discarding the output, and refuse the file once a stream or the sum passes its bound.
-    Images are skipped: text extraction never decodes their pixels."""
+def _check_decoded_sizes(data: bytes) -> None:
+    """Count what every stream a text reader would decode decodes to, through its whole
+    filter chain in bounded memory (`_pdffilters`), and refuse the file once a stream or the
+    sum passes its bound. Images are skipped: text extraction never decodes their pixels."""
     total = 0
     for match in _STREAM_START.finditer(data):
         if data[match.start() - 3 : match.start()] == b"end":
             continue
         head = data[max(0, match.start() - 2048) : match.start()]
         head = head[head.rfind(b" obj") + 1 :]  # this object's dictionary
-        layers = len(_FLATE_FILTER.findall(head))
-        if not layers or _IMAGE.search(head):
+        if _IMAGE.search(head):
             continue
-        size = inflated_size(data, match.end(), MAX_STREAM_INFLATED, layers=min(layers, 4))
+        size = decoded_size(data, match.end(), head, MAX_STREAM_INFLATED)
         total += size
         if size > MAX_STREAM_INFLATED or total > MAX_INFLATED_BYTES:
             raise ExtractError(
-                f"PDF streams inflate to over {min(total, size) // 2**20} MB "
+                f"PDF streams decode to over {min(total, size) // 2**20} MB "
                 f"(limit {MAX_STREAM_INFLATED // 2**20} MB a stream, "
                 f"{MAX_INFLATED_BYTES // 2**20} MB in all): refused as a possible "
                 "decompression bomb"

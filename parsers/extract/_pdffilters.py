@@ -1,0 +1,169 @@
+"""What a PDF stream decodes to through its whole filter chain, counted in bounded memory.
+
+A text reader decodes a content stream through every filter its dictionary names, in order
+(`/Filter [/ASCII85Decode /FlateDecode]`). A bomb need not be plain Flate: Flate data wrapped
+in ASCII85 or hex looks like text to an inflater, and RunLength (up to 64:1) and LZW (over
+1,000:1) expand on their own. So the chain is followed here the way the readers follow it.
+The text encodings (ASCIIHex, ASCII85) only shrink their input and are decoded whole; every
+expanding filter stops once its output passes the limit, and the last one in the chain only
+counts. Image codecs (DCT, JPX, CCITT, JBIG2) end the chain: text extraction never decodes
+their pixels.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import zlib
+from collections.abc import Callable
+
+from parsers.extract._inflate import inflated_size
+
+# Full names and the abbreviations inline images use (PDF 32000-1, tables 6 and 94).
+_FLATE = frozenset({"FlateDecode", "Fl"})
+_ASCII_HEX = frozenset({"ASCIIHexDecode", "AHx"})
+_ASCII_85 = frozenset({"ASCII85Decode", "A85"})
+_LZW = frozenset({"LZWDecode", "LZW"})
+_RUN_LENGTH = frozenset({"RunLengthDecode", "RL"})
+_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
+_NAME = re.compile(rb"/([A-Za-z0-9]+)")
+_NOT_HEX = re.compile(rb"[^0-9A-Fa-f]")
+_EARLY_CHANGE_0 = re.compile(rb"/EarlyChange\s+0(?![0-9])")
+# A direct length; "/Length 12 0 R" points at another object and is not one.
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\d)(?!\s+\d+\s+R)")
+
+
+def filter_chain(dictionary: bytes) -> list[str]:
+    """The filters a stream dictionary names, in the order they are applied."""
+    match = _FILTER.search(dictionary)
+    return [name.decode() for name in _NAME.findall(match.group(1))] if match else []
+
+
+def decoded_size(data: bytes, start: int, dictionary: bytes, limit: int) -> int:
+    """Bytes the stream whose data begins at `data[start]` decodes to through the filters
+    its `dictionary` names; counting stops soon after `limit` is passed. Damaged data counts
+    what decoded before the damage (the readers then decide on it)."""
+    filters = filter_chain(dictionary)
+    if all(name in _FLATE for name in filters):  # the common case: read in place to its end
+        return inflated_size(data, start, limit, layers=min(len(filters), 4)) if filters else 0
+    stream = data[start : _stream_end(data, start, dictionary)]
+    early_change = not _EARLY_CHANGE_0.search(dictionary)
+    for position, name in enumerate(filters):
+        last = position == len(filters) - 1
+        if name in _FLATE:
+            if all(rest in _FLATE for rest in filters[position:]):  # counted through at once
+                return inflated_size(stream, 0, limit, layers=min(len(filters) - position, 4))
+            stream = _inflate(stream, limit)
+        elif name in _ASCII_HEX:
+            stream = _ascii_hex(stream)
+        elif name in _ASCII_85:
+            stream = _ascii_85(stream)
+        elif name in _LZW or name in _RUN_LENGTH:
+            decode = _lzw if name in _LZW else _run_length
+            out = bytearray()
+            size = decode(stream, limit, None if last else out.extend, early_change)
+            if last:
+                return size
+            stream = bytes(out)
+        else:  # an image codec, or a filter no reader knows: nothing more is decoded
+            return len(stream)
+        if len(stream) > limit:
+            break
+    return len(stream)
+
+
+def _stream_end(data: bytes, start: int, dictionary: bytes) -> int:
+    """Where the stream's data ends: its /Length when given directly and it fits, else the
+    next `endstream` (as readers do when /Length is an indirect object or wrong)."""
+    length = _LENGTH.search(dictionary)
+    if length and start + int(length.group(1)) <= len(data):
+        return start + int(length.group(1))
+    end = data.find(b"endstream", start)
+    return len(data) if end < 0 else end
+
+
+def _inflate(data: bytes, limit: int) -> bytes:
+    """Flate output up to just past `limit` (a middle layer, whose output the next reads)."""
+    inflater = zlib.decompressobj()
+    try:
+        return inflater.decompress(data, limit + 1)
+    except zlib.error:
+        return b""
+
+
+def _ascii_hex(data: bytes) -> bytes:
+    body = _NOT_HEX.sub(b"", data.split(b">", 1)[0])
+    if len(body) % 2:
+        body += b"0"  # an odd final digit stands for its pair with 0 (PDF 32000-1, 7.4.2)
+    return binascii.unhexlify(body)
+
+
+def _ascii_85(data: bytes) -> bytes:
+    body = data.split(b"~>", 1)[0].strip()
+    if body.startswith(b"<~"):
+        body = body[2:]
+    try:
+        return base64.a85decode(body, ignorechars=b" \t\n\r\x0b\x0c\x00")
+    except ValueError:
+        return b""  # damaged: the reader decides; nothing to count
+
+
+Sink = Callable[[bytes], object] | None
+
+
+def _run_length(data: bytes, limit: int, sink: Sink, _early: bool = True) -> int:
+    """RunLengthDecode: a length byte n, then n + 1 literal bytes (n < 128) or one byte
+    repeated 257 - n times (n > 128); 128 ends the data."""
+    size, at, end = 0, 0, len(data)
+    while at < end and size <= limit:
+        n = data[at]
+        if n == 128:
+            break
+        if n < 128:
+            piece = data[at + 1 : at + n + 2]
+            at += n + 2
+        else:
+            piece = data[at + 1 : at + 2] * (257 - n)
+            at += 2
+        size += len(piece)
+        if sink is not None:
+            sink(piece)
+    return size
+
+
+def _lzw(data: bytes, limit: int, sink: Sink, early_change: bool = True) -> int:
+    """LZWDecode with PDF's conventions (9 to 12-bit codes, most significant bit first, 256
+    clears the table, 257 ends the data). Without a sink only the strings' lengths are kept,
+    so counting a bomb holds a 4,096-entry table of numbers."""
+    strings: list[bytes] = [bytes((c,)) for c in range(256)] + [b"", b""]
+    lengths: list[int] = [1] * 256 + [0, 0]
+    early = 1 if early_change else 0
+    width, buffer, held, previous, size = 9, 0, 0, -1, 0
+    for byte in data:
+        buffer = (buffer << 8) | byte
+        held += 8
+        while held >= width:
+            held -= width
+            code = (buffer >> held) & ((1 << width) - 1)
+            buffer &= (1 << held) - 1
+            if code == 256:
+                del strings[258:], lengths[258:]
+                width, previous = 9, -1
+                continue
+            if code == 257 or code > len(lengths) or (code == len(lengths) and previous < 0):
+                return size  # the end, or damage: what decoded so far
+            if previous >= 0 and len(lengths) < 4096:
+                lengths.append(lengths[previous] + 1)
+                if sink is not None:
+                    head = strings[code][:1] if code < len(strings) else strings[previous][:1]
+                    strings.append(strings[previous] + head)
+            size += lengths[code]
+            if sink is not None:
+                sink(strings[code])
+            if size > limit:
+                return size
+            previous = code
+            if len(lengths) + early >= (1 << width) and width < 12:
+                width += 1
+    return size
