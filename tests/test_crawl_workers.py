@@ -11,10 +11,11 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from crawler.pipelines.workers import _limited, init_worker
+from crawler.pipelines.workers import BACKSTOP_SECONDS, _limited, init_worker
 from parsers import ExtractError
 from tests.cli import pool_processes
 
@@ -45,6 +46,31 @@ def test_a_document_over_the_time_limit_is_an_extract_error(bounded_pool) -> Non
     assert bounded_pool.submit(_limited, _sleep, (0,), {}).result(timeout=60) == "done"
 
 
+def _deaf_sleep(seconds: float) -> str:
+    """A task the alarm cannot interrupt, as one stuck inside C code: SIGALRM is blocked."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    time.sleep(seconds)
+    return "done"
+
+
+def test_a_task_the_alarm_cannot_stop_ends_its_worker() -> None:
+    ctx = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=init_worker,
+                               initargs=(os.getpid(), 0, 1.0))  # fmt: skip
+    try:
+        assert pool.submit(_limited, _sleep, (0,), {}).result(timeout=60) == "done"
+        worker = next(iter(pool._processes))
+        started = time.monotonic()
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(_limited, _deaf_sleep, (120,), {}).result(timeout=60)
+        # the limit (1 s), then the watchdog's backstop (5 s) and its one-second tick
+        assert 1.0 + BACKSTOP_SECONDS <= time.monotonic() - started < 1.0 + BACKSTOP_SECONDS + 5
+        with pytest.raises(ProcessLookupError):
+            os.kill(worker, 0)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def test_a_worker_cannot_take_more_memory_than_its_cap(bounded_pool) -> None:
     with pytest.raises(MemoryError):
         bounded_pool.submit(_limited, _allocate, (1500,), {}).result(timeout=60)
@@ -54,6 +80,7 @@ def test_a_worker_cannot_take_more_memory_than_its_cap(bounded_pool) -> None:
 _CRAWL_LIKE = """
 import multiprocessing, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from crawler.pipelines.workers import init_worker
 from tests.test_crawl_workers import _sleep
 pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver"),

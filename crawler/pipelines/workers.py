@@ -9,7 +9,8 @@ size (default: CPU count, at most 4; 0 = everything in-process). Each worker is 
 - its address space is capped (GOV_REPORTS_WORKER_MEMORY_MB): a bomb a parser did not
   foresee becomes a MemoryError for that document, not a machine out of memory;
 - every task has a time limit (GOV_REPORTS_EXTRACT_TIMEOUT): a SIGALRM in the worker turns a
-  runaway document into an ExtractError.
+  runaway document into an ExtractError; a document stuck in C code, where the alarm's
+  handler never runs, ends the worker a few seconds later (the context starts a new pool).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def forkserver_preload() -> list[str]:
 # ----- inside a worker ---------------------------------------------------------------------
 
 _TIME_LIMIT = 0.0
+# How long past its time limit a task may run before the watchdog ends the worker.
+BACKSTOP_SECONDS = 5.0
+_backstop_at: float | None = None  # when the running task's backstop fires (monotonic)
 
 
 def init_worker(crawl_pid: int, memory_mb: int, time_limit: float) -> None:
@@ -76,6 +80,8 @@ def init_worker(crawl_pid: int, memory_mb: int, time_limit: float) -> None:
     global _TIME_LIMIT
     _TIME_LIMIT = time_limit
     threading.Thread(target=_die_with, args=(crawl_pid,), daemon=True).start()
+    if time_limit > 0:
+        threading.Thread(target=_watchdog, daemon=True).start()
     if memory_mb > 0:
         import resource
 
@@ -113,18 +119,34 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _watchdog() -> None:
+    """End this worker when a task runs BACKSTOP_SECONDS past its time limit. SIGALRM's
+    handler runs only between Python bytecodes, so a document stuck inside C code (PDFium's
+    calls release the GIL, so this thread still runs) never sees the alarm. The pool breaks;
+    the crawl context starts a new one, as after any dead worker, and the documents in flight
+    are counted as crashed and fetched again by the next run."""
+    while True:
+        time.sleep(1.0)
+        deadline = _backstop_at
+        if deadline is not None and time.monotonic() > deadline:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _on_alarm(signum: int, frame: object) -> None:
     raise ExtractError(f"took longer than {_TIME_LIMIT:.0f} s: refused")
 
 
 def _limited(func: Callable[..., T], args: tuple, kwargs: dict) -> T:
     """`func` under the time limit (SIGALRM; tasks run in the worker's main thread)."""
+    global _backstop_at
     if _TIME_LIMIT <= 0:
         return func(*args, **kwargs)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, _TIME_LIMIT)
+    _backstop_at = time.monotonic() + _TIME_LIMIT + BACKSTOP_SECONDS
     try:
         return func(*args, **kwargs)
     finally:
+        _backstop_at = None
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
