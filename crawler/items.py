@@ -44,6 +44,9 @@ class DocumentItem:
     near_dup_head: str | None = None  # text_sha256 of the near-copy group this text joins
     previous_id: int | None = None  # the document this URL served before (a revision's base)
     error: str | None = None
+    # The ingest stage did not finish (a dead worker, a bug, the time limit), so `error` is no
+    # verdict on the content: stored as outcome "unfinished", the URL due again at the next run.
+    unfinished: bool = False
     outcome: str | None = None
 
     @property

@@ -142,5 +142,15 @@ class FetchStates:
         else:
             self.batch.add(lambda s: settle(s, url, document_id=document_id, next_due_at=due))
 
+    def retry(self, url: str, session: Session) -> None:
+        """The URL's item could not be ingested for a reason other than its content (a dead
+        worker, the time limit): due at the next run, fetched there in full (no validators, no digest to
+        compare: a revisit would point at the record whose capture is unfinished) and ingested anew."""
+        state = self.by_url.get(url)
+        if state is None:
+            return
+        state.update(next_due_at=None, etag=None, last_modified=None, payload_sha256=None)
+        self._save(session, state)
+
     def gone_due(self) -> datetime:
         return next_due(self.now, None, gone=True)

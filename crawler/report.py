@@ -81,7 +81,9 @@ def build_run_report(
     for seed in seeds:
         stats: Counter[str] = counters.get(seed.code, Counter())
         db = outcomes.get(seed.code) or _empty()
-        failed_items = sum(n for o, n in db["outcomes"].items() if o in ("failed", "store-failed"))
+        failed_items = sum(
+            n for o, n in db["outcomes"].items() if o in ("failed", "unfinished", "store-failed")
+        )
         row = {
             "code": seed.code,
             "name": seed.name,

@@ -10,7 +10,7 @@ all use it.
 
 from __future__ import annotations
 
-from parsers.errors import ExtractError, ParseError
+from parsers.errors import ExtractError, ExtractTimeout, ParseError
 from parsers.extract import Extracted, extract
 from parsers.fingerprint import simhash64, text_digest
 from parsers.record import PARSER_VERSION, SCHEMA, parse_bytes, parse_extracted, parse_text
@@ -19,6 +19,7 @@ __all__ = [
     "PARSER_VERSION",
     "SCHEMA",
     "ExtractError",
+    "ExtractTimeout",
     "Extracted",
     "ParseError",
     "extract",

@@ -9,3 +9,8 @@ class ParseError(Exception):
 
 class ExtractError(ParseError):
     """A file could not be turned into text: corrupt, encrypted, truncated, or a missing tool."""
+
+
+class ExtractTimeout(ExtractError):
+    """Extraction ran out of time. Unlike its parent this says nothing of the file (a loaded
+    machine is slower), so a crawl tries the file again at its next run."""

@@ -166,7 +166,7 @@ class Capture(Base):
     attachment_of: Mapped[str | None] = mapped_column(Text)
     referer: Mapped[str | None] = mapped_column(Text)
     link_text: Mapped[str | None] = mapped_column(Text)
-    # new | duplicate | near-duplicate | not-a-report | rejected | failed
+    # new | duplicate | near-duplicate | not-a-report | rejected | failed | unfinished
     outcome: Mapped[str] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
 

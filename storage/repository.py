@@ -326,8 +326,24 @@ def add_capture(
     return int(result.scalar_one())
 
 
-def capture_outcome(*, has_text: bool, new: bool, near: bool, record: dict[str, Any] | None) -> str:
-    """`new`, `near-duplicate`, `duplicate`, `not-a-report` / `spam-hijack`, or `failed`."""
+# A capture whose ingest did not finish (a dead extraction worker, a bug, the time limit): no
+# verdict on its bytes, so it does not make them "already captured" (`capture_exists`), and
+# the next run ingests them.
+UNFINISHED = "unfinished"
+
+
+def capture_outcome(
+    *,
+    has_text: bool,
+    new: bool,
+    near: bool,
+    record: dict[str, Any] | None,
+    unfinished: bool = False,
+) -> str:
+    """`new`, `near-duplicate`, `duplicate`, `not-a-report` / `spam-hijack`, `failed`, or
+    `unfinished` (the ingest did not finish)."""
+    if unfinished:
+        return UNFINISHED
     if not has_text:
         return "failed"
     if not new:
@@ -442,10 +458,15 @@ def document_for_payload(session: Session, payload_sha256: str) -> Document | No
 
 
 def capture_exists(session: Session, final_url: str, payload_sha256: str) -> bool:
-    """Whether these exact bytes from this URL are already recorded as a capture."""
+    """Whether these exact bytes from this URL are already recorded as a capture (one whose
+    ingest did not finish does not count)."""
     found = session.scalar(
         select(Capture.id)
-        .where(Capture.payload_sha256 == payload_sha256, Capture.final_url == final_url)
+        .where(
+            Capture.payload_sha256 == payload_sha256,
+            Capture.final_url == final_url,
+            Capture.outcome != UNFINISHED,
+        )
         .limit(1)
     )
     return found is not None

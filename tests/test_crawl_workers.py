@@ -4,6 +4,7 @@ killed with SIGKILL."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -12,11 +13,17 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from crawler.evaluate import evaluate, load_truth
 from crawler.pipelines.workers import BACKSTOP_SECONDS, _limited, init_worker
 from parsers import ExtractError
+from sim import SimWeb, serve_in_thread
+from storage.db import open_database
+from storage.models import Capture
 from tests.cli import pool_processes
 
 
@@ -105,3 +112,46 @@ def test_no_pool_process_outlives_a_crawl_killed_with_sigkill() -> None:
     while (pool_processes() & started) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not (pool_processes() & started), "orphaned pool processes"
+
+
+@pytest.mark.parametrize(("mode", "sign"), [("deaf", "BrokenProcessPool"), ("slow", "took longer")])
+def test_a_document_that_did_not_finish_is_ingested_by_the_next_run(
+    tmp_path: Path, mode: str, sign: str
+) -> None:
+    """Stuck in C code (its worker ends, the pool is replaced) or over the time limit: either
+    way the crawl goes on, the capture is stored as `unfinished`, and the next run fetches the
+    URL again and stores its report (before, the URL was settled like any other and not due
+    for a week, and then a revisit: the report was lost while the page stayed the same)."""
+    web = SimWeb(sites=3, seed=4)
+    web.write_sites_csv(tmp_path / "sites.csv")
+    web.write_truth(tmp_path / "truth.jsonl")
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "faults"),
+           "GOV_REPORTS_TEST_WORKER_HANG": str(tmp_path / "hung"),
+           "GOV_REPORTS_TEST_WORKER_HANG_MODE": mode}  # fmt: skip
+    # A limit well above any simulated document's time, even on a loaded machine: only the
+    # hung one passes it.
+    crawl = [sys.executable, "-m", "service.cli", "crawl", "--sites", str(tmp_path / "sites.csv"),
+             "--db", db, "--archive", str(tmp_path / "warc"), "--fast", "--json",
+             "-s", "GOV_REPORTS_EXTRACT_TIMEOUT=4"]  # fmt: skip
+    with serve_in_thread(web, port=0) as server:
+        crawl += ["--proxy", server.proxy_url]
+        first = subprocess.run(
+            crawl, check=False, capture_output=True, text=True, timeout=240, env=env
+        )
+        assert (tmp_path / "hung").exists()  # the fault did hang a document
+        second = subprocess.run(
+            crawl, check=False, capture_output=True, text=True, timeout=240, env=env
+        )
+    assert first.returncode == 0, first.stderr[-2000:]
+    with open_database(db)() as session:
+        unfinished = session.scalars(
+            select(Capture.error).where(Capture.outcome == "unfinished")
+        ).all()
+        assert unfinished and all(sign in error for error in unfinished), unfinished
+        # counted among the run's failures
+        assert json.loads(first.stdout)["totals"]["failed"] >= len(unfinished)
+    assert second.returncode == 0, second.stderr[-2000:]
+    with open_database(db)() as session:
+        ev = evaluate(session, load_truth(tmp_path / "truth.jsonl"))
+    assert ev.recall == 1.0, ev.missed

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from crawler.context import CrawlContext
 from crawler.items import DocumentItem
 from crawler.pipelines import workers
-from parsers import PARSER_VERSION, ParseError
+from parsers import PARSER_VERSION, ExtractTimeout, ParseError
 from parsers.ingest import Ingested, decide, file_name, ingest
 from storage.records import source_of
 from storage.repository import capture_exists, document_for_payload, has_version
@@ -53,6 +53,11 @@ class IngestPipeline:
         source = source_of(item, self.ctx.crawl_id)
         try:
             item.ingested = await self._ingest(item, source)
+        except ExtractTimeout as exc:
+            item.error = f"extract: {exc}"
+            item.unfinished = True
+            self.stats.inc_value("pipeline/ingest/timed-out")
+            return item
         except ParseError as exc:
             item.error = f"extract: {exc}"
             self.stats.inc_value("pipeline/ingest/failed")
@@ -60,6 +65,7 @@ class IngestPipeline:
         except Exception as exc:  # an extractor bug (or a dead worker) must not stop the crawl
             logger.exception("ingest crashed on %s", item.final_url)
             item.error = f"extract: {type(exc).__name__}: {exc}"
+            item.unfinished = True
             self.stats.inc_value("pipeline/ingest/crashed")
             return item
         item.encoding = item.ingested.encoding

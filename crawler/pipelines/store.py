@@ -91,6 +91,7 @@ class StorePipeline:
             new=new,
             near=bool(item.near_dup_head),
             record=record,
+            unfinished=item.unfinished,
         )
         capture_id = add_capture(
             session,
@@ -104,7 +105,10 @@ class StorePipeline:
         if doc_id is not None and record is not None and (new or item.needs_version):
             # The read side is refreshed once per batch (crawler.batch), not once per report.
             add_report_version(session, doc_id, capture_id, record, PARSER_VERSION, refresh=False)
-        self.ctx.states.settle(item.final_url, doc_id, session)
+        if item.unfinished:
+            self.ctx.states.retry(item.final_url, session)
+        else:
+            self.ctx.states.settle(item.final_url, doc_id, session)
         self._count(item)
         item.ingested = None  # the text and record are stored: let them go
 

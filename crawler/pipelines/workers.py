@@ -9,7 +9,7 @@ size (default: CPU count, at most 4; 0 = everything in-process). Each worker is 
 - its address space is capped (GOV_REPORTS_WORKER_MEMORY_MB): a bomb a parser did not
   foresee becomes a MemoryError for that document, not a machine out of memory;
 - every task has a time limit (GOV_REPORTS_EXTRACT_TIMEOUT): a SIGALRM in the worker turns a
-  runaway document into an ExtractError; a document stuck in C code, where the alarm's
+  runaway document into an ExtractTimeout; a document stuck in C code, where the alarm's
   handler never runs, ends the worker a few seconds later (the context starts a new pool).
 """
 
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from parsers.errors import ExtractError
+from parsers.errors import ExtractTimeout
 
 T = TypeVar("T")
 
@@ -124,7 +124,7 @@ def _watchdog() -> None:
     handler runs only between Python bytecodes, so a document stuck inside C code (PDFium's
     calls release the GIL, so this thread still runs) never sees the alarm. The pool breaks;
     the crawl context starts a new one, as after any dead worker, and the documents in flight
-    are counted as crashed and fetched again by the next run."""
+    are stored as unfinished and fetched again by the next run."""
     while True:
         time.sleep(1.0)
         deadline = _backstop_at
@@ -133,7 +133,7 @@ def _watchdog() -> None:
 
 
 def _on_alarm(signum: int, frame: object) -> None:
-    raise ExtractError(f"took longer than {_TIME_LIMIT:.0f} s: refused")
+    raise ExtractTimeout(f"took longer than {_TIME_LIMIT:.0f} s: refused")
 
 
 def _limited(func: Callable[..., T], args: tuple, kwargs: dict) -> T:

@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from parsers.errors import ExtractError
+from parsers.errors import ExtractError, ExtractTimeout
 from parsers.extract import Extracted
 from parsers.extract._layout import (
     clean_cell,
@@ -242,7 +242,7 @@ def _read_with_pdfium_unlocked(data: bytes) -> list[_Page]:
         pages: list[_Page] = []
         for index in range(count):
             if time.monotonic() > deadline:
-                raise ExtractError(f"PDF extraction took longer than {TIME_BUDGET_SECONDS:.0f} s")
+                raise ExtractTimeout(f"PDF extraction took longer than {TIME_BUDGET_SECONDS:.0f} s")
             page = document[index]
             try:
                 pages.append(_page_from_pdfium(page, index, runs))
@@ -685,7 +685,7 @@ def _read_with_pdfplumber(data: bytes) -> list[_Page]:
             raise ExtractError("PDF has no pages")
         for page in pdf.pages:
             if time.monotonic() > deadline:
-                raise ExtractError(f"PDF extraction took longer than {TIME_BUDGET_SECONDS:.0f} s")
+                raise ExtractTimeout(f"PDF extraction took longer than {TIME_BUDGET_SECONDS:.0f} s")
             pages.append(_read_page(page))
             page.close()  # drop the page's cached layout objects: keeps memory flat
     return pages

@@ -38,3 +38,31 @@ if _BUG:
     import parsers
 
     parsers.parse_bytes = parse_bytes
+
+# GOV_REPORTS_TEST_WORKER_HANG=PATH: the first document any extraction worker ingests (the one
+# that creates PATH) hangs: as if stuck inside C code (SIGALRM blocked, so the time limit's
+# handler never runs), or with GOV_REPORTS_TEST_WORKER_HANG_MODE=slow only slow, so the time
+# limit stops it. Replaced in `parsers.ingest` under its own name, so the pool's pickled
+# reference to `parsers.ingest.ingest` finds it in the workers too.
+_HANG = os.environ.get("GOV_REPORTS_TEST_WORKER_HANG")
+if _HANG:
+    import signal
+    import time
+
+    from parsers import ingest as _ingest_module
+
+    _ingest = _ingest_module.ingest
+    _DEAF = os.environ.get("GOV_REPORTS_TEST_WORKER_HANG_MODE") != "slow"
+
+    def ingest(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            os.close(os.open(_HANG, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return _ingest(*args, **kwargs)
+        if _DEAF:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(600)
+        return _ingest(*args, **kwargs)
+
+    ingest.__module__, ingest.__qualname__ = "parsers.ingest", "ingest"
+    _ingest_module.ingest = ingest
