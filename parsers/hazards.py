@@ -166,7 +166,15 @@ def spam_spans(text: str) -> list[tuple[int, int]]:
 
 def spam_name_spans(text: str) -> list[tuple[int, int]]:
     """Where gambling, lottery or porn names stand in the text (start, end), in order."""
+    if not _SPAM_ANY.search(text):  # most texts: no marker nor trigger word, one scan
+        return []
     return merged(_marker_spans(text) + [m.span() for m in _spam_names(text)])
+
+
+# Every marker and trigger word in one pattern: where it finds nothing, neither the marker scan
+# nor the trigger scan would (each alternative is tried at every place the two would try it), so
+# a clean text costs one scan of the regex engine instead of two.
+_SPAM_ANY = re.compile(f"{_SPAM_MARKER.pattern}|{_SPAM_TRIGGER.pattern}")
 
 
 def _spam_names(text: str) -> list[re.Match[str]]:
