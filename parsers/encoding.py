@@ -90,7 +90,9 @@ def _decide(body: bytes, content_type: str | None) -> _Decision:
         if enc and (text := _decoded(body, enc)) is not None:
             return _Decision(enc, "header", text)
     head = body[:4096]
-    for pattern in (_META_CHARSET, _XML_DECL):
+    # Both declarations open with "<": a plain text has none, and skips the two scans (the
+    # patterns ignore case, so the engine tries them at every byte).
+    for pattern in (_META_CHARSET, _XML_DECL) if b"<" in head else ():
         if m := pattern.search(head):
             enc = normalize_label(m.group(1).decode("ascii", "ignore"))
             if enc and (text := _decoded(body, enc)) is not None:
