@@ -54,12 +54,18 @@ def normalize_label(label: str | None) -> str | None:
     return _TRANSLATE.get(name, name)
 
 
-def _decodes(body: bytes, encoding: str) -> bool:
+def _decoded(body: bytes, encoding: str) -> str | None:
+    """The body decoded strictly, None when it does not decode."""
     try:
-        body.decode(encoding)
+        return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        return False
-    return True
+        return None
+
+
+class _Decision(NamedTuple):
+    encoding: str
+    source: str
+    text: str | None  # the body decoded strictly with `encoding`, when the decision did so
 
 
 def decide_encoding(body: bytes, content_type: str | None = None) -> tuple[str, str]:
@@ -67,27 +73,37 @@ def decide_encoding(body: bytes, content_type: str | None = None) -> tuple[str, 
 
     `fallback` (gb18030) means nothing decodes strictly: `decode` then refuses the bytes.
     """
+    decision = _decide(body, content_type)
+    return decision.encoding, decision.source
+
+
+def _decide(body: bytes, content_type: str | None) -> _Decision:
+    """The decision, with the text it decoded on the way: `decode` keeps it instead of decoding
+    the body a second time (a report's UTF-8 decoding was a few percent of its parse). The text
+    is what `decode` would get: a body with a BOM is decided before any decoding."""
     # Only UTF-8's BOM: UTF-16 text is full of NUL bytes, which `decode` refuses as binary,
     # and bytes that merely start like a UTF-16 BOM (ff fe …) must not be read as UTF-16.
     if body.startswith(codecs.BOM_UTF8):
-        return "utf-8", "bom"
+        return _Decision("utf-8", "bom", None)
     if content_type and (m := _HEADER_CHARSET.search(content_type)):
         enc = normalize_label(m.group(1))
-        if enc and _decodes(body, enc):
-            return enc, "header"
+        if enc and (text := _decoded(body, enc)) is not None:
+            return _Decision(enc, "header", text)
     head = body[:4096]
-    for pattern in (_META_CHARSET, _XML_DECL):
+    # Both declarations open with "<": a plain text has none, and skips the two scans (the
+    # patterns ignore case, so the engine tries them at every byte).
+    for pattern in (_META_CHARSET, _XML_DECL) if b"<" in head else ():
         if m := pattern.search(head):
             enc = normalize_label(m.group(1).decode("ascii", "ignore"))
-            if enc and _decodes(body, enc):
-                return enc, "meta"
-    if _decodes(body, "utf-8"):
-        return "utf-8", "detected"
-    if _decodes(body, "gb18030"):
-        if _decodes(body, "big5hkscs") and _big5_rather_than_gb(body):
-            return "big5hkscs", "detected"
-        return "gb18030", "detected"
-    return "gb18030", "fallback"
+            if enc and (text := _decoded(body, enc)) is not None:
+                return _Decision(enc, "meta", text)
+    if (text := _decoded(body, "utf-8")) is not None:
+        return _Decision("utf-8", "detected", text)
+    if (text := _decoded(body, "gb18030")) is not None:
+        if _decoded(body, "big5hkscs") is not None and _big5_rather_than_gb(body):
+            return _Decision("big5hkscs", "detected", None)
+        return _Decision("gb18030", "detected", text)
+    return _Decision("gb18030", "fallback", None)
 
 
 def _big5_rather_than_gb(body: bytes) -> bool:
@@ -120,7 +136,13 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))
     if b"\x00" in sample or controls > len(sample) // 100:
         raise ParseError("binary file, not text")
-    first = normalize_label(encoding) if encoding else decide_encoding(data)[0]
+    if encoding:
+        first = normalize_label(encoding)
+    else:
+        decision = _decide(data, None)
+        if decision.text is not None:  # decoded strictly while deciding
+            return Decoded(decision.text, decision.encoding, 0)
+        first = decision.encoding
     names = [name for name in dict.fromkeys([first, "utf-8", "gb18030"]) if name]
     for name in names:
         try:
