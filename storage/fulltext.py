@@ -67,6 +67,16 @@ def index_text(text: str) -> str:
     return " ".join(index_terms(text))
 
 
+def entry_content(title: str | None, text: str | None) -> str:
+    """What a document's full-text entry indexes: its title and its text, simplified."""
+    return to_simplified(f"{title or ''}\n{text or ''}")
+
+
+def entry_terms(content: str, *, postgres: bool) -> str:
+    """The entry's terms as the engine's table holds them (a tsvector literal on PostgreSQL)."""
+    return tsvector_literal(content) if postgres else index_text(content)
+
+
 def tsvector_literal(text: str, max_position: int = 16383) -> str:
     """A `tsvector` input literal with positions (`'复议':3,9 'ab':1`). PostgreSQL keeps
     positions up to 16383, so a phrase beyond that point of a very long text is not found."""
