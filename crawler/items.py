@@ -38,6 +38,9 @@ class DocumentItem:
     encoding: str | None = None
     encoding_source: str | None = None
     ingested: Ingested | None = None
+    # (content, terms) of the full-text entry a report's new document gets, from the worker
+    # (crawler.pipelines.workers.ingest_indexed): the store stage offers them to the refresh.
+    fulltext: tuple[str, str] | None = None
     # Filled by the dedupe stage, so the store stage looks nothing up again.
     duplicate_of: int | None = None  # id of the stored document with this exact text
     needs_version: bool = True  # the text still lacks a report version of this parser

@@ -10,7 +10,7 @@ failed-check and hazard masks (storage.flags). The store step, `reparse` and mig
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from parsers.labels import APPLICANT_COLUMNS
 from storage.flags import failed_mask, hazard_mask
-from storage.fulltext import index_text, to_simplified, tsvector_literal
+from storage.fulltext import entry_content, entry_terms
 
 CARRY_OVER = "carry_over."
 _CHUNK = 500
@@ -54,11 +54,16 @@ _FLAG_UPDATES = (
 _IDS = "AND report_versions.document_id IN :ids"
 
 
-def refresh_reports(db: Session | Connection, document_ids: Iterable[int]) -> None:
+def refresh_reports(
+    db: Session | Connection,
+    document_ids: Iterable[int],
+    known_terms: Mapping[int, tuple[str, str]] | None = None,
+) -> None:
     """Bring flags, full-text entries and carry-over checks of these documents up to date.
 
     Call it in the transaction that stored or re-parsed them; the documents they revise are
-    refreshed too (a revision supersedes its predecessor).
+    refreshed too (a revision supersedes its predecessor). `known_terms`: see
+    `_write_fulltext`.
     """
     conn = db.connection() if isinstance(db, Session) else db
     ids = sorted({int(i) for i in document_ids if i is not None})
@@ -68,7 +73,7 @@ def refresh_reports(db: Session | Connection, document_ids: Iterable[int]) -> No
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         _set_flags(conn, chunk)
-        _write_fulltext(conn, chunk)
+        _write_fulltext(conn, chunk, known_terms=known_terms)
         touched = _carry_over_for(conn, chunk)
         _set_masks(conn, touched | set(_versions_of(conn, chunk)))
 
@@ -224,11 +229,19 @@ def _set_flags(conn: Connection, ids: Sequence[int]) -> None:
         conn.execute(_in(sql.format(ids=_IDS)), {"ids": list(ids)})
 
 
-def _write_fulltext(conn: Connection, ids: Sequence[int], *, replace: bool = True) -> None:
+def _write_fulltext(
+    conn: Connection,
+    ids: Sequence[int],
+    *,
+    replace: bool = True,
+    known_terms: Mapping[int, tuple[str, str]] | None = None,
+) -> None:
     """One entry per document: its newest version's title and its text, simplified.
     `replace=False`: the entries are known to be absent (a rebuild emptied the table; on
     PostgreSQL a DELETE per chunk into a table growing within one transaction, without
-    statistics, is planned as a sequential scan: quadratic)."""
+    statistics, is planned as a sequential scan: quadratic). `known_terms`: document id →
+    (content, terms) computed elsewhere (the crawl's extraction workers); used only for the
+    very content computed here, so the entry is the same either way."""
     rows = conn.execute(
         _in(
             "SELECT d.id, d.title, d.text, v.title FROM documents d LEFT JOIN report_versions v "
@@ -243,9 +256,14 @@ def _write_fulltext(conn: Connection, ids: Sequence[int], *, replace: bool = Tru
             {"ids": list(ids)},
         )
     entries = []
+    known = known_terms or {}
     for doc_id, doc_title, body, version_title in rows:
-        content = to_simplified(f"{version_title or doc_title or ''}\n{body or ''}")
-        terms = tsvector_literal(content) if postgres else index_text(content)
+        content = entry_content(version_title or doc_title, body)
+        offered = known.get(doc_id)
+        if offered is not None and offered[0] == content:
+            terms = offered[1]
+        else:
+            terms = entry_terms(content, postgres=postgres)
         entries.append({"id": doc_id, "terms": terms})
     if not entries:
         return

@@ -236,14 +236,23 @@ def insert_cells(conn: Connection, version_id: int, record: dict[str, Any]) -> N
 _POSITIONAL = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 _DEFERRED = "gov_reports.refresh_reports"
+_KNOWN_TERMS = "gov_reports.known_terms"
+
+
+def offer_terms(session: Session, document_id: int, content: str, terms: str) -> None:
+    """Full-text terms computed elsewhere for `document_id`'s entry content
+    (storage.fulltext.entry_content), for the deferred refresh to use if the content is
+    the one it indexes (storage.reportindex._write_fulltext)."""
+    session.info.setdefault(_KNOWN_TERMS, {})[document_id] = (content, terms)
 
 
 def refresh_deferred(session: Session) -> None:
     """Run the read-side refresh that `add_report_version(refresh=False)` put off in this
     session; call it before the transaction commits."""
     ids = session.info.pop(_DEFERRED, None)
+    known = session.info.pop(_KNOWN_TERMS, None)
     if ids:
-        refresh_reports(session, ids)
+        refresh_reports(session, ids, known)
 
 
 def add_document(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.discovery import hanweb, pagination, redirects, trs, vsb
 from crawler.discovery import text as t
+from crawler.discovery.families import caseless
 from crawler.discovery.links import extract_links
 from crawler.discovery.scope import TrapDetector, in_scope, registrable_domain
 from crawler.items import DocumentItem
@@ -64,6 +67,20 @@ def test_trs_create_page_html_announces_every_list_page() -> None:
         "http://www.a.gov.cn/xxgk/zfxxgknb/index_3.html",
     ]
     assert trs.is_trs('<div class="TRS_Editor">') and not trs.is_trs("<div>")
+
+
+def test_caseless_text_matches_where_ignorecase_does() -> None:
+    """Every character, against every character the families' fingerprints are made of: a
+    plain search of `caseless(text)` finds exactly what an IGNORECASE search of `text` finds
+    (İ, ı, ſ and the Kelvin sign included), at the same positions."""
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    folded = caseless(every)
+    assert len(folded) == len(every)
+    for char in string.ascii_lowercase + string.digits + "_<>/=.#'\"":
+        ignorecase = [m.start() for m in re.finditer(re.escape(char), every, re.IGNORECASE)]
+        assert [m.start() for m in re.finditer(re.escape(char), folded)] == ignorecase, char
+    assert trs.is_trs("Custom_Un\u0131onStyle") and vsb.is_vsb("V\u017fbHead")
+    assert hanweb.is_hanweb("/COL/col12/") and not hanweb.is_hanweb("/col/colx/")
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ Adding a family: one new module implementing the protocol, one entry in `registe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -91,6 +91,25 @@ def registered() -> tuple[CmsFamily, ...]:
     # Hanweb xxgk module's unit pages are also Hanweb `/col/` pages); `generic` recognizes
     # every page and comes last.
     return (hanweb_xxgk, openness, gkmlpt, idpage, hanweb, trs, vsb, generic)  # type: ignore[return-value]
+
+
+# Letters that re.IGNORECASE takes for an ASCII letter but str.lower() does not turn into it
+# (İ lowers to two characters, "i" and a combining dot).
+_IGNORECASE_FOLDS = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"))
+
+
+@lru_cache(maxsize=1)
+def caseless(html: str) -> str:
+    """`html` as re.IGNORECASE compares it with ASCII: a lowercase pattern, searched in this
+    without the flag, matches where the pattern with the flag matches in `html`.
+
+    Families search their fingerprints in it instead of with IGNORECASE, which disables the
+    regex engine's literal scans (several times slower over a whole page); the cache lets
+    every family share one lowering of the page being detected.
+    """
+    for letter, ascii_letter in _IGNORECASE_FOLDS:
+        html = html.replace(letter, ascii_letter)
+    return html.lower()
 
 
 def by_name(name: str) -> CmsFamily:

@@ -14,12 +14,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from parsel import Selector
 
-from crawler.discovery.families import FollowUp
+from crawler.discovery.families import FollowUp, caseless
 from crawler.discovery.links import Link, extract_links
 
 NAME = "hanweb"
 
-_FINGERPRINT = re.compile(r"dataproxy\.jsp|<datastore>|/col/col\d+/|jpage|hanweb", re.IGNORECASE)
+# Searched in `caseless(html)`: lowercase, and no IGNORECASE.
+_FINGERPRINT = re.compile(r"dataproxy\.jsp|<datastore>|/col/col\d+/|jpage|hanweb")
 _PROXY_URL = re.compile(
     r"""["'(]?((?:https?://[^"'\s<>]+)?/module/web/jpage/dataproxy\.jsp[^"'\s<>]*)""", re.IGNORECASE
 )
@@ -36,7 +37,7 @@ DEFAULT_PER_PAGE = 15
 
 
 def is_hanweb(html: str) -> bool:
-    return bool(_FINGERPRINT.search(html))
+    return bool(_FINGERPRINT.search(caseless(html)))
 
 
 def records(xml: str) -> list[str]:

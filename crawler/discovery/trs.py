@@ -5,20 +5,21 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from crawler.discovery.families import no_answer, no_follow_ups, no_links
+from crawler.discovery.families import caseless, no_answer, no_follow_ups, no_links
 
 NAME = "trs"
 
 _CREATE_PAGE = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
+# Searched in `caseless(html)`: lowercase, and no IGNORECASE.
 _FINGERPRINT = re.compile(
-    r"TRS_Editor|Custom_UnionStyle|createPageHTML|trs_|name=[\"']?ArticleTitle", re.IGNORECASE
+    r"trs_editor|custom_unionstyle|createpagehtml|trs_|name=[\"']?articletitle"
 )
 
 
 def is_trs(html: str) -> bool:
-    return bool(_FINGERPRINT.search(html))
+    return bool(_FINGERPRINT.search(caseless(html)))
 
 
 def pager_urls(html: str, page_url: str) -> list[str]:

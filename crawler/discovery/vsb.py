@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from crawler.discovery.families import no_answer, no_follow_ups, no_links
+from crawler.discovery.families import caseless, no_answer, no_follow_ups, no_links
 
 NAME = "vsb"
 
-_FINGERPRINT = re.compile(
-    r"#begineditable|_showDynClickBatch|v_news_content|vsb_|VsbHead", re.IGNORECASE
-)
+# Searched in `caseless(html)`: lowercase, and no IGNORECASE.
+_FINGERPRINT = re.compile(r"#begineditable|_showdynclickbatch|v_news_content|vsb_|vsbhead")
 _TOTAL = re.compile(r"共\s*(\d+)\s*条")
 # "(?<!\d)\d++" starts a number only at its first digit and never backs off: a page of
 # digits costs linear time, not a rescan from every digit.
@@ -19,7 +18,7 @@ _PAGES = re.compile(r"(?:共|/)\s*+(\d++)\s*+页|(?<!\d)\d++\s*+/\s*+(\d++)\s*+�
 
 
 def is_vsb(html: str) -> bool:
-    return bool(_FINGERPRINT.search(html))
+    return bool(_FINGERPRINT.search(caseless(html)))
 
 
 def pager_urls(html: str, page_url: str) -> list[str]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crawler.context import CrawlContext
 from crawler.items import DocumentItem
 from crawler.pipelines import workers
 from parsers import PARSER_VERSION, ExtractTimeout, ParseError
-from parsers.ingest import Ingested, decide, file_name, ingest
+from parsers.ingest import Ingested, decide, file_name
 from storage.records import source_of
 from storage.repository import capture_exists, document_for_payload, has_version
 
@@ -34,7 +34,8 @@ class IngestPipeline:
         self.stats = crawler.stats
         # (payload, content type, file name, encoding) → the ingest of those bytes, for the
         # last RECENT_PAYLOADS distinct payloads (bounded: each holds a text and a record).
-        self._recent: OrderedDict[tuple, asyncio.Future[Ingested]] = OrderedDict()
+        self._recent: OrderedDict[tuple, asyncio.Future[tuple[Ingested, Any]]] = OrderedDict()
+        self._postgres = self.ctx.sessions.kw["bind"].dialect.name == "postgresql"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
@@ -52,7 +53,7 @@ class IngestPipeline:
             return item
         source = source_of(item, self.ctx.crawl_id)
         try:
-            item.ingested = await self._ingest(item, source)
+            item.ingested, item.fulltext = await self._ingest(item, source)
         except ExtractTimeout as exc:
             item.error = f"extract: {exc}"
             item.unfinished = True
@@ -74,22 +75,27 @@ class IngestPipeline:
         self.stats.inc_value("pipeline/ingest/ok")
         return item
 
-    async def _ingest(self, item: DocumentItem, source: dict) -> Ingested:
-        """`ingest` in the pool; bytes met again in this run (the same attachment linked from
-        two pages, a page under two URLs) share the first one's work, with their own
+    async def _ingest(
+        self, item: DocumentItem, source: dict
+    ) -> tuple[Ingested, tuple[str, str] | None]:
+        """`ingest` in the pool, with the full-text terms of a report (see
+        `workers.ingest_indexed`); bytes met again in this run (the same attachment linked
+        from two pages, a page under two URLs) share the first one's work, with their own
         provenance."""
         key = (item.payload_sha256, item.content_type, file_name(item.final_url), item.encoding)
         shared = self._recent.get(key) if item.payload_sha256 else None
         if shared is not None:
             self._recent.move_to_end(key)
             self.stats.inc_value("pipeline/ingest/shared")
-            return (await shared).with_source(source)
+            ingested, fulltext = await shared
+            return ingested.with_source(source), fulltext
         work = asyncio.ensure_future(
             workers.run(
                 self.ctx.pool,
-                ingest,
+                workers.ingest_indexed,
                 item.body,
                 item.final_url,
+                postgres=self._postgres,
                 content_type=item.content_type,
                 source=source,
                 encoding=item.encoding,

@@ -26,6 +26,7 @@ from storage.repository import (
     add_report_version,
     capture_outcome,
     find_document,
+    offer_terms,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class StorePipeline:
                         raise
                     doc_id, new, item.needs_version = stored.id, False, False
             self.ctx.doc_ids[ingested.text_sha256] = doc_id
+            if item.fulltext is not None:
+                offer_terms(session, doc_id, *item.fulltext)
         record = ingested.record if ingested is not None else None
         item.outcome = capture_outcome(
             has_text=doc_id is not None,
@@ -110,7 +113,7 @@ class StorePipeline:
         else:
             self.ctx.states.settle(item.final_url, doc_id, session)
         self._count(item)
-        item.ingested = None  # the text and record are stored: let them go
+        item.ingested = item.fulltext = None  # stored: let the text, record and terms go
 
     def _capture(self, item: DocumentItem) -> CaptureData:
         return CaptureData(
