@@ -57,6 +57,7 @@ from storage.fulltext import (
     fts5_match,
     highlight_words,
     parse_query,
+    phrase_count,
     phrase_patterns,
     to_simplified,
     tsquery_literal,
@@ -490,7 +491,8 @@ def _ranked_sqlite(
     block = {row[1]: i // RANK_CANDIDATES for i, row in enumerate(found)}  # newest first
     # The entries' terms as UTF-8 bytes straight from FTS5's content table (`%_content`,
     # column c0): no decoding to str, and bytes.count is a fast substring search. The
-    # length in bytes stands for the length in terms (BM25 uses only its ratio to the mean).
+    # length in bytes of the entry padded with a space at each end (what phrase_count
+    # counts in) stands for the length in terms (BM25 uses only its ratio to the mean).
     entries = conn.execute(
         text(
             "SELECT id, CAST(c0 AS BLOB) FROM report_fts_content "
@@ -501,8 +503,8 @@ def _ranked_sqlite(
     patterns = [p.encode() for p in phrase_patterns(phrases)]
     counted = []  # (doc, length, each phrase's frequency)
     for doc, terms in entries:
-        body = b" " + (terms or b"") + b" "
-        counted.append((doc, len(body), [body.count(p) for p in patterns]))
+        body = terms or b""
+        counted.append((doc, len(body) + 2, [phrase_count(body, p) for p in patterns]))
     # The mean length per block, so a block's order does not depend on the blocks after it.
     sums: dict[int, list[int]] = {}
     for doc, length, _tfs in counted:
