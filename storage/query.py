@@ -283,6 +283,21 @@ _ORDER = (
 )
 
 
+# Statements run on every search, built once: building a select of these columns with its
+# join and IN list cost ~0.45 ms each time (SQLAlchemy), more than running it.
+_SUMMARIES_OF = (
+    select(*_SUMMARY_COLUMNS)
+    .join(Document, Document.id == ReportVersion.document_id)
+    .where(ReportVersion.id.in_(bindparam("ids", expanding=True)))
+)
+_DOC_IDS_OF = select(Document.id, Document.doc_id).where(
+    Document.id.in_(bindparam("ids", expanding=True))
+)
+_TEXTS_OF = select(Document.id, Document.text).where(
+    Document.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def _summary_select(flt: ReportFilter) -> Select[Any]:
     return (
         select(*_SUMMARY_COLUMNS)
@@ -296,8 +311,7 @@ def _doc_ids(session: Session, document_ids: Any) -> dict[int, str]:
     wanted = {i for i in document_ids if i is not None}
     if not wanted:
         return {}
-    stmt = select(Document.id, Document.doc_id).where(Document.id.in_(wanted))
-    return dict(session.connection().execute(stmt).all())
+    return dict(session.connection().execute(_DOC_IDS_OF, {"ids": list(wanted)}).all())
 
 
 def _summaries(session: Session, rows: Sequence[Any]) -> list[ReportSummary]:
@@ -464,11 +478,9 @@ def _hits(session: Session, phrases: list[Any], ranked: list[tuple[int, float]])
     """The ranked versions as hits: only these are read in full (summary, text, snippet)."""
     summaries = _summaries_of(session, [vid for vid, _ in ranked])
     texts = dict(
-        session.execute(
-            select(Document.id, Document.text).where(
-                Document.id.in_([s.document_id for s in summaries.values()])
-            )
-        ).all()
+        session.connection()
+        .execute(_TEXTS_OF, {"ids": [s.document_id for s in summaries.values()]})
+        .all()
     )
     words = highlight_words(phrases)
     hits = []
@@ -549,15 +561,7 @@ def _ranked_postgres(
 
 
 def _summaries_of(session: Session, ids: Sequence[int]) -> dict[int, ReportSummary]:
-    rows = (
-        session.connection()
-        .execute(
-            select(*_SUMMARY_COLUMNS)
-            .join(Document, Document.id == ReportVersion.document_id)
-            .where(ReportVersion.id.in_(ids))
-        )
-        .all()
-    )
+    rows = session.connection().execute(_SUMMARIES_OF, {"ids": list(ids)}).all()
     return {s.version_id: s for s in _summaries(session, rows)}
 
 
