@@ -166,6 +166,19 @@ def phrase_patterns(phrases: list[Phrase]) -> list[str]:
     return out
 
 
+def phrase_count(terms: bytes, pattern: bytes) -> int:
+    """`(b" " + terms + b" ").count(pattern)`: a phrase's frequency in an index entry
+    (`pattern` one of phrase_patterns, encoded), without the padded copy of the entry.
+
+    Only an occurrence that takes the padding's first or last space needs the copy: one
+    whose rest opens or closes the entry. Every other occurrence lies inside `terms`, where
+    the count finds the same occurrences in the same order, so counts them alike (greedy,
+    non-overlapping). Copying ~9 KB per candidate cost ~1 ms per search of 500."""
+    if len(terms) < len(pattern) or terms.startswith(pattern[1:]) or terms.endswith(pattern[:-1]):
+        return (b" " + terms + b" ").count(pattern)
+    return terms.count(pattern)
+
+
 def bm25(tfs: list[int], length: int, average: float, idfs: list[float]) -> float:
     """BM25 of one document: term frequency of each phrase, its length in terms, the
     average length, each phrase's inverse document frequency."""

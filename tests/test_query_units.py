@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from storage.filters import CHECK_FAMILIES, HAZARDS
 from storage.flags import (
     OTHER_CHECK,
@@ -11,7 +14,14 @@ from storage.flags import (
     hazard_bit,
     hazard_mask,
 )
-from storage.fulltext import bm25, index_text, parse_query, phrase_patterns
+from storage.fulltext import (
+    QueryError,
+    bm25,
+    index_text,
+    parse_query,
+    phrase_count,
+    phrase_patterns,
+)
 
 
 def test_masks_have_a_bit_per_family_and_tag_and_one_for_the_rest() -> None:
@@ -49,6 +59,36 @@ def test_phrase_frequency_is_counted_in_the_index_terms() -> None:
     assert [terms.count(p) for p in patterns] == [3, 2, 1]  # 年 is a prefix term: 年度
     assert terms.count(phrase_patterns(parse_query("议和"))[0]) == 1
     assert terms.count(phrase_patterns(parse_query("政复议"))[0]) == 2
+
+
+# Few characters, so that entries often open or close with a phrase, or repeat one right
+# after itself (复复复: the terms 复复 复复 复): the cases where the padding counts.
+_TEXT = st.text(alphabet="复议复行政 a，", max_size=14)
+
+
+@given(text=_TEXT, query=_TEXT)
+def test_phrase_count_is_the_count_in_the_padded_entry(text: str, query: str) -> None:
+    terms = index_text(text).encode()
+    try:
+        patterns = [p.encode() for p in phrase_patterns(parse_query(query))]
+    except QueryError:  # nothing to search for
+        return
+    for pattern in patterns:
+        assert phrase_count(terms, pattern) == (b" " + terms + b" ").count(pattern)
+
+
+def test_phrase_count_at_the_ends_of_an_entry() -> None:
+    def count(text: str, query: str) -> int:
+        return phrase_count(
+            index_text(text).encode(), phrase_patterns(parse_query(query))[0].encode()
+        )
+
+    assert count("复议", "复议") == 1  # opens the entry (复议 议)
+    assert count("和复议", "复议") == 1  # closes it (和复 复议 议)
+    assert count("复议和复议", "复议") == 2
+    assert count("行政复议", "复议") == 1
+    assert count("复复复", "复复") == 1  # 复复 复复 复: the second shares the first's space
+    assert count("", "复议") == 0
 
 
 def test_bm25_grows_with_frequency_and_falls_with_length() -> None:
