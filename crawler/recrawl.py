@@ -144,8 +144,9 @@ class FetchStates:
 
     def retry(self, url: str, session: Session) -> None:
         """The URL's item could not be ingested for a reason other than its content (a dead
-        worker, the time limit): due at the next run, fetched there in full (no validators, no digest to
-        compare: a revisit would point at the record whose capture is unfinished) and ingested anew."""
+        worker, the time limit): due at the next run, fetched there in full (no validators, no
+        digest to compare: a revisit would point at the record of the unfinished capture) and
+        ingested anew."""
         state = self.by_url.get(url)
         if state is None:
             return

@@ -58,11 +58,8 @@ def save_state(session: Session, state: dict[str, Any], *, new: bool = False) ->
     return int(conn.execute(_INSERT, values).scalar_one())
 
 
-def settle(
-    session: Session, url: str, *, document_id: int | None, next_due_at: datetime | None
-) -> None:
-    """The page's item is stored (or known unchanged): remember its document, set its due time
-    (None: due at once)."""
+def settle(session: Session, url: str, *, document_id: int | None, next_due_at: datetime) -> None:
+    """The page's item is stored (or known unchanged): remember its document, set its due time."""
     values: dict[str, Any] = {"next_due_at": next_due_at}
     if document_id is not None:
         values["document_id"] = document_id
