@@ -32,6 +32,7 @@ _NOT_HEX = re.compile(rb"[^0-9A-Fa-f]")
 _EARLY_CHANGE_0 = re.compile(rb"/EarlyChange\s+0(?![0-9])")
 # A direct length; "/Length 12 0 R" points at another object and is not one.
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\d)(?!\s+\d+\s+R)")
+Sink = Callable[[bytes], object] | None  # where a decoder writes its output (None: counts only)
 
 
 def filter_chain(dictionary: bytes) -> list[str]:
@@ -45,32 +46,41 @@ def decoded_size(data: bytes, start: int, dictionary: bytes, limit: int) -> int:
     its `dictionary` names; counting stops soon after `limit` is passed. Damaged data counts
     what decoded before the damage (the readers then decide on it)."""
     filters = filter_chain(dictionary)
-    if all(name in _FLATE for name in filters):  # the common case: read in place to its end
-        return inflated_size(data, start, limit, layers=min(len(filters), 4)) if filters else 0
-    stream = data[start : _stream_end(data, start, dictionary)]
-    early_change = not _EARLY_CHANGE_0.search(dictionary)
-    for position, name in enumerate(filters):
-        last = position == len(filters) - 1
-        if name in _FLATE:
-            if all(rest in _FLATE for rest in filters[position:]):  # counted through at once
-                return inflated_size(stream, 0, limit, layers=min(len(filters) - position, 4))
-            stream = _inflate(stream, limit)
-        elif name in _ASCII_HEX:
-            stream = _ascii_hex(stream)
-        elif name in _ASCII_85:
-            stream = _ascii_85(stream)
-        elif name in _LZW or name in _RUN_LENGTH:
-            decode = _lzw if name in _LZW else _run_length
-            out = bytearray()
-            size = decode(stream, limit, None if last else out.extend, early_change)
-            if last:
-                return size
-            stream = bytes(out)
-        else:  # an image codec, or a filter no reader knows: nothing more is decoded
-            return len(stream)
-        if len(stream) > limit:
-            break
-    return len(stream)
+    if not filters:
+        return 0
+    # The Flate layers ending the chain are counted through at once, without their output.
+    head = len(filters)
+    while head and filters[head - 1] in _FLATE:
+        head -= 1
+    source, offset = data, start  # the common case, Flate alone: read in place to its end
+    if head:
+        source, offset = data[start : _stream_end(data, start, dictionary)], 0
+        early_change = not _EARLY_CHANGE_0.search(dictionary)
+        for position, name in enumerate(filters[:head]):
+            sink = None if position == len(filters) - 1 else bytearray()
+            if name in _FLATE:
+                source = _inflate(source, limit)
+            elif name in _ASCII_HEX:
+                source = _ascii_hex(source)
+            elif name in _ASCII_85:
+                source = _ascii_85(source)
+            elif name in _LZW or name in _RUN_LENGTH:
+                write = None if sink is None else sink.extend
+                size = (
+                    _lzw(source, limit, write, early_change)
+                    if name in _LZW
+                    else _run_length(source, limit, write)
+                )
+                if sink is None:  # the last filter: counted, not kept
+                    return size
+                source = bytes(sink)
+            else:  # an image codec, or a filter no reader knows: nothing more is decoded
+                return len(source)
+            if len(source) > limit:
+                return len(source)
+    if head == len(filters):
+        return len(source)
+    return inflated_size(source, offset, limit, layers=min(len(filters) - head, 4))
 
 
 def _stream_end(data: bytes, start: int, dictionary: bytes) -> int:
@@ -109,10 +119,7 @@ def _ascii_85(data: bytes) -> bytes:
         return b""  # damaged: the reader decides; nothing to count
 
 
-Sink = Callable[[bytes], object] | None
-
-
-def _run_length(data: bytes, limit: int, sink: Sink, _early: bool = True) -> int:
+def _run_length(data: bytes, limit: int, sink: Sink) -> int:
     """RunLengthDecode: a length byte n, then n + 1 literal bytes (n < 128) or one byte
     repeated 257 - n times (n > 128); 128 ends the data."""
     size, at, end = 0, 0, len(data)
