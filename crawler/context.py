@@ -177,7 +177,8 @@ class CrawlContext:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            from crawler.pipelines.workers import forkserver_preload, init_worker
+            from crawler.pipelines.workers import forkserver_preload
+            from parsers.limits import init_worker
 
             if broken:  # a worker died (out of memory, a crash): the others go on in a new pool
                 logger.warning("extraction pool broken (%s); starting a new one", broken)

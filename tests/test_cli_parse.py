@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -138,3 +139,57 @@ def test_parse_loads_neither_the_crawler_nor_the_database(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "[]"
     assert json.loads(result.stdout)["region"]["name"] == "富源县"
+
+
+def _run_with_fault(mode: str, hang: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).parent / "faults"),
+        "GOV_REPORTS_TEST_PARSE_HANG": hang,
+        "GOV_REPORTS_TEST_PARSE_HANG_MODE": mode,
+    }
+    command = [sys.executable, "-m", "service.cli", "parse", *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+
+
+def _seed_files(tmp_path: Path, count: int) -> list[str]:
+    seeds = sorted(GOLDEN.glob("seed_*/input.txt"))
+    files = []
+    for i in range(count):
+        target = tmp_path / f"{i:02d}.txt"
+        shutil.copy(seeds[i % len(seeds)], target)
+        files.append(str(target))
+    return files
+
+
+@pytest.mark.parametrize(
+    ("mode", "jobs", "reason"),
+    [
+        ("slow", "1", "took longer than 1 s: refused"),
+        ("slow", "2", "took longer than 1 s: refused"),
+        # stuck where the alarm cannot reach it: the watchdog ends its worker
+        ("deaf", "2", "took longer than 1 s and did not stop: refused"),
+        ("crash", "2", "its worker process died: refused"),
+    ],
+)
+def test_a_file_that_does_not_finish_is_refused_and_the_rest_are_parsed(
+    tmp_path: Path, mode: str, jobs: str, reason: str
+) -> None:
+    """The time limit (and, in workers, the watchdog and a crash) costs one file, not the run:
+    the others come out in order, byte for byte as without the fault, and the exit is 1."""
+    files = _seed_files(tmp_path, 10)
+    bad = files[6]
+    result = _run_with_fault(mode, Path(bad).name, "--timeout", "1", "--jobs", jobs, *files)
+    clean = run_cli("parse", "--jobs", "1", *[f for f in files if f != bad])
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [f"gov-reports parse: {bad}: {reason}"]
+    assert result.stdout == clean.stdout
+    assert len(result.stdout.splitlines()) == 9
+
+
+def test_timeout_must_be_seconds(tmp_path: Path) -> None:
+    result = run_cli("parse", "--timeout", "soon", str(_good(tmp_path)))
+    assert result.returncode == 2
+    assert "--timeout: expected a number of seconds ≥ 0" in result.stderr

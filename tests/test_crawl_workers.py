@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from crawler.evaluate import evaluate, load_truth
-from crawler.pipelines.workers import BACKSTOP_SECONDS, _limited, init_worker
 from parsers import ExtractError
+from parsers.limits import BACKSTOP_SECONDS, init_worker, run_limited
 from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Capture
@@ -48,9 +48,9 @@ def bounded_pool():
 def test_a_document_over_the_time_limit_is_an_extract_error(bounded_pool) -> None:
     started = time.monotonic()
     with pytest.raises(ExtractError, match="longer than 1 s"):
-        bounded_pool.submit(_limited, _sleep, (30,), {}).result(timeout=60)
+        bounded_pool.submit(run_limited, _sleep, (30,), {}).result(timeout=60)
     assert time.monotonic() - started < 15
-    assert bounded_pool.submit(_limited, _sleep, (0,), {}).result(timeout=60) == "done"
+    assert bounded_pool.submit(run_limited, _sleep, (0,), {}).result(timeout=60) == "done"
 
 
 def _deaf_sleep(seconds: float) -> str:
@@ -65,11 +65,11 @@ def test_a_task_the_alarm_cannot_stop_ends_its_worker() -> None:
     pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=init_worker,
                                initargs=(os.getpid(), 0, 1.0))  # fmt: skip
     try:
-        assert pool.submit(_limited, _sleep, (0,), {}).result(timeout=60) == "done"
+        assert pool.submit(run_limited, _sleep, (0,), {}).result(timeout=60) == "done"
         worker = next(iter(pool._processes))
         started = time.monotonic()
         with pytest.raises(BrokenProcessPool):
-            pool.submit(_limited, _deaf_sleep, (120,), {}).result(timeout=60)
+            pool.submit(run_limited, _deaf_sleep, (120,), {}).result(timeout=60)
         # the limit (1 s), then the watchdog's backstop (5 s) and its one-second tick
         assert 1.0 + BACKSTOP_SECONDS <= time.monotonic() - started < 1.0 + BACKSTOP_SECONDS + 5
         with pytest.raises(ProcessLookupError):
@@ -80,15 +80,15 @@ def test_a_task_the_alarm_cannot_stop_ends_its_worker() -> None:
 
 def test_a_worker_cannot_take_more_memory_than_its_cap(bounded_pool) -> None:
     with pytest.raises(MemoryError):
-        bounded_pool.submit(_limited, _allocate, (1500,), {}).result(timeout=60)
-    assert bounded_pool.submit(_limited, _allocate, (50,), {}).result(timeout=60) == 50 << 20
+        bounded_pool.submit(run_limited, _allocate, (1500,), {}).result(timeout=60)
+    assert bounded_pool.submit(run_limited, _allocate, (50,), {}).result(timeout=60) == 50 << 20
 
 
 _CRAWL_LIKE = """
 import multiprocessing, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from crawler.pipelines.workers import init_worker
+from parsers.limits import init_worker
 from tests.test_crawl_workers import _sleep
 pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver"),
                            initializer=init_worker, initargs=(os.getpid(), 0, 0))

@@ -3,6 +3,10 @@
 With `--jobs N` the files are parsed by N worker processes; records and error lines still come
 out in the order of the files given. Each worker returns the finished JSON line, so the parent
 only writes.
+
+Each file has a time limit (`--timeout`). A file over it gets an error line and the others go
+on; in a worker, a file stuck inside C code (where the alarm cannot reach) ends its worker, and
+the files after it are parsed in a new pool (`parsers.limits`).
 """
 
 from __future__ import annotations
@@ -11,12 +15,20 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from parsers import ParseError, parse_bytes
 from parsers.extract import read_input
+from parsers.limits import (
+    BACKSTOP_SECONDS,
+    init_worker,
+    run_limited,
+    set_time_limit,
+    tasks_in_flight,
+)
 
 # Files handed to a worker at a time: large enough that inter-process traffic stays small next
 # to parsing, small enough that output starts early and the last batch does not leave cores idle.
@@ -53,7 +65,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="parse with N processes (default: one per available core, fewer for a handful "
         "of files)",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up on a file after this long (default: {DEFAULT_TIMEOUT:.0f}; 0: no limit). "
+        "In a worker process (--jobs 2 or more) this holds even for a file stuck inside a "
+        f"C library: its worker is ended {BACKSTOP_SECONDS:.0f} s later",
+    )
     parser.set_defaults(func=run)
+
+
+# The crawl's default too (GOV_REPORTS_EXTRACT_TIMEOUT): a large PDF takes seconds, not minutes.
+DEFAULT_TIMEOUT = 180.0
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds ≥ 0, got {value!r}")
+    return seconds
 
 
 def _positive(value: str) -> int:
@@ -69,11 +104,12 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def parse_file(name: str, indent: bool = False) -> Outcome:
-    """Parse one file into its JSON line, or the reason it failed."""
+def parse_file(name: str, indent: bool = False, task: int | None = None) -> Outcome:
+    """Parse one file into its JSON line, or the reason it failed, under the time limit.
+    `task` (the file's place in the command line) names it in a worker's task log."""
     path = Path(name)
     try:
-        record = parse_bytes(read_input(path), path.name, source={"path": name})
+        record = run_limited(_parse_path, (path,), {}, task)
     except (OSError, ParseError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         return Outcome(None, f"gov-reports parse: {name}: {reason}")
@@ -87,8 +123,8 @@ def parse_file(name: str, indent: bool = False) -> Outcome:
     return Outcome(line, None)
 
 
-def _parse_indented(name: str) -> Outcome:
-    return parse_file(name, indent=True)
+def _parse_path(path: Path) -> dict:
+    return parse_bytes(read_input(path), path.name, source={"path": str(path)})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,14 +132,95 @@ def run(args: argparse.Namespace) -> int:
         jobs = min(args.jobs, len(args.files))
     else:  # a worker is worth starting for a few dozen files, not for a handful
         jobs = min(available_cores(), max(1, len(args.files) // _FILES_PER_WORKER))
-    work = _parse_indented if args.indent else parse_file
     if jobs <= 1:
-        return _write(map(work, args.files))
-    from concurrent.futures import ProcessPoolExecutor
+        # In this process the alarm stops a runaway file, but nothing can stop one stuck
+        # inside C code without ending the command: the workers' watchdog needs a pool.
+        set_time_limit(args.timeout)
+        return _write(parse_file(name, args.indent) for name in args.files)
+    return _write(_in_workers(args.files, args.indent, jobs, args.timeout))
 
-    chunk = max(1, min(_CHUNK, len(args.files) // (4 * jobs)))
-    with ProcessPoolExecutor(jobs) as pool:
-        return _write(pool.map(work, args.files, chunksize=chunk))
+
+def _parse_chunk(names: list[str], tasks: list[int], indent: bool) -> list[Outcome]:
+    return [parse_file(name, indent, task) for name, task in zip(names, tasks, strict=True)]
+
+
+def _in_workers(files: list[str], indent: bool, jobs: int, timeout: float) -> Iterator[Outcome]:
+    """Each file's outcome in file order, parsed in a pool of `jobs` workers. When a worker
+    dies (a file stuck in C code past its time limit, a crash in a C library), the pool
+    breaks: the files it was running are found in the workers' task logs, the one that broke
+    it gets an error line, and the files not yet written go to a new pool."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    known: dict[int, Outcome] = {}  # outcomes not yet written, by file index
+    start = 0  # the first file not yet written
+    fruitless = 0  # broken rounds in a row that wrote no file
+    while True:
+        while start in known:
+            yield known.pop(start)
+            start += 1
+        if start == len(files):
+            return
+        todo = [i for i in range(start, len(files)) if i not in known]
+        size = max(1, min(_CHUNK, len(todo) // (4 * jobs)))
+        chunks = [todo[j : j + size] for j in range(0, len(todo), size)]
+        before = start
+        with (
+            tempfile.TemporaryDirectory(prefix="gov-reports-parse-") as task_dir,
+            ProcessPoolExecutor(
+                jobs, initializer=init_worker, initargs=(os.getpid(), 0, timeout, task_dir)
+            ) as pool,
+        ):
+            futures = [pool.submit(_parse_chunk, [files[i] for i in c], c, indent) for c in chunks]
+            try:
+                for chunk, future in zip(chunks, futures, strict=True):
+                    known.update(zip(chunk, future.result(), strict=True))
+                    while start in known:
+                        yield known.pop(start)
+                        start += 1
+                continue
+            except BrokenProcessPool:
+                in_flight = tasks_in_flight(task_dir)
+        fruitless = 0 if start > before else fruitless + 1
+        if fruitless > 2 and not in_flight:  # the workers die before they take a file
+            rest = [i for i in range(start, len(files)) if i not in known]
+            known.update(
+                {i: _refused(files[i], "not parsed: its workers kept dying") for i in rest}
+            )
+        known.update(_blame(files, in_flight, indent, timeout, give_up=fruitless > 2))
+
+
+def _blame(
+    files: list[str], in_flight: dict[int, bool], indent: bool, timeout: float, give_up: bool
+) -> dict[int, Outcome]:
+    """The outcomes of the files a broken pool was running. A file the watchdog stopped is
+    refused; otherwise, when several were in flight, each is run alone to find the one that
+    kills its worker (the others parse as usual)."""
+    stuck = [i for i, ended in in_flight.items() if ended]
+    if stuck:
+        reason = f"took longer than {timeout:g} s and did not stop: refused"
+        return {i: _refused(files[i], reason) for i in stuck}
+    if len(in_flight) == 1 or give_up:
+        return {i: _refused(files[i], "its worker process died: refused") for i in in_flight}
+    return {i: _alone(files[i], i, indent, timeout) for i in sorted(in_flight)}
+
+
+def _alone(name: str, index: int, indent: bool, timeout: float) -> Outcome:
+    """One file in a worker of its own: its outcome, or refused if it kills the worker."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(
+        1, initializer=init_worker, initargs=(os.getpid(), 0, timeout, None)
+    ) as pool:
+        try:
+            return pool.submit(_parse_chunk, [name], [index], indent).result()[0]
+        except BrokenProcessPool:
+            return _refused(name, "its worker process died: refused")
+
+
+def _refused(name: str, reason: str) -> Outcome:
+    return Outcome(None, f"gov-reports parse: {name}: {reason}")
 
 
 def _write(outcomes: Iterable[Outcome]) -> int:

@@ -66,3 +66,29 @@ if _HANG:
 
     ingest.__module__, ingest.__qualname__ = "parsers.ingest", "ingest"
     _ingest_module.ingest = ingest
+
+# GOV_REPORTS_TEST_PARSE_HANG=NAME: parsing a file called NAME (`gov-reports parse`) never ends,
+# as if stuck inside C code (SIGALRM blocked, so the time limit's handler never runs); with
+# GOV_REPORTS_TEST_PARSE_HANG_MODE=slow it is only slow, so the time limit stops it, and with
+# =crash its process dies as from a crash in a C library.
+_PARSE_HANG = os.environ.get("GOV_REPORTS_TEST_PARSE_HANG")
+if _PARSE_HANG:
+    import signal
+    import time
+
+    import parsers
+    from parsers import record as _record
+
+    _parse = _record.parse_bytes
+    _MODE = os.environ.get("GOV_REPORTS_TEST_PARSE_HANG_MODE", "deaf")
+
+    def parse_bytes(data, name="", **kwargs):  # type: ignore[no-untyped-def]
+        if name == _PARSE_HANG:
+            if _MODE == "crash":
+                os.kill(os.getpid(), signal.SIGSEGV)
+            if _MODE == "deaf":
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(600)
+        return _parse(data, name, **kwargs)
+
+    _record.parse_bytes = parsers.parse_bytes = parse_bytes

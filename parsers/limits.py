@@ -1,0 +1,159 @@
+"""Bounded runs of extraction: a time limit per task, a memory cap and a watchdog per worker.
+
+A document is hostile input, and a parser runs it in a worker process (the crawl's extraction
+pool, `gov-reports parse --jobs N`) under these bounds:
+
+- a time limit per task: a SIGALRM turns a runaway document into an ExtractTimeout;
+- a watchdog thread: a document stuck inside C code (PDFium), where the alarm's handler never
+  runs, ends its worker BACKSTOP_SECONDS past the limit; the pool breaks and its owner starts
+  a new one;
+- an address-space cap: a bomb a parser did not foresee becomes a MemoryError for that
+  document, not a machine out of memory;
+- the end of the worker with its parent: after a `kill -9` of the parent nothing else would
+  end it (a forkserver and its workers wait on each other for good);
+- optionally a task log, a small file per worker naming the task it is running (and whether
+  the watchdog ended it), so that after a broken pool the owner knows which input broke it.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from parsers.errors import ExtractTimeout
+
+T = TypeVar("T")
+
+# How long past its time limit a task may run before the watchdog ends the worker.
+BACKSTOP_SECONDS = 5.0
+
+_time_limit = 0.0
+_backstop_at: float | None = None  # when the running task's backstop fires (monotonic)
+_task_log: int | None = None  # this worker's task log (a file descriptor), if kept
+_TASK_FIELD = 32  # bytes: "<task> running" or "<task> stuck", space-padded
+
+
+def set_time_limit(seconds: float) -> None:
+    """The time limit of each `run_limited` task in this process (0: none). Without
+    `init_worker` there is no watchdog: a process cannot end itself and still report."""
+    global _time_limit
+    _time_limit = seconds
+
+
+def init_worker(
+    parent_pid: int, memory_mb: int, time_limit: float, task_dir: str | None = None
+) -> None:
+    """A pool's initializer: runs once in every worker process. `task_dir`: where to keep the
+    task log (see `tasks_in_flight`)."""
+    global _task_log
+    set_time_limit(time_limit)
+    threading.Thread(target=_die_with, args=(parent_pid,), daemon=True).start()
+    if time_limit > 0:
+        threading.Thread(target=_watchdog, daemon=True).start()
+    if task_dir is not None:
+        log = Path(task_dir) / str(os.getpid())
+        _task_log = os.open(log, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def run_limited(
+    func: Callable[..., T], args: tuple, kwargs: dict[str, Any], task: int | None = None
+) -> T:
+    """`func(*args, **kwargs)` under the time limit (SIGALRM: call it in the main thread).
+    `task` names it in the task log, if the worker keeps one."""
+    global _backstop_at
+    if task is not None:
+        _log_task(f"{task} running")
+    try:
+        if _time_limit <= 0:
+            return func(*args, **kwargs)
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, _time_limit)
+        _backstop_at = time.monotonic() + _time_limit + BACKSTOP_SECONDS
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _backstop_at = None
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    finally:
+        if task is not None:
+            _log_task("")
+
+
+def tasks_in_flight(task_dir: str | Path) -> dict[int, bool]:
+    """After a broken pool: the tasks its workers were running (task → whether the watchdog
+    ended it). A worker that crashed leaves its task marked running, as do the others, which
+    the pool ends when one dies."""
+    found: dict[int, bool] = {}
+    for log in Path(task_dir).iterdir():
+        words = log.read_bytes().split()
+        if len(words) == 2 and words[0].isdigit():
+            found[int(words[0])] = words[1] == b"stuck"
+    return found
+
+
+def _log_task(state: str) -> None:
+    if _task_log is not None:
+        os.pwrite(_task_log, state.encode().ljust(_TASK_FIELD), 0)
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise ExtractTimeout(f"took longer than {_time_limit:g} s: refused")
+
+
+def _watchdog() -> None:
+    """End this worker when a task runs BACKSTOP_SECONDS past its time limit. SIGALRM's
+    handler runs only between Python bytecodes, so a document stuck inside C code (PDFium's
+    calls release the GIL, so this thread still runs) never sees the alarm."""
+    while True:
+        time.sleep(1.0)
+        deadline = _backstop_at
+        if deadline is not None and time.monotonic() > deadline:
+            try:
+                if _task_log is not None:
+                    task = os.pread(_task_log, _TASK_FIELD, 0).split()[:1]
+                    if task:
+                        _log_task(f"{task[0].decode()} stuck")
+            finally:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _die_with(parent_pid: int) -> None:
+    """Wait until the parent process is gone, then take a forkserver between us and this
+    worker down with it."""
+    try:
+        handle = os.pidfd_open(parent_pid)  # Linux ≥ 5.3: readable once the process exits
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while _alive(parent_pid):
+            time.sleep(1.0)
+    parent = os.getppid()
+    if parent not in (1, parent_pid):
+        os.kill(parent, signal.SIGKILL)  # the forkserver
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
