@@ -93,9 +93,19 @@ def rebuild_all(conn: Connection, *, masks: bool = True, filter_tokens: bool = T
     conn.execute(text("DELETE FROM report_fts"))  # once: not a probe per chunk (see below)
     for start in range(0, len(ids), _CHUNK):
         _write_fulltext(conn, ids[start : start + _CHUNK], replace=False, tokens=filter_tokens)
+    optimize_fulltext(conn)
     _rebuild_carry_over(conn)
     if masks:
         rebuild_masks(conn)
+
+
+def optimize_fulltext(conn: Connection) -> None:
+    """SQLite: merge the FTS5 index's segments into one, after writing every entry. A
+    search's scan then reads one doclist per term instead of one per segment (~11 % fewer
+    instructions on bench.serve's searches at 100,000 reports; 5.5 s of CPU to merge them).
+    Later writes add small segments, which FTS5 merges as they accumulate."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("INSERT INTO report_fts (report_fts) VALUES ('optimize')"))
 
 
 def rebuild_masks(conn: Connection) -> None:

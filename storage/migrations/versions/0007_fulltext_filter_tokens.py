@@ -9,7 +9,9 @@ document's newest version's province, prefecture, region-code prefixes, year, te
 issuer kind (storage.filtertokens; kept by storage.reportindex.refresh_reports). An FTS5
 table cannot add a column, so the table is made anew and every entry copied into it with
 its tokens: the terms as stored (not recomputed from the texts), then the old table is
-dropped and the new one takes its name. PostgreSQL: nothing changes (its `tsvector`s hold
+dropped, the new one takes its name and its segments are merged into one. The old
+table's pages are left free in the file (reused by later writes; `VACUUM` returns them: 1.3
+GB of a 100,000-report archive). PostgreSQL: nothing changes (its `tsvector`s hold
 no filter tokens).
 """
 
@@ -47,6 +49,9 @@ def upgrade() -> None:
     )
     op.execute("DROP TABLE entry_filters")
     _swap()
+    from storage.reportindex import optimize_fulltext
+
+    optimize_fulltext(bind)
 
 
 def downgrade() -> None:
