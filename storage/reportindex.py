@@ -279,7 +279,10 @@ def _write_fulltext(
             terms = offered[1]
         else:
             terms = entry_terms(content, postgres=postgres)
-        entries.append({"id": doc_id, "terms": terms, "filters": entry_filters(*values)})
+        entry = {"id": doc_id, "terms": terms}
+        if tokens and not postgres:  # PostgreSQL's tsvectors hold no filter tokens
+            entry["filters"] = entry_filters(*values)
+        entries.append(entry)
     if not entries:
         return
     if postgres:
