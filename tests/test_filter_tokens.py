@@ -19,7 +19,7 @@ from storage.filters import ISSUER_KINDS, TEMPLATES, ReportFilter
 from storage.filtertokens import entry_filters, filter_match, token
 from storage.fulltext import fts5_match, index_terms, parse_query
 from storage.models import ReportVersion
-from storage.query import newest_matches, search_results
+from storage.query import newest_matches, search_count, search_results
 from storage.reportindex import rebuild_all, refresh_reports
 
 WORDS = ("复议", "公开", "诉讼", "预算", "行政复议", "年", "政府 信息", '"信息公开"', "2019")
@@ -133,14 +133,15 @@ def test_filter_tokens_find_exactly_what_the_sql_conditions_find(
             assert with_tokens == plain, flt
             tokened += filter_match(flt) is not None
             nonempty += bool(plain)
-        # The whole search too: hits, ranks, snippets, totals and the counted matches.
+        # The whole search too: hits, ranks, snippets, totals, the counted matches, and the
+        # CLI's full count.
         for _ in range(30):
             flt = _random_filter(rng, counties)
             query = rng.choice(WORDS)
-            fast = search_results(s, query, flt, limit=10)
+            fast = search_results(s, query, flt, limit=10), search_count(s, query, flt)
             with monkeypatch.context() as m:
                 m.setattr(storage.query, "filter_match", lambda _flt: None)
-                slow = search_results(s, query, flt, limit=10)
+                slow = search_results(s, query, flt, limit=10), search_count(s, query, flt)
             assert fast == slow, (query, flt)
     assert tokened > 100 and nonempty > 50  # the test exercised the token path
 
