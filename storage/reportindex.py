@@ -102,7 +102,7 @@ def rebuild_all(conn: Connection, *, masks: bool = True, filter_tokens: bool = T
 def optimize_fulltext(conn: Connection) -> None:
     """SQLite: merge the FTS5 index's segments into one, after writing every entry. A
     search's scan then reads one doclist per term instead of one per segment (~11 % fewer
-    instructions on bench.serve's searches at 100,000 reports; 5.5 s of CPU to merge them).
+    instructions in the scans of bench.serve's searches at 100,000 reports; 5.5 s of CPU).
     Later writes add small segments, which FTS5 merges as they accumulate."""
     if conn.dialect.name == "sqlite":
         conn.execute(text("INSERT INTO report_fts (report_fts) VALUES ('optimize')"))
