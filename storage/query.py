@@ -50,6 +50,7 @@ from storage.columns import cell_columns
 from storage.facets import MATCH_COLUMNS
 from storage.fetchstate import version_chain
 from storage.filters import NO_FILTER, FilterError, ReportFilter
+from storage.filtertokens import filter_match
 from storage.flags import failed_check_bits, hazard_bit
 from storage.fulltext import (
     QueryError,
@@ -429,13 +430,21 @@ def search_results(
 
 
 def newest_matches(
-    session: Session, phrases: list[Any], flt: ReportFilter, n: int
+    session: Session,
+    phrases: list[Any],
+    flt: ReportFilter,
+    n: int,
+    *,
+    filter_tokens: bool = True,
 ) -> Sequence[Any]:
     """The `n` most recently archived matches the filter selects, newest first, as rows of
     MATCH_COLUMNS: the full-text index in id order (FTS5 `ORDER BY rowid DESC`; GIN and a
-    top-n sort on PostgreSQL) joined to the covering index, which holds every column read."""
+    top-n sort on PostgreSQL) joined to the covering index, which holds every column read.
+    On SQLite the MATCH also carries the filter's reserved tokens (storage.filtertokens), so
+    FTS5 intersects word and filter instead of this walking every match of the word;
+    `filter_tokens=False` leaves them out (the same rows: the SQL conditions decide)."""
     key = _fts_key(session)
-    match, _rank = _fulltext(session, phrases)
+    match = _fulltext(session, phrases, flt if filter_tokens else NO_FILTER)
     rv = ReportVersion
     stmt = (
         select(
@@ -567,7 +576,7 @@ def _summaries_of(session: Session, ids: Sequence[int]) -> dict[int, ReportSumma
 
 def search_count(session: Session, query: str, flt: ReportFilter = NO_FILTER) -> int:
     """How many reports `search` would find (without ranking them)."""
-    match, _rank = _fulltext(session, parse_query(query))
+    match = _fulltext(session, parse_query(query), flt)
     stmt = (
         select(func.count(ReportVersion.id))
         .join(_FTS, _fts_key(session) == ReportVersion.document_id)
@@ -587,13 +596,16 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _fulltext(session: Session, phrases: list[Any]) -> tuple[Any, Any]:
-    """(the match condition, the rank expression, larger is better) for this engine."""
+def _fulltext(session: Session, phrases: list[Any], flt: ReportFilter) -> Any:
+    """The match condition for this engine; on SQLite with the filter's tokens, if any (a
+    narrowing only: the caller keeps the filter's SQL conditions)."""
     if _postgres(session):
-        tsq = _tsquery(phrases)
-        return _FTS.c.tsv.op("@@")(tsq), func.ts_rank_cd(_FTS.c.tsv, tsq)
-    fts = literal_column("report_fts")
-    return fts.op("MATCH")(bindparam("match", fts5_match(phrases))), -func.bm25(fts)
+        return _FTS.c.tsv.op("@@")(_tsquery(phrases))
+    expression = fts5_match(phrases)
+    tokens = filter_match(flt)
+    if tokens:
+        expression = f"{expression} AND {tokens}"
+    return literal_column("report_fts").op("MATCH")(bindparam("match", expression))
 
 
 def _tsquery(phrases: list[Any]) -> Any:

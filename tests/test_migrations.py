@@ -17,6 +17,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, text
 
 from storage.db import MIGRATIONS_DIR, create_db_engine, upgrade
+from storage.filtertokens import entry_filters, token
 from tests.pg import fresh_database
 
 TABLES = ("documents", "captures", "report_versions", "report_cells", "checks", "hazards")
@@ -133,3 +134,41 @@ def test_downgrading_to_0002_and_back_keeps_every_row(engine: Engine) -> None:
     assert _counts(engine) == {**at_head, "checks": at_head["checks"] - 7 * 2}
     upgrade(engine)
     assert _counts(engine) == at_head
+
+
+def _entries(engine: Engine) -> dict[int, tuple[Any, ...]]:
+    """Each full-text entry's stored columns, by document id."""
+    if engine.dialect.name == "postgresql":
+        sql = "SELECT document_id, CAST(tsv AS TEXT) FROM report_fts"
+    else:
+        sql = "SELECT * FROM (SELECT rowid, * FROM report_fts)"
+    with engine.connect() as conn:
+        return {row[0]: tuple(row[1:]) for row in conn.execute(text(sql))}
+
+
+def test_0007_gives_sqlite_entries_their_filter_tokens_and_keeps_their_terms(
+    engine: Engine,
+) -> None:
+    _migrate(engine, "0002")
+    _fill(engine, 3)
+    _migrate(engine, "0006")
+    before = _entries(engine)
+    upgrade(engine)
+    after = _entries(engine)
+    if engine.dialect.name == "postgresql":  # no filter tokens there: nothing changes
+        assert after == before
+        return
+    assert {doc: cols[0] for doc, cols in after.items()} == {
+        doc: cols[0] for doc, cols in before.items()
+    }
+    assert {doc: cols[1] for doc, cols in after.items()} == {
+        i: entry_filters(None, None, "530325", 2020 + i, None, None) for i in (1, 2, 3)
+    }
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT rowid FROM report_fts WHERE report_fts MATCH :m"),
+            {"m": f'"复议" AND "{token("y", 2022)}" AND "{token("r", "5303")}"'},
+        ).scalars()
+        assert list(found) == [2]
+    _migrate(engine, "0006", down=True)
+    assert _entries(engine) == before

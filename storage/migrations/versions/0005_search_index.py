@@ -71,7 +71,7 @@ def upgrade() -> None:
         )
     from storage.reportindex import rebuild_all
 
-    rebuild_all(bind, masks=False)  # the mask columns come with 0006
+    rebuild_all(bind, masks=False, filter_tokens=False)  # masks: 0006; filter tokens: 0007
 
 
 def downgrade() -> None:
