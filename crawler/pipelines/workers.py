@@ -37,7 +37,7 @@ class Prepared(NamedTuple):
     """A report's rows, ready for the store stage: the (content, terms) of the full-text entry
     its document gets if stored with this version (the terms cost the crawl process ~0.5 ms a
     page in the store's refresh), and its version's cells, checks and hazards as tuples
-    (`storage.records.report_rows`, ~0.2 ms a report there)."""
+    (`storage.records.report_rows`: 0.7 M of the 4.0 M instructions a report cost there)."""
 
     fulltext: tuple[str, str]
     rows: ReportRows
