@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from parsers.ingest import Ingested
+
+if TYPE_CHECKING:
+    from crawler.pipelines.workers import Prepared
 
 
 @dataclass
@@ -38,9 +42,9 @@ class DocumentItem:
     encoding: str | None = None
     encoding_source: str | None = None
     ingested: Ingested | None = None
-    # (content, terms) of the full-text entry a report's new document gets, from the worker
-    # (crawler.pipelines.workers.ingest_indexed): the store stage offers them to the refresh.
-    fulltext: tuple[str, str] | None = None
+    # A report's full-text entry and version rows, from the worker
+    # (crawler.pipelines.workers.ingest_indexed, a `workers.Prepared`): the store stage writes them.
+    prepared: Prepared | None = None
     # Filled by the dedupe stage, so the store stage looks nothing up again.
     duplicate_of: int | None = None  # id of the stored document with this exact text
     needs_version: bool = True  # the text still lacks a report version of this parser

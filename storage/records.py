@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -67,6 +68,57 @@ def version_columns(record: dict[str, Any]) -> dict[str, Any]:
         "published_at": (record.get("published_at") or None),
         "template": record.get("template"),
     }
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """What a report version's child tables get from its record, as driver-ready tuples
+    without the version id (prepended at insert): computed where the record is parsed (an
+    extraction worker, beside the crawl) so the crawl's serial store stage only executes."""
+
+    columns: dict[str, Any]  # version_columns(record)
+    rejected: str | None  # rejected_reason(record)
+    cells: list[tuple[Any, ...]]  # CELL_COLUMNS[1:]
+    checks: list[tuple[Any, ...]]  # CHECK_COLUMNS[1:]
+    hazards: list[tuple[Any, ...]]  # HAZARD_COLUMNS[1:]
+
+
+CELL_COLUMNS = (
+    "report_version_id",
+    "table_name",
+    "row_key",
+    "column_key",
+    "value",
+    "value_int",
+    "raw",
+)
+CHECK_COLUMNS = ("report_version_id", "rule", "status", "detail")
+HAZARD_COLUMNS = ("report_version_id", "tag")
+
+
+def report_rows(record: dict[str, Any]) -> ReportRows:
+    """The rows `storage.repository.add_report_version` writes for `record`."""
+    return ReportRows(
+        columns=version_columns(record),
+        rejected=rejected_reason(record),
+        cells=[
+            (
+                c.table,
+                c.row,
+                c.column,
+                c.value,
+                c.value if isinstance(c.value, int) else None,
+                c.raw,
+            )
+            for c in iter_cells(record)
+        ],
+        checks=[
+            (str(chk.get("rule")), str(chk.get("status")), chk.get("detail"))
+            for chk in record.get("checks") or []
+            if isinstance(chk, dict)
+        ],
+        hazards=[(str(tag),) for tag in record.get("hazards") or []],
+    )
 
 
 # The provenance a capture and a crawled item both carry, under these same attribute names.

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -24,7 +24,14 @@ from storage.models import (
     Site,
     SiteStatus,
 )
-from storage.records import iter_cells, rejected_reason, version_columns
+from storage.records import (
+    CELL_COLUMNS,
+    CHECK_COLUMNS,
+    HAZARD_COLUMNS,
+    ReportRows,
+    rejected_reason,
+    report_rows,
+)
 from storage.reportindex import refresh_reports
 
 
@@ -141,46 +148,35 @@ def add_report_version(
     parser_version: str,
     *,
     refresh: bool = True,
+    rows: ReportRows | None = None,
 ) -> int:
     """A new report version with its cells, checks and hazards (no commit); returns its id.
     `document` and `capture` are rows or their ids. `refresh=False` leaves the read side
     (storage.reportindex) to `refresh_deferred` at the end of the transaction: one refresh for
-    a batch of reports instead of a dozen statements for each."""
-    reason = rejected_reason(record)
+    a batch of reports instead of a dozen statements for each. `rows`: `report_rows(record)`
+    if the caller has it already (the crawl's extraction workers compute it)."""
+    if rows is None:
+        rows = report_rows(record)
     # Core statements on the tables throughout: a report has ~120 cells, and the ORM's
     # per-row bookkeeping cost ten times the insert itself.
     conn = session.connection()
+    doc_id = document if isinstance(document, int) else document.id
     version_id = conn.execute(
         insert(ReportVersion.__table__).returning(ReportVersion.__table__.c.id),
         {
-            "document_id": document if isinstance(document, int) else document.id,
+            "document_id": doc_id,
             "capture_id": capture if capture is None or isinstance(capture, int) else capture.id,
             "parser_version": parser_version,
             "created_at": now(),
-            "official": reason is None,
-            "rejected_reason": reason,
+            "official": rows.rejected is None,
+            "rejected_reason": rows.rejected,
             "record": record,
-            **version_columns(record),
+            **rows.columns,
         },
     ).scalar_one()
-    insert_cells(conn, version_id, record)
-    checks = [
-        {
-            "report_version_id": version_id,
-            "rule": str(chk.get("rule")),
-            "status": str(chk.get("status")),
-            "detail": chk.get("detail"),
-        }
-        for chk in record.get("checks") or []
-        if isinstance(chk, dict)
-    ]
-    hazards = [
-        {"report_version_id": version_id, "tag": str(tag)} for tag in record.get("hazards") or []
-    ]
-    for model, rows in ((Check, checks), (Hazard, hazards)):
-        if rows:
-            conn.execute(insert(model.__table__), rows)
-    doc_id = document if isinstance(document, int) else document.id
+    insert_rows(conn, ReportCell.__table__, CELL_COLUMNS, version_id, rows.cells)
+    insert_rows(conn, Check.__table__, CHECK_COLUMNS, version_id, rows.checks)
+    insert_rows(conn, Hazard.__table__, HAZARD_COLUMNS, version_id, rows.hazards)
     if refresh:
         refresh_reports(session, [doc_id])
     else:
@@ -188,47 +184,31 @@ def add_report_version(
     return int(version_id)
 
 
-_CELL_COLUMNS = (
-    "report_version_id",
-    "table_name",
-    "row_key",
-    "column_key",
-    "value",
-    "value_int",
-    "raw",
-)
-
-
-def insert_cells(conn: Connection, version_id: int, record: dict[str, Any]) -> None:
-    """The record's table cells as `report_cells` rows, in one executemany.
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    columns: tuple[str, ...],
+    key: int,
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """`rows` (tuples of `columns[1:]`) into `table`, each with `key` as its first column, in
+    one executemany.
 
     A report has 100-200 cells: given as plain tuples to the driver's executemany, a row
     costs about a microsecond, where SQLAlchemy's per-row parameter processing cost ten (a
-    third of the crawl's write time). Both engines' drivers take positional parameters.
+    third of the crawl's write time). Both engines' drivers take positional parameters; the
+    columns are plain strings and numbers, which neither engine's SQLAlchemy types convert.
     """
-    rows = [
-        (
-            version_id,
-            c.table,
-            c.row,
-            c.column,
-            c.value,
-            c.value if isinstance(c.value, int) else None,
-            c.raw,
-        )
-        for c in iter_cells(record)
-    ]
     if not rows:
         return
     style = conn.dialect.paramstyle
     if style not in _POSITIONAL:
-        conn.execute(
-            insert(ReportCell.__table__), [dict(zip(_CELL_COLUMNS, r, strict=True)) for r in rows]
-        )
+        conn.execute(insert(table), [dict(zip(columns, (key, *r), strict=True)) for r in rows])
         return
-    marks = ", ".join([_POSITIONAL[style]] * len(_CELL_COLUMNS))
+    marks = ", ".join([_POSITIONAL[style]] * len(columns))
     conn.exec_driver_sql(
-        f"INSERT INTO report_cells ({', '.join(_CELL_COLUMNS)}) VALUES ({marks})", rows
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})",
+        [(key, *r) for r in rows],
     )
 
 

@@ -66,7 +66,11 @@ class StoredResponse:
 
 def sha256_warc_digest(data: bytes) -> str:
     """A WARC digest label (`sha256:<base32>`), the form warcio uses for sha1."""
-    return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
+    return _warc_digest(hashlib.sha256(data).digest())
+
+
+def _warc_digest(sha256: bytes) -> str:
+    return "sha256:" + base64.b32encode(sha256).decode("ascii")
 
 
 class WarcWriter:
@@ -138,7 +142,8 @@ class WarcWriter:
         resp_http = StatusAndHeaders(
             f"{status} {reason}".strip(), list(response_headers), protocol=protocol or "HTTP/1.1"
         )
-        warc_headers = {"WARC-Date": when, "WARC-Payload-Digest": sha256_warc_digest(body)}
+        payload_sha256 = hashlib.sha256(body).digest()  # once, for the record and the caller
+        warc_headers = {"WARC-Date": when, "WARC-Payload-Digest": _warc_digest(payload_sha256)}
         if ip_address:
             warc_headers["WARC-IP-Address"] = ip_address
         response = writer.create_warc_record(
@@ -175,7 +180,7 @@ class WarcWriter:
             warc_file=self._name,
             offset=offset,
             record_id=record_id,
-            payload_sha256=hashlib.sha256(body).hexdigest(),
+            payload_sha256=payload_sha256.hex(),
             length=length,
         )
 
@@ -204,7 +209,7 @@ class WarcWriter:
         http = StatusAndHeaders(
             f"{status} {reason}".strip(), list(response_headers), protocol=protocol or "HTTP/1.1"
         )
-        digest = "sha256:" + base64.b32encode(bytes.fromhex(payload_sha256)).decode("ascii")
+        digest = _warc_digest(bytes.fromhex(payload_sha256))
         record = writer.create_revisit_record(
             url,
             digest,

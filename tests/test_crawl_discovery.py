@@ -167,6 +167,43 @@ def test_forwarding_shells_are_followed(html: str, target: str) -> None:
     assert redirects.redirect_target(f"<html><head>{html}</head><body></body></html>", 0) == target
 
 
+def test_shells_are_found_as_the_ignorecase_patterns_found_them() -> None:
+    """`redirect_target` searches a lowered copy; the URL keeps the page's case, and the
+    answer is the one the former IGNORECASE search of the first 20,000 characters gave."""
+    old_meta = re.compile(
+        r"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']\s*\d*\s*;?\s*"""
+        r"""(?:url\s*=\s*)?['"]?([^"'>\s]+)""",
+        re.IGNORECASE,
+    )
+    old_js = re.compile(
+        r"""(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=\s*["']([^"']+)["']"""
+        r"""|location\.(?:replace|assign)\(\s*["']([^"']+)["']\s*\)""",
+        re.IGNORECASE,
+    )
+
+    def old(html: str) -> str | None:
+        html = html[:20000]
+        if m := old_meta.search(html):
+            return m.group(1)
+        if m := old_js.search(html):
+            return m.group(1) or m.group(2)
+        return None
+
+    pages = [
+        '<META HTTP-EQUIV="Refresh" CONTENT="0; URL=/XxGk/Index.HTML">',
+        "<title>\u0130\u0131\u017f</title><SCRIPT>Location.Replace('/ZfXxGk/');</SCRIPT>",
+        '<script>Window.Location.HREF = "/A/B.html?ID=İ";</script>',
+        "<script>top.location.assign( '/k/\u212a.htm' )</script>",
+        "<meta http-equiv=refresh content='5;url=http://X.gov.cn/Y'>",
+        "<p>no forwarding here</p>",
+        " " * 19990 + "<script>location.href='/too/far';</script>",
+        "İ" * 50 + "<script>location.href='/after/dotted/I';</script>",
+    ]
+    for page in pages:
+        assert redirects.redirect_target(page, 0) == old(page), page
+    assert redirects.redirect_target(pages[0], 0) == "/XxGk/Index.HTML"
+
+
 def test_a_long_page_with_a_location_script_is_not_a_shell() -> None:
     html = "<script>location.href='/x';</script>" + "正文" * 400
     assert redirects.redirect_target(html, 800) is None

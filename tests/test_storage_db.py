@@ -170,6 +170,72 @@ def test_a_capture_stores_document_version_cells_checks_and_hazards(
         assert s.scalars(select(Hazard.tag)).all() == ["boilerplate"]
 
 
+def test_rows_prepared_in_a_worker_store_what_the_record_gives(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The crawl's workers compute `report_rows` and send it through a pipe; the version,
+    cells, checks and hazards stored from it equal those computed from the record here."""
+    import pickle
+
+    from storage.records import iter_cells, report_rows
+    from storage.repository import add_document
+
+    record = _record(
+        hazards=["boilerplate", "not-a-report"],
+        checks=[
+            {"rule": "applications.total", "status": "fail", "detail": "7 ≠ 5 + 1"},
+            {"rule": "r2", "status": "pass"},
+            "not a check",
+        ],
+        applications={"new_received": {"natural_person": 5, "flag": True, "note": "见附件"}},
+    )
+
+    def stored(text: str, rows: Any) -> list[Any]:
+        with sessions.begin() as s:
+            doc_id = add_document(s, _doc(text), site_id=None, first_seen_at=datetime.now(UTC))
+            vid = add_report_version(s, doc_id, None, record, "p1", rows=rows)
+        with sessions() as s:
+            version = s.get(ReportVersion, vid)
+            assert version is not None
+            return [
+                (version.official, version.rejected_reason, version.title, version.report_year),
+                s.execute(
+                    select(
+                        ReportCell.table_name,
+                        ReportCell.row_key,
+                        ReportCell.column_key,
+                        ReportCell.value,
+                        ReportCell.value_int,
+                        ReportCell.raw,
+                    )
+                    .where(ReportCell.report_version_id == vid)
+                    .order_by(ReportCell.id)
+                ).all(),
+                s.execute(
+                    select(Check.rule, Check.status, Check.detail)
+                    .where(Check.report_version_id == vid, ~Check.rule.startswith("carry_over."))
+                    .order_by(Check.id)
+                ).all(),
+                s.execute(
+                    select(Hazard.tag).where(Hazard.report_version_id == vid).order_by(Hazard.id)
+                ).all(),
+            ]
+
+    from_record = stored("正文一", None)
+    prepared = stored("正文二", pickle.loads(pickle.dumps(report_rows(record))))
+    assert prepared == from_record
+    assert from_record[0] == (False, "not-a-report", record["title"], 2020)
+    # what the rows were before they were prepared: every cell, the record's dict checks
+    assert from_record[1] == [
+        (c.table, c.row, c.column, c.value, c.value if type(c.value) is int else None, c.raw)
+        for c in iter_cells(record)
+    ]
+    assert from_record[2] == [("applications.total", "fail", "7 ≠ 5 + 1"), ("r2", "pass", None)]
+    assert from_record[3] == [("boilerplate",), ("not-a-report",)]
+    assert ("applications", "new_received", "note", None, None, "见附件") in from_record[1]
+    assert ("applications", "new_received", "flag", None, None, None) in from_record[1]
+
+
 def test_the_same_text_is_stored_once_and_every_capture_recorded(
     sessions: sessionmaker[Session],
 ) -> None:

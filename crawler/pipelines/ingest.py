@@ -53,7 +53,7 @@ class IngestPipeline:
             return item
         source = source_of(item, self.ctx.crawl_id)
         try:
-            item.ingested, item.fulltext = await self._ingest(item, source)
+            item.ingested, item.prepared = await self._ingest(item, source)
         except ExtractTimeout as exc:
             item.error = f"extract: {exc}"
             item.unfinished = True
@@ -77,8 +77,8 @@ class IngestPipeline:
 
     async def _ingest(
         self, item: DocumentItem, source: dict
-    ) -> tuple[Ingested, tuple[str, str] | None]:
-        """`ingest` in the pool, with the full-text terms of a report (see
+    ) -> tuple[Ingested, workers.Prepared | None]:
+        """`ingest` in the pool, with a report's rows prepared for the store (see
         `workers.ingest_indexed`); bytes met again in this run (the same attachment linked
         from two pages, a page under two URLs) share the first one's work, with their own
         provenance."""
@@ -87,8 +87,8 @@ class IngestPipeline:
         if shared is not None:
             self._recent.move_to_end(key)
             self.stats.inc_value("pipeline/ingest/shared")
-            ingested, fulltext = await shared
-            return ingested.with_source(source), fulltext
+            ingested, prepared = await shared
+            return ingested.with_source(source), prepared
         work = asyncio.ensure_future(
             workers.run(
                 self.ctx.pool,

@@ -86,8 +86,8 @@ class StorePipeline:
                         raise
                     doc_id, new, item.needs_version = stored.id, False, False
             self.ctx.doc_ids[ingested.text_sha256] = doc_id
-            if item.fulltext is not None:
-                offer_terms(session, doc_id, *item.fulltext)
+            if item.prepared is not None:
+                offer_terms(session, doc_id, *item.prepared.fulltext)
         record = ingested.record if ingested is not None else None
         item.outcome = capture_outcome(
             has_text=doc_id is not None,
@@ -107,13 +107,16 @@ class StorePipeline:
         )
         if doc_id is not None and record is not None and (new or item.needs_version):
             # The read side is refreshed once per batch (crawler.batch), not once per report.
-            add_report_version(session, doc_id, capture_id, record, PARSER_VERSION, refresh=False)
+            rows = item.prepared.rows if item.prepared is not None else None
+            add_report_version(
+                session, doc_id, capture_id, record, PARSER_VERSION, refresh=False, rows=rows
+            )
         if item.unfinished:
             self.ctx.states.retry(item.final_url, session)
         else:
             self.ctx.states.settle(item.final_url, doc_id, session)
         self._count(item)
-        item.ingested = item.fulltext = None  # stored: let the text, record and terms go
+        item.ingested = item.prepared = None  # stored: let the text, record and rows go
 
     def _capture(self, item: DocumentItem) -> CaptureData:
         return CaptureData(

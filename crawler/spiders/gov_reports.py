@@ -208,7 +208,7 @@ class GovReportsSpider(scrapy.Spider):
         sel = response.selector
         # lxml directly: parsel would wrap each of hundreds of text nodes in a Selector.
         visible = len(t.clean(" ".join(VISIBLE_TEXT(sel.root))))
-        if target := redirects.redirect_target(html[:20000], visible):
+        if target := redirects.redirect_target(html, visible):
             self.count(code, "shells_followed")
             if req := self.follow(
                 response,
