@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -213,8 +213,14 @@ def _legible(text: str, simplified: str) -> tuple[str, str]:
 def strip_chrome(text: str) -> tuple[str, bool]:
     """Drop navigation lines ("上一条:…", 打印/关闭, 字号, share buttons) and page numbers."""
     lines = text.split("\n")
-    # Navigation lines are short; article paragraphs are not.
-    kinds = [_KEEP if len(line) > 80 else _line_kind(line) for line in lines]
+    # Each line's kind looked up in C (one map over the lines); only lines not met before, and
+    # long lines, which are never kept in the cache, are classified one by one.
+    kinds = list(map(_LINE_KINDS.get, lines))
+    missing = -1
+    with suppress(ValueError):  # (raised when no line is left to classify)
+        while True:
+            missing = kinds.index(None, missing + 1)
+            kinds[missing] = _line_kind(lines[missing])
     if _CHROME not in kinds and _PAGE not in kinds:
         return text, False  # the usual case: nothing to drop, no copy
     kept = [line for line, kind in zip(lines, kinds, strict=True) if kind == _KEEP]
@@ -222,17 +228,28 @@ def strip_chrome(text: str) -> tuple[str, bool]:
 
 
 _KEEP, _CHROME, _PAGE = range(3)
+# Short lines (table cells, template labels, page furniture) repeat from report to report, and
+# the chrome pattern is slow to try: each distinct one is classified once (the cache is emptied
+# when full).
+_LINE_KINDS: dict[str, int] = {}
+_LINE_KINDS_SIZE = 65536
 
 
-@lru_cache(maxsize=65536)
 def _line_kind(line: str) -> int:
-    """Chrome, page number or text. Cached: short lines (table cells, template labels, page
-    furniture) repeat from report to report, and the chrome pattern is slow to try."""
+    """Chrome, page number or text; kept in _LINE_KINDS when short."""
+    # Navigation lines are short; article paragraphs are not.
+    if len(line) > 80:
+        return _KEEP
     if _CHROME_LINE.match(line):
-        return _CHROME
-    if _PAGE_NUMBER.match(line):
-        return _PAGE
-    return _KEEP
+        kind = _CHROME
+    elif _PAGE_NUMBER.match(line):
+        kind = _PAGE
+    else:
+        kind = _KEEP
+    if len(_LINE_KINDS) >= _LINE_KINDS_SIZE:
+        _LINE_KINDS.clear()
+    _LINE_KINDS[line] = kind
+    return kind
 
 
 def normalize(text: str) -> Normalized:
