@@ -419,6 +419,14 @@ def read_applications(
     found = read_rows(stream, APPLICATION_ROWS, len(columns))
     if not found:
         return None
+    if len(columns) == len(APPLICANT_COLUMNS) and not any(
+        isinstance(row[0], Run) for row in found.values()
+    ):  # the usual table: each row's cells are its numbers, in column order
+        # (read_rows pads or cuts every row to its width, 7 here: zip needs no length check)
+        return {
+            key: dict(zip(APPLICANT_COLUMNS, map(_cell_int, found[key]), strict=False))
+            for key in sorted(found, key=_APPLICATION_ORDER.__getitem__)
+        }
     numbers: dict[str, list[object]] = {
         key: [row[0]] if isinstance(row[0], Run) else list(map(_cell_int, row))
         for key, row in found.items()
