@@ -10,6 +10,7 @@ import re
 import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -173,13 +174,20 @@ def strip_pinyin(text: str) -> tuple[str, bool]:
         start = match.start()
         if start == 0 or not _CJK_ONE.match(text, start - 1):
             return match.group(0)
-        glosses = _GLOSS_TEXT.findall(match.group(0))
-        if all(any(c in _TONE_MARKS for c in g) or _SYLLABLE.match(g) for g in glosses):
+        if _is_gloss(match.group(0)):
             found = True
             return ""
         return match.group(0)
 
     return _GLOSS.sub(drop, text), found
+
+
+@lru_cache(maxsize=4096)
+def _is_gloss(run: str) -> bool:
+    """Whether each bracket of a run ("(tǒng)", "(xiàn)(zài)") holds pinyin: a tone mark or a
+    syllable. Cached: a glossed text repeats its characters' readings."""
+    glosses = _GLOSS_TEXT.findall(run)
+    return all(any(c in _TONE_MARKS for c in g) or _SYLLABLE.match(g) for g in glosses)
 
 
 def detect_script(text: str, simplified: str) -> str:
