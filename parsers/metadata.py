@@ -293,10 +293,6 @@ _ISSUER_FRAMES = (
     re.compile(rf"(?:^|\n)[^\S\n]*+({_ORG})\s*{_YEAR}\s*年度?[^\n。]{{0,20}}?(?:报告|年报)"),
 )
 
-# How a body speaks of itself ("我县", "本局", "全镇"): words of four kinds, found in one scan.
-# Each begins with 我/本/全 and its next character tells its kind (the four sets are disjoint,
-# so no two kinds' words overlap and one scan finds what a scan per kind would); the pair
-# "县委、县政府" is looked for on its own.
 # The third frame begins at a line start, which the regex engine would try at every character
 # (parsers.scan); the others begin with literals.
 # A line that begins with three or more Chinese characters (an organisation's name, its suffix
@@ -307,12 +303,22 @@ _ISSUER_FRAME_STARTS = (
     re.compile(rf"\n(?=[^\S\n]*+[\u4e00-\u9fff()]{{3,}}\s*[{_YEAR_FIRST}])"),
 )
 
-_SELF_WORD = re.compile(
-    r"[我本全](?:(?P<government>[县区市旗](?!委|直))|(?P<township>镇|乡|街道|苏木)"
+# How a body speaks of itself ("我县", "本局", "全镇"): words of four kinds. Each begins with
+# 我/本/全 and its next character tells its kind (the four sets are disjoint, so no two kinds'
+# words overlap); the pair "县委、县政府" is looked for on its own.
+_SELF_WORD_REST = (
+    r"(?:(?P<government>[县区市旗](?!委|直))|(?P<township>镇|乡|街道|苏木)"
     r"|(?<=[我本])(?P<department>局|委|单位|部门|中心|院|所|厅|馆|站|队|公司)"
     r"|(?<=[我本])(?P<government_office>办(?!公)))"
 )
-_SELF_PAIR = re.compile(r"(?:县|区|市|旗)委、(?:县|区|市|旗)政府")
+# One pattern per first character, each beginning with a literal the regex engine skips ahead
+# to (one beginning with the class [我本全] was tested at every character). The words never
+# overlap (none holds 我, 本 or 全 after its first character), so the three scans find the
+# words one scan would, and the kinds are counted whatever the order.
+_SELF_WORDS = tuple(re.compile(first + _SELF_WORD_REST) for first in "我本全")
+# "县委、县政府", found from its "委、" (a literal; the pair's first character, 县, 区 or 市,
+# stands everywhere): the same pairs, counted (none can begin inside another).
+_SELF_PAIR = re.compile(r"委、(?<=[县区市旗]委、)(?:县|区|市|旗)政府")
 _SELF_KINDS = ("government", "township", "department", "government_office")
 
 
@@ -327,8 +333,9 @@ def issuer_kind(issuer: str | None, text: str) -> str:
             return "government"
         return "department"
     found: Counter[str] = Counter()
-    for word in _SELF_WORD.finditer(text):
-        found[word.lastgroup] += 1 if word.group().startswith("全") else 3  # type: ignore[index]
+    for pattern in _SELF_WORDS:
+        for word in pattern.finditer(text):
+            found[word.lastgroup] += 1 if word.group().startswith("全") else 3  # type: ignore[index]
     if "委、" in text:
         found["government"] += 3 * len(_SELF_PAIR.findall(text))
     # (in the kinds' order: most_common breaks a tie by it)

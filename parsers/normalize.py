@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -173,13 +174,20 @@ def strip_pinyin(text: str) -> tuple[str, bool]:
         start = match.start()
         if start == 0 or not _CJK_ONE.match(text, start - 1):
             return match.group(0)
-        glosses = _GLOSS_TEXT.findall(match.group(0))
-        if all(any(c in _TONE_MARKS for c in g) or _SYLLABLE.match(g) for g in glosses):
+        if _is_gloss(match.group(0)):
             found = True
             return ""
         return match.group(0)
 
     return _GLOSS.sub(drop, text), found
+
+
+@lru_cache(maxsize=4096)
+def _is_gloss(run: str) -> bool:
+    """Whether each bracket of a run ("(tǒng)", "(xiàn)(zài)") holds pinyin: a tone mark or a
+    syllable. Cached: a glossed text repeats its characters' readings."""
+    glosses = _GLOSS_TEXT.findall(run)
+    return all(any(c in _TONE_MARKS for c in g) or _SYLLABLE.match(g) for g in glosses)
 
 
 def detect_script(text: str, simplified: str) -> str:
@@ -213,8 +221,14 @@ def _legible(text: str, simplified: str) -> tuple[str, str]:
 def strip_chrome(text: str) -> tuple[str, bool]:
     """Drop navigation lines ("上一条:…", 打印/关闭, 字号, share buttons) and page numbers."""
     lines = text.split("\n")
-    # Navigation lines are short; article paragraphs are not.
-    kinds = [_KEEP if len(line) > 80 else _line_kind(line) for line in lines]
+    # Each line's kind looked up in C (one map over the lines); only lines not met before, and
+    # long lines, which are never kept in the cache, are classified one by one.
+    kinds = list(map(_LINE_KINDS.get, lines))
+    missing = -1
+    with suppress(ValueError):  # (raised when no line is left to classify)
+        while True:
+            missing = kinds.index(None, missing + 1)
+            kinds[missing] = _line_kind(lines[missing])
     if _CHROME not in kinds and _PAGE not in kinds:
         return text, False  # the usual case: nothing to drop, no copy
     kept = [line for line, kind in zip(lines, kinds, strict=True) if kind == _KEEP]
@@ -222,17 +236,28 @@ def strip_chrome(text: str) -> tuple[str, bool]:
 
 
 _KEEP, _CHROME, _PAGE = range(3)
+# Short lines (table cells, template labels, page furniture) repeat from report to report, and
+# the chrome pattern is slow to try: each distinct one is classified once (the cache is emptied
+# when full).
+_LINE_KINDS: dict[str, int] = {}
+_LINE_KINDS_SIZE = 65536
 
 
-@lru_cache(maxsize=65536)
 def _line_kind(line: str) -> int:
-    """Chrome, page number or text. Cached: short lines (table cells, template labels, page
-    furniture) repeat from report to report, and the chrome pattern is slow to try."""
+    """Chrome, page number or text; kept in _LINE_KINDS when short."""
+    # Navigation lines are short; article paragraphs are not.
+    if len(line) > 80:
+        return _KEEP
     if _CHROME_LINE.match(line):
-        return _CHROME
-    if _PAGE_NUMBER.match(line):
-        return _PAGE
-    return _KEEP
+        kind = _CHROME
+    elif _PAGE_NUMBER.match(line):
+        kind = _PAGE
+    else:
+        kind = _KEEP
+    if len(_LINE_KINDS) >= _LINE_KINDS_SIZE:
+        _LINE_KINDS.clear()
+    _LINE_KINDS[line] = kind
+    return kind
 
 
 def normalize(text: str) -> Normalized:

@@ -130,18 +130,34 @@ def parse_extracted(
     return record
 
 
-def _signature_pattern(signatures: tuple[str, ...]) -> re.Pattern[str]:
-    """Signatures as printed may carry spaces and punctuation ("本年增/减", "第（九）项")."""
-    return re.compile("|".join(r"[\s\W]{0,3}".join(map(re.escape, sig)) for sig in signatures))
+def _printed_form(signature: str) -> str:
+    """A signature as printed may carry spaces and punctuation ("本年增/减", "第（九）项")."""
+    return r"[\s\W]{0,3}".join(map(re.escape, signature))
 
 
-# Every template's signatures in one pattern, found in one scan of the text (an alternation of
-# words begins with the class of their first characters, which the regex engine tests at every
-# character: one such scan instead of one per template). No signature is a prefix of another
-# and none begins inside another (its first word characters would have to be another's last),
-# so two never match at one place nor overlap: the one scan finds what a scan per template
-# would. A match is told by its words (what is left without spaces and punctuation).
-_SIGNATURES = _signature_pattern(
+def _signature_patterns(signatures: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """The signatures grouped by first character, one pattern per group beginning with that
+    character: a literal the regex engine skips ahead to (one pattern for all begins with the
+    class of their first characters, which the engine tests at every character)."""
+    groups: dict[str, list[str]] = {}
+    for sig in signatures:
+        groups.setdefault(sig[0], []).append(sig)
+    return tuple(
+        re.compile(
+            re.escape(first)
+            + "(?:"
+            + "|".join(r"[\s\W]{0,3}" + _printed_form(sig[1:]) for sig in group)
+            + ")"
+        )
+        for first, group in groups.items()
+    )
+
+
+# Every template's signatures, found in one scan per first character. No signature is a prefix
+# of another and none begins inside another (its first word characters would have to be
+# another's last), so two never match at one place nor overlap: the scans find what a scan per
+# template would. A match is told by its words (what is left without spaces and punctuation).
+_SIGNATURES = _signature_patterns(
     tuple(sig for sigs in TEMPLATE_SIGNATURES.values() for sig in sigs)
 )
 _TEMPLATE_OF = {sig: name for name, sigs in TEMPLATE_SIGNATURES.items() for sig in sigs}
@@ -166,7 +182,7 @@ def _printed(found: str | None, *pairs: tuple[str | None, str | None]) -> str | 
 def detect_template(text: str, year: int | None) -> str:
     """ "2021", "2019" or "pre2019", from the tables' own column headers and row labels."""
     printed: dict[str, set[str]] = {name: set() for name in TEMPLATE_SIGNATURES}
-    for match in set(_SIGNATURES.findall(text)):
+    for match in {found for pattern in _SIGNATURES for found in pattern.findall(text)}:
         printed[_TEMPLATE_OF[_SEPARATORS.sub("", match)]].add(match)
     scores = {name: len(forms) for name, forms in printed.items()}
     if scores["2021"] or scores["2019"]:

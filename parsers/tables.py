@@ -11,8 +11,10 @@ the row, and the row takes the next N cells.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple
 
 from parsers.extract._layout import join_wrapped
@@ -39,40 +41,115 @@ class Cell(NamedTuple):
     text: str
 
 
+_Piece = tuple[str, str, tuple[Cell, ...], tuple[str | None, ...], tuple[str, ...]]
+_KEY, _KINDS, _CELLS, _VALUES, _SQUEEZED = range(5)
+
+
+class CellStream:
+    """A table region's cells, and what the row reader needs of each in lists alongside, so
+    rows are taken by slices, not by a Python step a cell. Only `key` and `values` are built
+    at once; `kinds`, `cells` and `squeezed` when asked for (a table whose layout was met
+    before needs none of them)."""
+
+    __slots__ = ("_pieces", "key", "values")
+
+    def __init__(self, pieces: list[_Piece]) -> None:
+        self._pieces = pieces
+        # The cells' kinds and labels, which alone decide where rows lie: each piece's key is
+        # its kinds and its squeezed labels (squeezed text holds no "\0" nor "\1").
+        self.key: str = "\0".join(map(itemgetter(_KEY), pieces))
+        # a value's text; None for a label or a blank
+        self.values: list[str | None] = self._column(_VALUES)
+
+    def _column(self, index: int) -> list:  # type: ignore[type-arg]
+        return list(chain.from_iterable(map(itemgetter(index), self._pieces)))
+
+    @property
+    def kinds(self) -> str:
+        """One letter a cell: "L" label, "V" value, "B" blank."""
+        return "".join(map(itemgetter(_KINDS), self._pieces))
+
+    @property
+    def cells(self) -> list[Cell]:
+        return self._column(_CELLS)
+
+    @property
+    def squeezed(self) -> list[str]:
+        """A label's squeezed text; "" for a value or a blank."""
+        return self._column(_SQUEEZED)
+
+
 def cells(region: str) -> list[Cell]:
     """Split a table region into cells, choosing the bar or the whitespace layout."""
+    return cell_stream(region).cells
+
+
+def cell_stream(region: str) -> CellStream:
+    """The region's cells (see `cells`) with their kinds, values and squeezed labels."""
     if region.count("|") >= 4:
         # A line with bars inside but none at its end is a whole row ("规章 | 0 | 0 | 0"): close
         # it. Lines without bars are the wrapped content of the cell they run into.
-        lines = [
-            line + " |" if "|" in line and not line.rstrip().endswith("|") else line
-            for line in region.split("\n")
-        ]
-        out: list[Cell] = []
-        for piece in "\n".join(lines).split("|"):
-            # Long pieces (prose caught in a region) rarely recur: read, not kept in the cache.
-            out.extend(
-                _bar_cells(piece) if len(piece) <= _CACHED_PIECE else _bar_cells.__wrapped__(piece)
-            )
-        return out
+        if _OPEN_ROW.search(region):
+            region = _OPEN_ROW.sub(r"\g<0> |", region)
+        return CellStream(_pieces(region.split("|"), _BAR_PIECES, _bar_cells, _CACHED_PIECE))
     # Whitespace layout: no token spans a line break, so the region is read line by line, and a
     # line (a row label, a row of cells) is looked up once instead of each of its tokens.
-    out = []
-    for line in region.split("\n"):
-        out.extend(
-            _line_cells(line) if len(line) <= _CACHED_LINE else _line_cells.__wrapped__(line)
-        )
-    return out
+    return CellStream(_pieces(region.split("\n"), _LINE_PIECES, _line_cells, _CACHED_LINE))
 
+
+# A line holding a bar whose last bar has text after it (other than spaces): a row whose last
+# cell is not closed. (Tried at each bar: `[^|\n]*` cannot pass the next one, so a match begins
+# at a line's last bar.)
+_OPEN_ROW = re.compile(r"\|[^|\n]*[^|\s][^|\n]*$", re.MULTILINE)
 
 # Pieces and lines repeat from report to report (row labels, "0 0 0 0 0 0 0", a blank between
-# bars), so each distinct short one is read once; the caches are bounded, a piece dropped is
-# simply read again.
+# bars), so each distinct short one is read once; the caches are bounded (emptied when full), a
+# piece dropped is simply read again. Long pieces (prose caught in a region) rarely recur: read,
+# not kept.
 _CACHED_PIECE = 120
 _CACHED_LINE = 200
+_CACHE_SIZE = 32768
+_BAR_PIECES: dict[str, _Piece] = {}
+_LINE_PIECES: dict[str, _Piece] = {}
+_KIND_LETTER = {"label": "L", "value": "V", "blank": "B"}
 
 
-@lru_cache(maxsize=32768)
+def _pieces(
+    parts: list[str],
+    cache: dict[str, _Piece],
+    read: Callable[[str], tuple[Cell, ...]],
+    longest_kept: int,
+) -> list[_Piece]:
+    try:
+        return list(map(cache.__getitem__, parts))  # the usual case: every part met before
+    except KeyError:
+        pass
+    if len(cache) > _CACHE_SIZE:
+        cache.clear()
+    pieces = []
+    for part in parts:
+        piece = cache.get(part)
+        if piece is None:
+            piece = _piece(read(part))
+            if len(part) <= longest_kept:
+                cache[part] = piece
+        pieces.append(piece)
+    return pieces
+
+
+def _piece(found: tuple[Cell, ...]) -> _Piece:
+    """A piece's cells as the stream's columns, and its key."""
+    kinds = "".join(_KIND_LETTER[c.kind] for c in found)
+    squeezed = tuple(squeeze(c.text) if c.kind == "label" else "" for c in found)
+    return (
+        kinds + "\1" + "\1".join(squeezed),
+        kinds,
+        found,
+        tuple(c.text if c.kind == "value" else None for c in found),
+        squeezed,
+    )
+
+
 def _line_cells(line: str) -> tuple[Cell, ...]:
     """The cells of one line of a whitespace-separated table: its tokens, unglued, read."""
     return tuple(
@@ -85,7 +162,6 @@ def _line_cells(line: str) -> tuple[Cell, ...]:
     )
 
 
-@lru_cache(maxsize=32768)
 def _bar_cells(raw: str) -> tuple[Cell, ...]:
     """The cells of what lies between two bars: wrapped lines joined, a blank kept."""
     # Wrapped lines join without a space, except between two numbers: "236" over "0" are two
@@ -164,38 +240,80 @@ def _latest_match(label: str, rows: Sequence[Row]) -> Row | None:
     return best[2] if best else None
 
 
+# A row: a run of label cells, then the value and blank cells after it.
+_ROW_CELLS = re.compile("L+([VB]+)")
+
+
+class _Plan(NamedTuple):
+    """Where a table's rows lie in its stream, which depends on its cells' kinds and labels
+    only (not on the numbers): tables of one template and one site's layout share it."""
+
+    groups: tuple[tuple[str, int, int, int], ...]  # (row key, first cell, end, width)
+    # The rows kept, as _keep would keep them; None when a row is one value cell where several
+    # belong, which is a digit run or not by its text (each read then goes through _keep).
+    kept: tuple[tuple[str, int, int, int], ...] | None
+
+
+_PLANS: dict[tuple[str, int, object], _Plan] = {}
+
+
 def read_rows(
-    stream: Sequence[Cell], rows: Sequence[Row], width: int | dict[str, int]
+    stream: CellStream, rows: Sequence[Row], width: int | dict[str, int]
 ) -> dict[str, list[str | None]]:
     """Find each row by label and take its cells; of several occurrences of a row, the first
-    with the most cells filled wins."""
+    with the most cells filled wins.
+
+    A run of labels names the row (the row whose pattern occurs latest in their squeezed text),
+    and the row takes the first N of the cells that follow before the next label (blanks as
+    None); labels at the end, cells before any label and cells past N are nobody's."""
+    # A plan is cached per layout (the stream's key), row set and widths; the row sets and
+    # widths are the module's constants, kept alive by _ROW_SETS_SEEN so their ids stay theirs.
+    _ROW_SETS_SEEN.setdefault(id(rows), rows)
+    if not isinstance(width, int):
+        _ROW_SETS_SEEN.setdefault(id(width), width)  # type: ignore[arg-type]
+    key = (
+        stream.key,
+        id(rows),
+        width if isinstance(width, int) else id(width),
+    )
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        plan = _PLANS[key] = _plan(stream, rows, width)
+    values = stream.values
+    if plan.kept is not None:  # no digit run possible: no Run, so nothing to null either
+        return {k: values[a:b] + [None] * (n - b + a) for k, a, b, n in plan.kept}
     found: dict[str, list[str | None]] = {}
-    label = ""
-    current: Row | None = None
-    taken: list[str | None] = []
-    n = 0
-    for kind, text in stream:
-        if kind == "label":
-            if current is not None:
-                _keep(found, current.key, taken, n)
-                current, taken = None, []
-            label += squeeze(text)
-            continue
-        if current is None:
-            if not label:
-                continue
-            current = _best_row(label, rows)
-            label = ""
-            if current is None:
-                continue
-            n = width if isinstance(width, int) else width[current.key]
-        taken.append(text if kind == "value" else None)
-        if len(taken) >= n:
-            _keep(found, current.key, taken, n)
-            current, taken = None, []
-    if current is not None:
-        _keep(found, current.key, taken, n)
+    for row_key, start, end, n in plan.groups:
+        _keep(found, row_key, values[start:end], n)
     return _runs_only_if_flattened(found)
+
+
+def _plan(stream: CellStream, rows: Sequence[Row], width: int | dict[str, int]) -> _Plan:
+    kinds, squeezed = stream.kinds, stream.squeezed
+    groups = []
+    for match in _ROW_CELLS.finditer(kinds):
+        cells_at, end = match.span(1)
+        label = "".join(squeezed[match.start() : cells_at])
+        if not label:
+            continue
+        current = _best_row(label, rows)
+        if current is None:
+            continue
+        n = width if isinstance(width, int) else width[current.key]
+        groups.append((current.key, cells_at, min(end, cells_at + n), n))
+    # What _keep would keep, told from the kinds alone: a row's filled cells are its values.
+    filled: dict[str, tuple[int, tuple[str, int, int, int]]] = {}
+    for group in groups:
+        _, start, end, n = group
+        values = kinds.count("V", start, end)
+        if values == 1 and end - start == 1 and n >= 2:
+            return _Plan(tuple(groups), None)  # a lone value: a digit run or not, by its text
+        if values and (group[0] not in filled or values > filled[group[0]][0]):
+            filled[group[0]] = (values, group)
+    kept = tuple((key, start, end, n) for key, (_, (_, start, end, n)) in filled.items())
+    return _Plan(tuple(groups), kept)
 
 
 def _runs_only_if_flattened(found: dict[str, list[str | None]]) -> dict[str, list[str | None]]:
@@ -292,7 +410,7 @@ def read_applications(
     A row whose digits ran together is read through its identities (parsers.runs); `notes`
     then receives "cells-run-together".
     """
-    stream = cells(region)
+    stream = cell_stream(region)
     head = squeeze(region[: region.find("本年新收")] if "本年新收" in region else "")
     # Some provinces add a "法人或其他组织小计" column before 总计; read it and drop it.
     columns = list(APPLICANT_COLUMNS)
@@ -301,6 +419,14 @@ def read_applications(
     found = read_rows(stream, APPLICATION_ROWS, len(columns))
     if not found:
         return None
+    if len(columns) == len(APPLICANT_COLUMNS) and not any(
+        isinstance(row[0], Run) for row in found.values()
+    ):  # the usual table: each row's cells are its numbers, in column order
+        # (read_rows pads or cuts every row to its width, 7 here: zip needs no length check)
+        return {
+            key: dict(zip(APPLICANT_COLUMNS, map(_cell_int, found[key]), strict=False))
+            for key in sorted(found, key=_APPLICATION_ORDER.__getitem__)
+        }
     numbers: dict[str, list[object]] = {
         key: [row[0]] if isinstance(row[0], Run) else list(map(_cell_int, row))
         for key, row in found.items()
@@ -332,10 +458,10 @@ def read_review_litigation(
     """Table 四: one row of 15 cells after the headers, or (a layout some sites use) three rows
     of five, one per group, under their labels. None unless all 15 cells are there. Fifteen
     cells run together are read through the groups' identities."""
-    stream = cells(region)
+    stream = cell_stream(region)
     found = _fifteen_in_a_row(stream)
     if found is None:
-        values = [c for c in stream if c.kind == "value"]
+        values = [c for c, kind in zip(stream.cells, stream.kinds, strict=True) if kind == "V"]
         found = values if len(values) == 15 else None
         if len(values) == 1 and len(values[0].text) >= 15 and values[0].text.isdigit():
             if notes is not None:
@@ -355,17 +481,19 @@ def _review_groups(numbers: list[int | None]) -> dict[str, dict[str, int | None]
     }
 
 
-def _fifteen_in_a_row(stream: list[Cell]) -> list[Cell] | None:
-    run: list[Cell] = []
-    for cell in [*stream, Cell("label", "")]:
-        if cell.kind != "label":
-            run.append(cell)
-            continue
-        while run and run[0].kind == "blank":
-            run.pop(0)
-        if sum(c.kind == "value" for c in run) >= 5 and len(run) >= 15:
-            return run[:15]
-        run = []
+# The cells between two labels (or before the first, or after the last).
+_UNLABELLED = re.compile("[VB]+")
+
+
+def _fifteen_in_a_row(stream: CellStream) -> list[Cell] | None:
+    """The first 15 cells of the first unlabelled run that holds 15 from its first value on, 5
+    of them values."""
+    kinds = stream.kinds
+    for match in _UNLABELLED.finditer(kinds):
+        start, end = match.span()
+        start += len(match.group()) - len(match.group().lstrip("B"))  # leading blanks dropped
+        if end - start >= 15 and kinds.count("V", start, end) >= 5:
+            return stream.cells[start : start + 15]
     return None
 
 
@@ -378,8 +506,7 @@ def read_active_disclosure(
     if not spec:
         return None
     rows = _ACTIVE_ROW_SETS[template]
-    widths = {row.key: len(names) for row, names in spec}
-    found = read_rows(cells(region), rows, widths)
+    found = read_rows(cell_stream(region), rows, _ACTIVE_WIDTHS[template])
     if not found:
         return None
     result: dict[str, dict[str, object]] = {}
@@ -399,6 +526,9 @@ def read_active_disclosure(
 
 
 _ACTIVE_ROW_SETS = {name: tuple(row for row, _ in spec) for name, spec in ACTIVE_ROWS.items()}
+_ACTIVE_WIDTHS = {
+    name: {row.key: len(names) for row, names in spec} for name, spec in ACTIVE_ROWS.items()
+}
 
 
 def _active_value(name: str, text: str | None) -> object:

@@ -139,6 +139,27 @@ def test_devices_fifos_and_directories_are_refused_unread(tmp_path: Path) -> Non
     assert all("not a regular file" in line for line in lines), lines
 
 
+def test_read_input_reads_a_file_whole_or_refuses_it_at_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files shorter, as long as and longer than the limit; and a file longer than its size says
+    (a /proc file says 0 bytes): read on to the limit, not cut at the size."""
+    extract_module = sys.modules["parsers.extract"]  # (`parsers.extract` is also a function)
+    monkeypatch.setattr(extract_module, "MAX_INPUT_BYTES", 100)
+    for size in (0, 1, 99, 100):
+        path = tmp_path / f"{size}.txt"
+        path.write_bytes(bytes(range(size)))
+        assert extract_module.read_input(path) == bytes(range(size))
+    (tmp_path / "101.txt").write_bytes(bytes(101))
+    with pytest.raises(ParseError, match="larger than"):
+        extract_module.read_input(tmp_path / "101.txt")
+    proc = Path("/proc/self/status")
+    if proc.is_file() and proc.stat().st_size == 0:
+        monkeypatch.setattr(extract_module, "MAX_INPUT_BYTES", 10 * MB)
+        text = extract_module.read_input(proc)
+        assert text.startswith(b"Name:") and b"\nPid:" in text
+
+
 def test_oversized_inputs_are_refused(tmp_path: Path) -> None:
     huge = tmp_path / "huge.pdf"
     with huge.open("wb") as handle:
