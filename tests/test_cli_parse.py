@@ -64,6 +64,15 @@ def test_gb18030_text_is_detected(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert record["source"] == {"path": str(path)}
 
 
+def test_source_path_is_the_name_as_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _good(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["parse", "./good.txt"]) == 0
+    assert json.loads(capsys.readouterr().out)["source"] == {"path": "./good.txt"}
+
+
 def test_record_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parse", str(_good(tmp_path))]) == 0
     record = json.loads(capsys.readouterr().out)

@@ -107,9 +107,8 @@ def available_cores() -> int:
 def parse_file(name: str, indent: bool = False, task: int | None = None) -> Outcome:
     """Parse one file into its JSON line, or the reason it failed, under the time limit.
     `task` (the file's place in the command line) names it in a worker's task log."""
-    path = Path(name)
     try:
-        record = run_limited(_parse_path, (path,), {}, task)
+        record = run_limited(_parse_path, (name,), {}, task)
     except (OSError, ParseError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         return Outcome(None, f"gov-reports parse: {name}: {reason}")
@@ -123,8 +122,9 @@ def parse_file(name: str, indent: bool = False, task: int | None = None) -> Outc
     return Outcome(line, None)
 
 
-def _parse_path(path: Path) -> dict:
-    return parse_bytes(read_input(path), path.name, source={"path": str(path)})
+def _parse_path(name: str) -> dict:
+    path = Path(name)  # `source.path` keeps the name as given (Path would normalize "./a.txt")
+    return parse_bytes(read_input(path), path.name, source={"path": name})
 
 
 def run(args: argparse.Namespace) -> int:
