@@ -36,6 +36,7 @@ BACKSTOP_SECONDS = 5.0
 _time_limit = 0.0
 _backstop_at: float | None = None  # when the running task's backstop fires (monotonic)
 _task_log: int | None = None  # this worker's task log (a file descriptor), if kept
+_task: int | None = None  # the running task's name in the log, if it has one
 _TASK_FIELD = 32  # bytes: "<task> running" or "<task> stuck", space-padded
 
 
@@ -58,7 +59,7 @@ def init_worker(
         threading.Thread(target=_watchdog, daemon=True).start()
     if task_dir is not None:
         log = Path(task_dir) / str(os.getpid())
-        _task_log = os.open(log, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        _task_log = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     if memory_mb > 0:
         import resource
 
@@ -73,7 +74,8 @@ def run_limited(
 ) -> T:
     """`func(*args, **kwargs)` under the time limit (SIGALRM: call it in the main thread).
     `task` names it in the task log, if the worker keeps one."""
-    global _backstop_at
+    global _backstop_at, _task
+    _task = task
     if task is not None:
         _log_task(f"{task} running")
     try:
@@ -90,6 +92,7 @@ def run_limited(
             signal.signal(signal.SIGALRM, previous)
     finally:
         if task is not None:
+            _task = None
             _log_task("")
 
 
@@ -123,10 +126,9 @@ def _watchdog() -> None:
         deadline = _backstop_at
         if deadline is not None and time.monotonic() > deadline:
             try:
-                if _task_log is not None:
-                    task = os.pread(_task_log, _TASK_FIELD, 0).split()[:1]
-                    if task:
-                        _log_task(f"{task[0].decode()} stuck")
+                task = _task
+                if task is not None:
+                    _log_task(f"{task} stuck")
             finally:
                 os.kill(os.getpid(), signal.SIGKILL)
 

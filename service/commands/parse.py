@@ -15,10 +15,9 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from parsers import ParseError, parse_bytes
 from parsers.extract import read_input
@@ -29,6 +28,9 @@ from parsers.limits import (
     set_time_limit,
     tasks_in_flight,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 # Files handed to a worker at a time: large enough that inter-process traffic stays small next
 # to parsing, small enough that output starts early and the last batch does not leave cores idle.
@@ -111,14 +113,13 @@ def parse_file(name: str, indent: bool = False, task: int | None = None) -> Outc
         record = run_limited(_parse_path, (name,), {}, task)
     except (OSError, ParseError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        return Outcome(None, f"gov-reports parse: {name}: {reason}")
+        return _refused(name, str(reason))
     except Exception as error:  # noqa: BLE001 - a parser bug must not stop the other files
-        reason = f"internal error ({type(error).__name__}: {error})"
-        return Outcome(None, f"gov-reports parse: {name}: {reason}")
+        return _refused(name, f"internal error ({type(error).__name__}: {error})")
     line = (json.dumps(record, ensure_ascii=False, indent=2) if indent else _encode(record)) + "\n"
     if "not-a-report" in record["hazards"]:
         reason = "not a report (a document about annual reports)"
-        return Outcome(line, f"gov-reports parse: {name}: {reason}")
+        return Outcome(line, _error_line(name, reason))
     return Outcome(line, None)
 
 
@@ -149,7 +150,7 @@ def _in_workers(files: list[str], indent: bool, jobs: int, timeout: float) -> It
     dies (a file stuck in C code past its time limit, a crash in a C library), the pool
     breaks: the files it was running are found in the workers' task logs, the one that broke
     it gets an error line, and the files not yet written go to a new pool."""
-    from concurrent.futures import ProcessPoolExecutor
+    import tempfile
     from concurrent.futures.process import BrokenProcessPool
 
     known: dict[int, Outcome] = {}  # outcomes not yet written, by file index
@@ -167,9 +168,7 @@ def _in_workers(files: list[str], indent: bool, jobs: int, timeout: float) -> It
         before = start
         with (
             tempfile.TemporaryDirectory(prefix="gov-reports-parse-") as task_dir,
-            ProcessPoolExecutor(
-                jobs, initializer=init_worker, initargs=(os.getpid(), 0, timeout, task_dir)
-            ) as pool,
+            _bounded_pool(jobs, timeout, task_dir) as pool,
         ):
             futures = [pool.submit(_parse_chunk, [files[i] for i in c], c, indent) for c in chunks]
             try:
@@ -207,20 +206,31 @@ def _blame(
 
 def _alone(name: str, index: int, indent: bool, timeout: float) -> Outcome:
     """One file in a worker of its own: its outcome, or refused if it kills the worker."""
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(
-        1, initializer=init_worker, initargs=(os.getpid(), 0, timeout, None)
-    ) as pool:
+    with _bounded_pool(1, timeout) as pool:
         try:
             return pool.submit(_parse_chunk, [name], [index], indent).result()[0]
         except BrokenProcessPool:
             return _refused(name, "its worker process died: refused")
 
 
+def _bounded_pool(jobs: int, timeout: float, task_dir: str | None = None) -> Executor:
+    """Worker processes under `parsers.limits` (time limit and watchdog, ending with this
+    process), keeping task logs in `task_dir` if given."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        jobs, initializer=init_worker, initargs=(os.getpid(), 0, timeout, task_dir)
+    )
+
+
 def _refused(name: str, reason: str) -> Outcome:
-    return Outcome(None, f"gov-reports parse: {name}: {reason}")
+    return Outcome(None, _error_line(name, reason))
+
+
+def _error_line(name: str, reason: str) -> str:
+    return f"gov-reports parse: {name}: {reason}"
 
 
 def _write(outcomes: Iterable[Outcome]) -> int:
