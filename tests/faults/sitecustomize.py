@@ -21,23 +21,31 @@ if _FAULT:
 
     warc.WarcWriter._open_next = _open_next
 
+
+def _on_parsing(target: str, fault) -> None:  # type: ignore[no-untyped-def]
+    """Call `fault()` before parsing a file called `target` (parsers.parse_bytes replaced)."""
+    import parsers
+    from parsers import record
+
+    parse = record.parse_bytes
+
+    def parse_bytes(data, name="", **kwargs):  # type: ignore[no-untyped-def]
+        if name == target:
+            fault()
+        return parse(data, name, **kwargs)
+
+    record.parse_bytes = parsers.parse_bytes = parse_bytes
+
+
 # GOV_REPORTS_TEST_PARSER_BUG=NAME: parsing a file called NAME raises a RuntimeError, as a
 # parser bug would.
 _BUG = os.environ.get("GOV_REPORTS_TEST_PARSER_BUG")
 if _BUG:
-    from parsers import record
 
-    _parse_bytes = record.parse_bytes
+    def _parser_bug() -> None:
+        raise RuntimeError("a parser bug")
 
-    def parse_bytes(data, name="", **kwargs):  # type: ignore[no-untyped-def]
-        if name == _BUG:
-            raise RuntimeError("a parser bug")
-        return _parse_bytes(data, name, **kwargs)
-
-    record.parse_bytes = parse_bytes
-    import parsers
-
-    parsers.parse_bytes = parse_bytes
+    _on_parsing(_BUG, _parser_bug)
 
 # GOV_REPORTS_TEST_WORKER_HANG=PATH: the first document any extraction worker ingests (the one
 # that creates PATH) hangs: as if stuck inside C code (SIGALRM blocked, so the time limit's
@@ -76,19 +84,13 @@ if _PARSE_HANG:
     import signal
     import time
 
-    import parsers
-    from parsers import record as _record
-
-    _parse = _record.parse_bytes
     _MODE = os.environ.get("GOV_REPORTS_TEST_PARSE_HANG_MODE", "deaf")
 
-    def parse_bytes(data, name="", **kwargs):  # type: ignore[no-untyped-def]
-        if name == _PARSE_HANG:
-            if _MODE == "crash":
-                os.kill(os.getpid(), signal.SIGSEGV)
-            if _MODE == "deaf":
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-            time.sleep(600)
-        return _parse(data, name, **kwargs)
+    def _hang() -> None:
+        if _MODE == "crash":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if _MODE == "deaf":
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(600)
 
-    _record.parse_bytes = parsers.parse_bytes = parse_bytes
+    _on_parsing(_PARSE_HANG, _hang)
