@@ -40,16 +40,23 @@ def wrapped_pdf_bomb(inflated: int, wrapper: str) -> bytes:
     raise ValueError(wrapper)
 
 
-def pdf_with_content(stream: bytes, filters: bytes, parms: bytes = b"") -> bytes:
-    """A one-page PDF whose content stream is `stream`, decoded through `filters`."""
+def pdf_with_content(
+    stream: bytes, filters: bytes, parms: bytes = b"", *, length: str = "direct"
+) -> bytes:
+    """A one-page PDF whose content stream is `stream`, decoded through `filters`. Its
+    /Length is `direct`, `indirect` (object 5, an integer) or `unresolved` (object 5 0 R,
+    which the file does not hold as a plain object, as when it sits in an object stream)."""
+    size = b"%d" % len(stream) if length == "direct" else b"5 0 R"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter %s%s >>\nstream\n" % (len(stream), filters, parms)
+        b"<< /Length %s /Filter %s%s >>\nstream\n" % (size, filters, parms)
         + stream
         + b"\nendstream",
     ]
+    if length == "indirect":
+        objects.append(b"%d" % len(stream))
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []

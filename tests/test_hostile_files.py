@@ -94,15 +94,46 @@ _CONTENT = "\n".join(
         (zlib.compress(_run_length_encode(_CONTENT)), b"[/FlateDecode /RL]", b""),
     ],
 )
-def test_decoded_size_follows_the_whole_filter_chain(stream: bytes, filters, parms) -> None:
-    from parsers.extract._pdffilters import decoded_size
+@pytest.mark.parametrize("length", ["direct", "indirect", "unresolved"])
+def test_decoded_size_follows_the_whole_filter_chain(
+    stream: bytes, filters, parms, length: str
+) -> None:
+    from parsers.extract._pdffilters import IndirectLengths, decoded_size
 
-    pdf = pdf_with_content(stream, filters, parms)
+    pdf = pdf_with_content(stream, filters, parms, length=length)
     start = pdf.index(b"stream\n") + len(b"stream\n")
     head = pdf[pdf.rindex(b" obj", 0, start) + 1 : start]
-    assert decoded_size(pdf, start, head, 10**9) == len(_CONTENT)
-    assert decoded_size(pdf, start, head, 1000) > 1000  # over a limit: seen as over it
-    assert extract(pdf, "a.pdf").format == "pdf"  # and a reader reads it as a page
+    lengths = IndirectLengths(pdf)
+    # Whatever the length's form, each decoder stops at the stream's own end.
+    assert decoded_size(pdf, start, head, 10**9, lengths) == len(_CONTENT)
+    assert decoded_size(pdf, start, head, 1000, lengths) > 1000  # over a limit: seen as over it
+    if length != "unresolved":  # (a file whose /Length points nowhere is broken for readers)
+        assert extract(pdf, "a.pdf").format == "pdf"  # and a reader reads it as a page
+
+
+# RunLength's 128 spaces a pair behind a literal "endstream" inside the stream's data.
+_HIDDEN_BOMB = b"\x08endstream" + b"\x81 " * (200 * MB // 128) + b"\x80"
+
+
+@pytest.mark.parametrize("length", ["indirect", "unresolved"])
+def test_a_bomb_behind_endstream_inside_its_data_is_refused(length: str) -> None:
+    # Before, the check cut a stream whose /Length is an object ("5 0 R") at the first
+    # "endstream" and counted 9 bytes; pdfminer resolves the length, reads past it and
+    # decoded the 200 MB (24 s, 1.9 GB of RSS).
+    pdf = pdf_with_content(_HIDDEN_BOMB, b"/RunLengthDecode", length=length)
+    with pytest.raises(ParseError, match="decompression bomb"):
+        extract(pdf, "hidden.pdf")
+
+
+def test_indirect_lengths_are_read_by_number_and_generation_the_latest_first() -> None:
+    from parsers.extract._pdffilters import IndirectLengths
+
+    data = b"%PDF\n5 0 obj 10 endobj\n5 1 obj\n20\nendobj\n15 0 obj 30 endobj 5 0 obj 40 endobj"
+    lengths = IndirectLengths(data)
+    assert lengths.get(5, 0) == 40  # redefined by an incremental update
+    assert lengths.get(5, 1) == 20
+    assert lengths.get(15, 0) == 30
+    assert lengths.get(1, 0) is None
 
 
 def test_the_test_encoders_agree_with_pdfminer() -> None:

@@ -30,8 +30,14 @@ _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
 _NAME = re.compile(rb"/([A-Za-z0-9]+)")
 _NOT_HEX = re.compile(rb"[^0-9A-Fa-f]")
 _EARLY_CHANGE_0 = re.compile(rb"/EarlyChange\s+0(?![0-9])")
-# A direct length; "/Length 12 0 R" points at another object and is not one.
-_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\d)(?!\s+\d+\s+R)")
+# A stream's length: direct ("/Length 345") or the object it points at ("/Length 12 0 R").
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?:\s+(\d+)\s+R)?(?![0-9])")
+# An object that is a bare integer ("12 0 obj 345 endobj"), found from "obj" (a literal
+# first: a fast search), then its number and generation in the bytes just before it.
+_INTEGER_OBJECT = re.compile(rb"obj\s*(\d+)\s*endobj")
+_OBJECT_NUMBER = re.compile(rb"(?<![0-9])(\d+)\s+(\d+)\s+$")
+# Where a text encoding's data ends, whatever follows (PDF 32000-1, 7.4.2 and 7.4.3).
+_END_MARKS = dict.fromkeys(_ASCII_HEX, b">") | dict.fromkeys(_ASCII_85, b"~>")
 Sink = Callable[[bytes], object] | None  # where a decoder writes its output (None: counts only)
 
 
@@ -41,10 +47,37 @@ def filter_chain(dictionary: bytes) -> list[str]:
     return [name.decode() for name in _NAME.findall(match.group(1))] if match else []
 
 
-def decoded_size(data: bytes, start: int, dictionary: bytes, limit: int) -> int:
+class IndirectLengths:
+    """A document's bare-integer objects by (number, generation): the values an indirect
+    /Length names. Read on first use, once per document (a later definition wins, as in an
+    incrementally updated file)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._values: dict[tuple[int, int], int] | None = None
+
+    def get(self, number: int, generation: int) -> int | None:
+        if self._values is None:
+            self._values = {}
+            for match in _INTEGER_OBJECT.finditer(self._data):
+                name = _OBJECT_NUMBER.search(self._data, max(0, match.start() - 40), match.start())
+                if name:
+                    key = (int(name.group(1)), int(name.group(2)))
+                    self._values[key] = int(match.group(1))
+        return self._values.get((number, generation))
+
+
+def decoded_size(
+    data: bytes,
+    start: int,
+    dictionary: bytes,
+    limit: int,
+    lengths: IndirectLengths | None = None,
+) -> int:
     """Bytes the stream whose data begins at `data[start]` decodes to through the filters
     its `dictionary` names; counting stops soon after `limit` is passed. Damaged data counts
-    what decoded before the damage (the readers then decide on it)."""
+    what decoded before the damage (the readers then decide on it). `lengths` resolves an
+    indirect /Length (without it, such a stream is read as one whose length is unknown)."""
     filters = filter_chain(dictionary)
     if not filters:
         return 0
@@ -54,16 +87,18 @@ def decoded_size(data: bytes, start: int, dictionary: bytes, limit: int) -> int:
         head -= 1
     source, offset = data, start  # the common case, Flate alone: read in place to its end
     if head:
-        source, offset = data[start : _stream_end(data, start, dictionary)], 0
+        # A view, not a copy: a stream of unknown length is read to the end of the file.
+        end = _stream_end(data, start, dictionary, lengths, filters[0])
+        source, offset = memoryview(data)[start:end], 0
         early_change = not _EARLY_CHANGE_0.search(dictionary)
         for position, name in enumerate(filters[:head]):
             sink = None if position == len(filters) - 1 else bytearray()
             if name in _FLATE:
                 source = _inflate(source, limit)
             elif name in _ASCII_HEX:
-                source = _ascii_hex(source)
+                source = _ascii_hex(bytes(source))
             elif name in _ASCII_85:
-                source = _ascii_85(source)
+                source = _ascii_85(bytes(source))
             elif name in _LZW or name in _RUN_LENGTH:
                 write = None if sink is None else sink.extend
                 size = (
@@ -83,17 +118,35 @@ def decoded_size(data: bytes, start: int, dictionary: bytes, limit: int) -> int:
     return inflated_size(source, offset, limit, layers=min(len(filters) - head, 4))
 
 
-def _stream_end(data: bytes, start: int, dictionary: bytes) -> int:
-    """Where the stream's data ends: its /Length when given directly and it fits, else the
-    next `endstream` (as readers do when /Length is an indirect object or wrong)."""
+def _stream_end(
+    data: bytes, start: int, dictionary: bytes, lengths: IndirectLengths | None, first: str
+) -> int:
+    """Where the stream's data ends for the reader that reads the most of it: its /Length
+    (direct, or the integer object it points at) when that fits in the file; the next
+    `endstream` when /Length is missing or wrong (as the readers do then).
+
+    An indirect /Length not found as a plain object (it may sit in a compressed object
+    stream) is one the readers resolve and may read past an "endstream" inside the data
+    (pdfminer did, decoding 200 MB). So the check reads such a stream to the first filter's
+    own end-of-data mark: the text encodings' terminator, or the end of the file for the
+    decoders that stop at their own end code (RunLength 128, LZW 257, Flate's last block)."""
     length = _LENGTH.search(dictionary)
-    if length and start + int(length.group(1)) <= len(data):
-        return start + int(length.group(1))
+    size: int | None = None
+    if length and length.group(2) is None:
+        size = int(length.group(1))
+    elif length:
+        size = lengths.get(int(length.group(1)), int(length.group(2))) if lengths else None
+        if size is None:
+            mark = _END_MARKS.get(first)
+            found = data.find(mark, start) if mark else -1
+            return len(data) if found < 0 else found + len(mark or b"")
+    if size is not None and start + size <= len(data):
+        return start + size
     end = data.find(b"endstream", start)
     return len(data) if end < 0 else end
 
 
-def _inflate(data: bytes, limit: int) -> bytes:
+def _inflate(data: bytes | memoryview, limit: int) -> bytes:
     """Flate output up to just past `limit` (a middle layer, whose output the next reads)."""
     inflater = zlib.decompressobj()
     try:
@@ -119,7 +172,7 @@ def _ascii_85(data: bytes) -> bytes:
         return b""  # damaged: the reader decides; nothing to count
 
 
-def _run_length(data: bytes, limit: int, sink: Sink) -> int:
+def _run_length(data: bytes | memoryview, limit: int, sink: Sink) -> int:
     """RunLengthDecode: a length byte n, then n + 1 literal bytes (n < 128) or one byte
     repeated 257 - n times (n > 128); 128 ends the data."""
     size, at, end = 0, 0, len(data)
@@ -131,7 +184,9 @@ def _run_length(data: bytes, limit: int, sink: Sink) -> int:
             piece = data[at + 1 : at + n + 2]
             at += n + 2
         else:
-            piece = data[at + 1 : at + 2] * (257 - n)
+            if at + 1 == end:
+                break  # a repeat without its byte: nothing more decodes
+            piece = bytes((data[at + 1],)) * (257 - n)  # (data may be a view: no repeat)
             at += 2
         size += len(piece)
         if sink is not None:
@@ -139,7 +194,7 @@ def _run_length(data: bytes, limit: int, sink: Sink) -> int:
     return size
 
 
-def _lzw(data: bytes, limit: int, sink: Sink, early_change: bool = True) -> int:
+def _lzw(data: bytes | memoryview, limit: int, sink: Sink, early_change: bool = True) -> int:
     """LZWDecode with PDF's conventions (9 to 12-bit codes, most significant bit first, 256
     clears the table, 257 ends the data). Without a sink only the strings' lengths are kept,
     so counting a bomb holds a 4,096-entry table of numbers."""

@@ -32,7 +32,7 @@ from parsers.extract._layout import (
     join_wrapped,
     rejoin_vertical_labels,
 )
-from parsers.extract._pdffilters import decoded_size
+from parsers.extract._pdffilters import IndirectLengths, decoded_size
 
 MAX_PDF_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 300
@@ -155,6 +155,7 @@ def _check_decoded_sizes(data: bytes) -> None:
     filter chain in bounded memory (`_pdffilters`), and refuse the file once a stream or the
     sum passes its bound. Images are skipped: text extraction never decodes their pixels."""
     total = 0
+    lengths = IndirectLengths(data)
     for match in _STREAM_START.finditer(data):
         if data[match.start() - 3 : match.start()] == b"end":
             continue
@@ -162,7 +163,7 @@ def _check_decoded_sizes(data: bytes) -> None:
         head = head[head.rfind(b" obj") + 1 :]  # this object's dictionary
         if _IMAGE.search(head):
             continue
-        size = decoded_size(data, match.end(), head, MAX_STREAM_INFLATED)
+        size = decoded_size(data, match.end(), head, MAX_STREAM_INFLATED, lengths)
         total += size
         if size > MAX_STREAM_INFLATED or total > MAX_INFLATED_BYTES:
             raise ExtractError(
