@@ -6,7 +6,7 @@ pool, `gov-reports parse --jobs N`) under these bounds:
 - a time limit per task: a SIGALRM turns a runaway document into an ExtractTimeout;
 - a watchdog thread: a document stuck inside C code (PDFium), where the alarm's handler never
   runs, ends its worker BACKSTOP_SECONDS past the limit; the pool breaks and its owner starts
-  a new one;
+  a new one (a process without a pool can watch itself the same way: `watch_this_process`);
 - an address-space cap: a bomb a parser did not foresee becomes a MemoryError for that
   document, not a machine out of memory;
 - the end of the worker with its parent: after a `kill -9` of the parent nothing else would
@@ -56,7 +56,7 @@ def init_worker(
     set_time_limit(time_limit)
     threading.Thread(target=_die_with, args=(parent_pid,), daemon=True).start()
     if time_limit > 0:
-        threading.Thread(target=_watchdog, daemon=True).start()
+        threading.Thread(target=_watchdog, args=(_log_stuck,), daemon=True).start()
     if task_dir is not None:
         log = Path(task_dir) / str(os.getpid())
         _task_log = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -67,6 +67,14 @@ def init_worker(
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or hard > limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def watch_this_process(on_stuck: Callable[[int | None], object]) -> None:
+    """Outside a pool: once a `run_limited` task runs BACKSTOP_SECONDS past its time limit,
+    call `on_stuck(task)` from the watchdog thread, then end this process (SIGKILL) if that
+    did not. `on_stuck` says why and ends the process itself (with `os._exit`): the task holds
+    the main thread, so nothing else can."""
+    threading.Thread(target=_watchdog, args=(on_stuck,), daemon=True).start()
 
 
 def run_limited(
@@ -117,20 +125,25 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise ExtractTimeout(f"took longer than {_time_limit:g} s: refused")
 
 
-def _watchdog() -> None:
-    """End this worker when a task runs BACKSTOP_SECONDS past its time limit. SIGALRM's
-    handler runs only between Python bytecodes, so a document stuck inside C code (PDFium's
-    calls release the GIL, so this thread still runs) never sees the alarm."""
+def _watchdog(on_stuck: Callable[[int | None], object]) -> None:
+    """End this process when a task runs BACKSTOP_SECONDS past its time limit, after
+    `on_stuck(task)`. SIGALRM's handler runs only between Python bytecodes, so a document
+    stuck inside C code (PDFium's calls release the GIL, so this thread still runs) never
+    sees the alarm."""
     while True:
         time.sleep(1.0)
         deadline = _backstop_at
         if deadline is not None and time.monotonic() > deadline:
             try:
-                task = _task
-                if task is not None:
-                    _log_task(f"{task} stuck")
+                on_stuck(_task)
             finally:
                 os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _log_stuck(task: int | None) -> None:
+    """A worker's last word: its task log names the task the watchdog ended."""
+    if task is not None:
+        _log_task(f"{task} stuck")
 
 
 def _die_with(parent_pid: int) -> None:

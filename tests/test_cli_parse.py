@@ -198,6 +198,23 @@ def test_a_file_that_does_not_finish_is_refused_and_the_rest_are_parsed(
     assert len(result.stdout.splitlines()) == 9
 
 
+def test_a_stuck_file_in_the_commands_own_process_stops_it_truthfully(tmp_path: Path) -> None:
+    """With --jobs 1 no worker can be ended: the command stops at the stuck file (it used to
+    hang) with the records before it written, one line naming it, and exit 1."""
+    files = _seed_files(tmp_path, 10)
+    bad = files[6]
+    result = _run_with_fault("deaf", Path(bad).name, "--timeout", "1", "--jobs", "1", *files)
+    clean = run_cli("parse", "--jobs", "1", *files[:6])
+    assert result.returncode == 1, result.stderr
+    reason = (
+        "took longer than 1 s and did not stop: refused; parse stopped here, 3 file(s) after "
+        "it not parsed (with --jobs 2 or more only this file is skipped)"
+    )
+    assert result.stderr.splitlines() == [f"gov-reports parse: {bad}: {reason}"]
+    assert result.stdout == clean.stdout
+    assert len(result.stdout.splitlines()) == 6
+
+
 def test_timeout_must_be_seconds(tmp_path: Path) -> None:
     result = run_cli("parse", "--timeout", "soon", str(_good(tmp_path)))
     assert result.returncode == 2

@@ -6,7 +6,8 @@ only writes.
 
 Each file has a time limit (`--timeout`). A file over it gets an error line and the others go
 on; in a worker, a file stuck inside C code (where the alarm cannot reach) ends its worker, and
-the files after it are parsed in a new pool (`parsers.limits`).
+the files after it are parsed in a new pool (`parsers.limits`). In the command's own process
+(`--jobs 1`) such a file ends the command, with the records before it written and exit 1.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -27,6 +29,7 @@ from parsers.limits import (
     run_limited,
     set_time_limit,
     tasks_in_flight,
+    watch_this_process,
 )
 
 if TYPE_CHECKING:
@@ -73,8 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"give up on a file after this long (default: {DEFAULT_TIMEOUT:.0f}; 0: no limit). "
-        "In a worker process (--jobs 2 or more) this holds even for a file stuck inside a "
-        f"C library: its worker is ended {BACKSTOP_SECONDS:.0f} s later",
+        "A file stuck inside a C library, where the limit cannot reach, is stopped "
+        f"{BACKSTOP_SECONDS:.0f} s later: in a worker process (--jobs 2 or more) the other "
+        "files go on; with --jobs 1 the command stops there (exit 1)",
     )
     parser.set_defaults(func=run)
 
@@ -135,10 +139,28 @@ def run(args: argparse.Namespace) -> int:
         jobs = min(available_cores(), max(1, len(args.files) // _FILES_PER_WORKER))
     if jobs <= 1:
         # In this process the alarm stops a runaway file, but nothing can stop one stuck
-        # inside C code without ending the command: the workers' watchdog needs a pool.
+        # inside C code without ending the command: the watchdog ends it, truthfully.
         set_time_limit(args.timeout)
-        return _write(parse_file(name, args.indent) for name in args.files)
+        if args.timeout > 0:
+            watch_this_process(partial(_stop_at_stuck_file, args.files, args.timeout))
+        return _write(parse_file(name, args.indent, task) for task, name in enumerate(args.files))
     return _write(_in_workers(args.files, args.indent, jobs, args.timeout))
+
+
+def _stop_at_stuck_file(files: list[str], timeout: float, task: int | None) -> None:
+    """From the watchdog thread, while file `task` holds the main thread in C code: write
+    the records so far, say which file stopped the command and how many were left, exit 1."""
+    name = files[task] if task is not None else "a file"
+    left = len(files) - task - 1 if task is not None else 0
+    reason = (
+        f"took longer than {timeout:g} s and did not stop: refused; parse stopped here, "
+        f"{left} file(s) after it not parsed (with --jobs 2 or more only this file is skipped)"
+    )
+    try:
+        sys.stdout.flush()
+        print(_error_line(name, reason), file=sys.stderr, flush=True)
+    finally:
+        os._exit(1)
 
 
 def _parse_chunk(names: list[str], tasks: list[int], indent: bool) -> list[Outcome]:
