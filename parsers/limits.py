@@ -34,6 +34,7 @@ T = TypeVar("T")
 BACKSTOP_SECONDS = 5.0
 
 _time_limit = 0.0
+_memory_mb = 0  # the address-space cap cap_memory set, if any
 _backstop_at: float | None = None  # when the running task's backstop fires (monotonic)
 _task_log: int | None = None  # this worker's task log (a file descriptor), if kept
 _task: int | None = None  # the running task's name in the log, if it has one
@@ -60,6 +61,13 @@ def init_worker(
     if task_dir is not None:
         log = Path(task_dir) / str(os.getpid())
         _task_log = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    cap_memory(memory_mb)
+
+
+def cap_memory(memory_mb: int) -> None:
+    """Cap this process's address space at `memory_mb` (0: no cap): past it, an allocation
+    raises MemoryError in the task that asked, and the process lives on."""
+    global _memory_mb
     if memory_mb > 0:
         import resource
 
@@ -67,6 +75,12 @@ def init_worker(
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or hard > limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+            _memory_mb = memory_mb
+
+
+def memory_cap() -> int:
+    """This process's cap set by `cap_memory`, in MB (0: none set)."""
+    return _memory_mb
 
 
 def watch_this_process(on_stuck: Callable[[int | None], object]) -> None:

@@ -215,6 +215,32 @@ def test_a_stuck_file_in_the_commands_own_process_stops_it_truthfully(tmp_path: 
     assert len(result.stdout.splitlines()) == 6
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_that_needs_more_memory_than_the_cap_is_refused(tmp_path: Path, jobs: str) -> None:
+    files = _seed_files(tmp_path, 10)
+    bad = files[3]
+    result = _run_with_fault("greedy", Path(bad).name, "--memory-mb", "600", "--jobs", jobs, *files)
+    clean = run_cli("parse", "--jobs", "1", *[f for f in files if f != bad])
+    assert result.returncode == 1, result.stderr
+    reason = "needed more memory than the cap (600 MB): refused"
+    assert result.stderr.splitlines() == [f"gov-reports parse: {bad}: {reason}"]
+    assert result.stdout == clean.stdout
+
+
+def test_without_a_cap_the_same_file_parses(tmp_path: Path) -> None:
+    files = _seed_files(tmp_path, 2)
+    result = _run_with_fault("greedy", Path(files[1]).name, "--memory-mb", "0", *files)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "lots"])
+def test_memory_cap_must_be_a_whole_number(tmp_path: Path, value: str) -> None:
+    result = run_cli("parse", "--memory-mb", value, str(_good(tmp_path)))
+    assert result.returncode == 2
+    assert "--memory-mb: expected a whole number ≥ 0" in result.stderr
+
+
 def test_timeout_must_be_seconds(tmp_path: Path) -> None:
     result = run_cli("parse", "--timeout", "soon", str(_good(tmp_path)))
     assert result.returncode == 2

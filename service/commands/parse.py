@@ -25,7 +25,9 @@ from parsers import ParseError, parse_bytes
 from parsers.extract import read_input
 from parsers.limits import (
     BACKSTOP_SECONDS,
+    cap_memory,
     init_worker,
+    memory_cap,
     run_limited,
     set_time_limit,
     tasks_in_flight,
@@ -46,6 +48,13 @@ _FILES_PER_WORKER = 16
 # One encoder for every record (json.dumps builds one per call): the same text as
 # json.dumps(record, ensure_ascii=False).
 _encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class Bounds(NamedTuple):
+    """What each file may take: seconds (0: no limit) and a worker's memory in MB (0: no cap)."""
+
+    timeout: float
+    memory_mb: int
 
 
 class Outcome(NamedTuple):
@@ -80,11 +89,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"{BACKSTOP_SECONDS:.0f} s later: in a worker process (--jobs 2 or more) the other "
         "files go on; with --jobs 1 the command stops there (exit 1)",
     )
+    parser.add_argument(
+        "--memory-mb",
+        type=_whole,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"cap each parsing process's memory (default: {DEFAULT_MEMORY_MB}; 0: no cap); a "
+        "file that needs more is refused and the others go on",
+    )
     parser.set_defaults(func=run)
 
 
-# The crawl's default too (GOV_REPORTS_EXTRACT_TIMEOUT): a large PDF takes seconds, not minutes.
+# The crawl's defaults too (GOV_REPORTS_EXTRACT_TIMEOUT, GOV_REPORTS_WORKER_MEMORY_MB): a large
+# PDF takes seconds and a few hundred MB, not minutes and gigabytes.
 DEFAULT_TIMEOUT = 180.0
+DEFAULT_MEMORY_MB = 2048
 
 
 def _seconds(value: str) -> float:
@@ -103,6 +122,12 @@ def _positive(value: str) -> int:
     return int(value)
 
 
+def _whole(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {value!r}")
+    return int(value)
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -118,6 +143,8 @@ def parse_file(name: str, indent: bool = False, task: int | None = None) -> Outc
     except (OSError, ParseError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         return _refused(name, str(reason))
+    except MemoryError:  # past the cap (--memory-mb): the allocation failed, the process lives
+        return _refused(name, f"needed more memory than the cap ({memory_cap()} MB): refused")
     except Exception as error:  # noqa: BLE001 - a parser bug must not stop the other files
         return _refused(name, f"internal error ({type(error).__name__}: {error})")
     line = (json.dumps(record, ensure_ascii=False, indent=2) if indent else _encode(record)) + "\n"
@@ -141,10 +168,12 @@ def run(args: argparse.Namespace) -> int:
         # In this process the alarm stops a runaway file, but nothing can stop one stuck
         # inside C code without ending the command: the watchdog ends it, truthfully.
         set_time_limit(args.timeout)
+        cap_memory(args.memory_mb)
         if args.timeout > 0:
             watch_this_process(partial(_stop_at_stuck_file, args.files, args.timeout))
         return _write(parse_file(name, args.indent, task) for task, name in enumerate(args.files))
-    return _write(_in_workers(args.files, args.indent, jobs, args.timeout))
+    bounds = Bounds(args.timeout, args.memory_mb)
+    return _write(_in_workers(args.files, args.indent, jobs, bounds))
 
 
 def _stop_at_stuck_file(files: list[str], timeout: float, task: int | None) -> None:
@@ -167,7 +196,7 @@ def _parse_chunk(names: list[str], tasks: list[int], indent: bool) -> list[Outco
     return [parse_file(name, indent, task) for name, task in zip(names, tasks, strict=True)]
 
 
-def _in_workers(files: list[str], indent: bool, jobs: int, timeout: float) -> Iterator[Outcome]:
+def _in_workers(files: list[str], indent: bool, jobs: int, bounds: Bounds) -> Iterator[Outcome]:
     """Each file's outcome in file order, parsed in a pool of `jobs` workers. When a worker
     dies (a file stuck in C code past its time limit, a crash in a C library), the pool
     breaks: the files it was running are found in the workers' task logs, the one that broke
@@ -190,7 +219,7 @@ def _in_workers(files: list[str], indent: bool, jobs: int, timeout: float) -> It
         before = start
         with (
             tempfile.TemporaryDirectory(prefix="gov-reports-parse-") as task_dir,
-            _bounded_pool(jobs, timeout, task_dir) as pool,
+            _bounded_pool(jobs, bounds, task_dir) as pool,
         ):
             futures = [pool.submit(_parse_chunk, [files[i] for i in c], c, indent) for c in chunks]
             try:
@@ -208,42 +237,44 @@ def _in_workers(files: list[str], indent: bool, jobs: int, timeout: float) -> It
             known.update(
                 {i: _refused(files[i], "not parsed: its workers kept dying") for i in rest}
             )
-        known.update(_blame(files, in_flight, indent, timeout, give_up=fruitless > 2))
+        known.update(_blame(files, in_flight, indent, bounds, give_up=fruitless > 2))
 
 
 def _blame(
-    files: list[str], in_flight: dict[int, bool], indent: bool, timeout: float, give_up: bool
+    files: list[str], in_flight: dict[int, bool], indent: bool, bounds: Bounds, give_up: bool
 ) -> dict[int, Outcome]:
     """The outcomes of the files a broken pool was running. A file the watchdog stopped is
     refused; otherwise, when several were in flight, each is run alone to find the one that
     kills its worker (the others parse as usual)."""
     stuck = [i for i, ended in in_flight.items() if ended]
     if stuck:
-        reason = f"took longer than {timeout:g} s and did not stop: refused"
+        reason = f"took longer than {bounds.timeout:g} s and did not stop: refused"
         return {i: _refused(files[i], reason) for i in stuck}
     if len(in_flight) == 1 or give_up:
         return {i: _refused(files[i], "its worker process died: refused") for i in in_flight}
-    return {i: _alone(files[i], i, indent, timeout) for i in sorted(in_flight)}
+    return {i: _alone(files[i], i, indent, bounds) for i in sorted(in_flight)}
 
 
-def _alone(name: str, index: int, indent: bool, timeout: float) -> Outcome:
+def _alone(name: str, index: int, indent: bool, bounds: Bounds) -> Outcome:
     """One file in a worker of its own: its outcome, or refused if it kills the worker."""
     from concurrent.futures.process import BrokenProcessPool
 
-    with _bounded_pool(1, timeout) as pool:
+    with _bounded_pool(1, bounds) as pool:
         try:
             return pool.submit(_parse_chunk, [name], [index], indent).result()[0]
         except BrokenProcessPool:
             return _refused(name, "its worker process died: refused")
 
 
-def _bounded_pool(jobs: int, timeout: float, task_dir: str | None = None) -> Executor:
-    """Worker processes under `parsers.limits` (time limit and watchdog, ending with this
-    process), keeping task logs in `task_dir` if given."""
+def _bounded_pool(jobs: int, bounds: Bounds, task_dir: str | None = None) -> Executor:
+    """Worker processes under `parsers.limits` (time limit and watchdog, memory cap, ending
+    with this process), keeping task logs in `task_dir` if given."""
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(
-        jobs, initializer=init_worker, initargs=(os.getpid(), 0, timeout, task_dir)
+        jobs,
+        initializer=init_worker,
+        initargs=(os.getpid(), bounds.memory_mb, bounds.timeout, task_dir),
     )
 
 

@@ -78,7 +78,7 @@ if _HANG:
 # GOV_REPORTS_TEST_PARSE_HANG=NAME: parsing a file called NAME (`gov-reports parse`) never ends,
 # as if stuck inside C code (SIGALRM blocked, so the time limit's handler never runs); with
 # GOV_REPORTS_TEST_PARSE_HANG_MODE=slow it is only slow, so the time limit stops it, and with
-# =crash its process dies as from a crash in a C library.
+# =crash its process dies as from a crash in a C library, and with =greedy it asks for 1 GB.
 _PARSE_HANG = os.environ.get("GOV_REPORTS_TEST_PARSE_HANG")
 if _PARSE_HANG:
     import signal
@@ -89,6 +89,9 @@ if _PARSE_HANG:
     def _hang() -> None:
         if _MODE == "crash":
             os.kill(os.getpid(), signal.SIGSEGV)
+        if _MODE == "greedy":
+            bytearray(1 << 30)
+            return
         if _MODE == "deaf":
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         time.sleep(600)
