@@ -166,7 +166,13 @@ class CrawlContext:
         if self._states is None:
             from crawler.recrawl import FetchStates
 
-            self._states = FetchStates(self.sessions, self.now, self.batch, self.site_ids)
+            self._states = FetchStates(
+                self.sessions,
+                self.now,
+                self.batch,
+                self.site_ids,
+                max_unfinished_runs=self.crawler.settings.getint("GOV_REPORTS_MAX_UNFINISHED_RUNS"),
+            )
         return self._states
 
     @property

@@ -34,10 +34,13 @@ class FetchStates:
         now: datetime,
         batch: WriteBatch,
         site_ids: dict[str, int] | None = None,
+        *,
+        max_unfinished_runs: int = 3,
     ) -> None:
         self.sessions = sessions
         self.now = now
         self.batch = batch
+        self.max_unfinished_runs = max_unfinished_runs
         with self.sessions() as session:
             self.by_url: dict[str, dict[str, Any]] = load_states(session)
         # What the archive held when the run started: only these URLs can already have a
@@ -137,6 +140,7 @@ class FetchStates:
         state["next_due_at"] = due
         if document_id is not None:
             state["document_id"] = document_id
+        state["unfinished_runs"] = 0
         if session is not None:
             settle(session, url, document_id=document_id, next_due_at=due)
         else:
@@ -150,8 +154,23 @@ class FetchStates:
         state = self.by_url.get(url)
         if state is None:
             return
-        state.update(next_due_at=None, etag=None, last_modified=None, payload_sha256=None)
+        runs = int(state.get("unfinished_runs") or 0) + 1
+        state.update(
+            next_due_at=None,
+            etag=None,
+            last_modified=None,
+            payload_sha256=None,
+            unfinished_runs=runs,
+        )
         self._save(session, state)
+
+    def gives_up(self, url: str) -> bool:
+        """Whether this run's unfinished ingest of the URL is its `max_unfinished_runs`-th in
+        a row: then it is settled as failed instead of retried (a document that always times
+        out or kills its worker would otherwise be fetched in full at every run, for ever)."""
+        state = self.by_url.get(url)
+        runs = int(state.get("unfinished_runs") or 0) if state else 0
+        return 0 < self.max_unfinished_runs <= runs + 1
 
     def gone_due(self) -> datetime:
         return next_due(self.now, None, gone=True)

@@ -87,6 +87,9 @@ GOV_REPORTS_WARC_MAX_SIZE = 1 << 30  # bytes per WARC file before the next one i
 GOV_REPORTS_EXTRACT_WORKERS = ""  # extraction/parsing processes; empty: CPUs (max 4); 0: inline
 GOV_REPORTS_EXTRACT_TIMEOUT = 180.0  # seconds one document may take in a worker (0: no limit)
 GOV_REPORTS_WORKER_MEMORY_MB = 2048  # address-space cap of each worker process (0: none)
+# Runs in a row a document may fail to finish (time limit, dead worker) before its capture is
+# `failed` and its URL back on the normal schedule (fetched again once it changes).
+GOV_REPORTS_MAX_UNFINISHED_RUNS = 3  # 0: retry for ever
 GOV_REPORTS_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0: none
 GOV_REPORTS_STORE_BATCH_SIZE = 50  # items (and fetch-state writes) per database transaction
 GOV_REPORTS_STORE_BATCH_SECONDS = 2.0  # … or fewer, once the oldest has waited this long

@@ -60,7 +60,7 @@ def save_state(session: Session, state: dict[str, Any], *, new: bool = False) ->
 
 def settle(session: Session, url: str, *, document_id: int | None, next_due_at: datetime) -> None:
     """The page's item is stored (or known unchanged): remember its document, set its due time."""
-    values: dict[str, Any] = {"next_due_at": next_due_at}
+    values: dict[str, Any] = {"next_due_at": next_due_at, "unfinished_runs": 0}
     if document_id is not None:
         values["document_id"] = document_id
     session.connection().execute(_UPDATE_BY_KEY, {**values, "b_url_sha256": url_key(url)})

@@ -139,6 +139,9 @@ class FetchState(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     fetches: Mapped[int] = mapped_column(Integer, default=0)
     revisits: Mapped[int] = mapped_column(Integer, default=0)
+    # Runs in a row whose ingest of this URL did not finish (time limit, dead worker): the
+    # crawl gives up at GOV_REPORTS_MAX_UNFINISHED_RUNS; a stored or unchanged page resets it.
+    unfinished_runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Capture(Base):

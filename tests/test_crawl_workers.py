@@ -155,3 +155,49 @@ def test_a_document_that_did_not_finish_is_ingested_by_the_next_run(
     with open_database(db)() as session:
         ev = evaluate(session, load_truth(tmp_path / "truth.jsonl"))
     assert ev.recall == 1.0, ev.missed
+
+
+def test_a_document_that_never_finishes_is_given_up_after_the_runs_allowed(
+    tmp_path: Path,
+) -> None:
+    """A document over the time limit at every run is retried up to
+    GOV_REPORTS_MAX_UNFINISHED_RUNS runs in a row, then stored as failed and its URL put back
+    on the schedule: the run after that does not ingest it again (before, every run fetched
+    it in full and spent a worker's time limit on it, for ever)."""
+    web = SimWeb(sites=3, seed=4)
+    web.write_sites_csv(tmp_path / "sites.csv")
+    hung = tmp_path / "hung"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "faults"),
+           "GOV_REPORTS_TEST_WORKER_HANG": str(hung),
+           "GOV_REPORTS_TEST_WORKER_HANG_MODE": "always"}  # fmt: skip
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    crawl = [sys.executable, "-m", "service.cli", "crawl", "--sites", str(tmp_path / "sites.csv"),
+             "--db", db, "--archive", str(tmp_path / "warc"), "--fast", "--json",
+             "-s", "GOV_REPORTS_EXTRACT_TIMEOUT=4", "-s", "GOV_REPORTS_MAX_UNFINISHED_RUNS=2"]  # fmt: skip
+
+    def captures_of(url: str) -> list[tuple[str, str | None]]:
+        with open_database(db)() as session:
+            rows = session.execute(
+                select(Capture.outcome, Capture.error)
+                .where(Capture.final_url == url)
+                .order_by(Capture.id)
+            )
+            return [tuple(row) for row in rows]
+
+    with serve_in_thread(web, port=0) as server:
+        crawl += ["--proxy", server.proxy_url]
+        for run in range(3):
+            done = subprocess.run(
+                crawl, check=False, capture_output=True, text=True, timeout=240, env=env
+            )
+            assert done.returncode == 0, done.stderr[-2000:]
+            if run == 0:  # the first document ingested, and any copy of its bytes, hang
+                with open_database(db)() as session:
+                    urls = session.scalars(
+                        select(Capture.final_url).where(Capture.outcome == "unfinished")
+                    ).all()
+                assert urls
+    for url in urls:
+        (first, _), (second, error) = captures_of(url)  # and no third: not ingested again
+        assert (first, second) == ("unfinished", "failed")
+        assert error and error.endswith("(did not finish in 2 runs in a row: given up)")

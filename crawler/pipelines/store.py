@@ -50,6 +50,11 @@ class StorePipeline:
             self.ctx.states.settle(item.final_url, None)
             self._count(item)
             return item
+        if item.unfinished and self.ctx.states.gives_up(item.final_url):
+            item.unfinished = False  # stored as failed, the URL back on its schedule
+            runs = self.ctx.states.max_unfinished_runs
+            item.error = f"{item.error} (did not finish in {runs} runs in a row: given up)"
+            self.stats.inc_value("pipeline/store/given-up")
         self.ctx.batch.add(lambda session: self._write(session, item), lambda: self._failed(item))
         return item
 

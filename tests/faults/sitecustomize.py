@@ -50,23 +50,33 @@ if _BUG:
 # GOV_REPORTS_TEST_WORKER_HANG=PATH: the first document any extraction worker ingests (the one
 # that creates PATH) hangs: as if stuck inside C code (SIGALRM blocked, so the time limit's
 # handler never runs), or with GOV_REPORTS_TEST_WORKER_HANG_MODE=slow only slow, so the time
-# limit stops it. Replaced in `parsers.ingest` under its own name, so the pool's pickled
-# reference to `parsers.ingest.ingest` finds it in the workers too.
+# limit stops it; with =always it is slow, and so is every later ingest of the same bytes
+# (PATH holds their SHA-256), in this run or another. Replaced in `parsers.ingest` under its
+# own name, so the pool's pickled reference to `parsers.ingest.ingest` finds it in the
+# workers too.
 _HANG = os.environ.get("GOV_REPORTS_TEST_WORKER_HANG")
 if _HANG:
+    import hashlib
     import signal
     import time
 
     from parsers import ingest as _ingest_module
 
     _ingest = _ingest_module.ingest
-    _DEAF = os.environ.get("GOV_REPORTS_TEST_WORKER_HANG_MODE") != "slow"
+    _HANG_MODE = os.environ.get("GOV_REPORTS_TEST_WORKER_HANG_MODE")
+    _DEAF = _HANG_MODE not in ("slow", "always")
 
     def ingest(*args, **kwargs):  # type: ignore[no-untyped-def]
+        digest = hashlib.sha256(args[0] if args else kwargs["body"]).hexdigest()
         try:
-            os.close(os.open(_HANG, os.O_CREAT | os.O_EXCL))
+            claim = os.open(_HANG, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
-            return _ingest(*args, **kwargs)
+            with open(_HANG) as claimed:
+                if _HANG_MODE != "always" or claimed.read() != digest:
+                    return _ingest(*args, **kwargs)
+        else:
+            os.write(claim, digest.encode())
+            os.close(claim)
         if _DEAF:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         time.sleep(600)
