@@ -245,3 +245,34 @@ def test_timeout_must_be_seconds(tmp_path: Path) -> None:
     result = run_cli("parse", "--timeout", "soon", str(_good(tmp_path)))
     assert result.returncode == 2
     assert "--timeout: expected a number of seconds ≥ 0" in result.stderr
+
+
+def test_lines_are_json_dumps_of_parse_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI's records, written by a shared encoder without the cycle check, are what
+    json.dumps(parse_bytes(...), ensure_ascii=False) gives for every golden input (text, HTML,
+    GBK pages), named relatively with "./" and ".."."""
+    from parsers import ParseError, parse_bytes
+
+    inputs = sorted(GOLDEN.glob("*/input.*"))
+    assert len(inputs) > 10
+    names, expected = [], []
+    for i, source in enumerate(inputs):
+        target = tmp_path / f"d{i}" / source.name
+        target.parent.mkdir()
+        shutil.copy(source, target)
+        name = f"./d{i}/../d{i}/{source.name}"
+        names.append(name)
+        try:
+            record = parse_bytes(source.read_bytes(), source.name, source={"path": name})
+        except ParseError:
+            continue
+        expected.append(json.dumps(record, ensure_ascii=False) + "\n")
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        main(["parse", "--jobs", "1", *names])
+    finally:
+        os.chdir(cwd)
+    assert capsys.readouterr().out == "".join(expected)
