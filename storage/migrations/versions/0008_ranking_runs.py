@@ -8,7 +8,7 @@ SQLite: a table `report_runs` (id = the document's id, as `report_fts`'s rowid) 
 length in bytes of the document's full-text entry and its runs of CJK characters spelled out
 once (storage.fulltext.entry_runs: `ab bc cd d` → `abcd`), kept by
 storage.reportindex.refresh_reports beside the entry. A search ranks its candidates from
-these when every phrase is one CJK word (the usual query), reading ~3.5 KB a candidate
+these when every phrase is one CJK word (the usual query), reading ~3.7 KB a candidate
 instead of its ~9 KB entry, with the same BM25 (storage.fulltext.run_count). Filled from the
 entries as stored (not recomputed from the texts). PostgreSQL: nothing changes (ts_rank_cd
 ranks there).
