@@ -25,6 +25,7 @@ from parsers.t2s import to_simplified  # the same conversion the texts had: quer
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
 _IS_CJK = re.compile(rf"[{_CJK}]")
+_ALL_CJK = re.compile(rf"[{_CJK}]+")
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 MAX_QUERY_TERMS = 64
@@ -177,6 +178,44 @@ def phrase_count(terms: bytes, pattern: bytes) -> int:
     if len(terms) < len(pattern) or terms.startswith(pattern[1:]) or terms.endswith(pattern[:-1]):
         return (b" " + terms + b" ").count(pattern)
     return terms.count(pattern)
+
+
+# A run of CJK characters as its entry holds it: bigrams ("ab bc cd ") and its last character.
+_ENTRY_RUN = re.compile(rf"(?:(?<= )|^)((?:[{_CJK}]{{2}} )*)([{_CJK}])(?= |$)")
+
+
+def entry_runs(terms: str) -> str:
+    """The CJK runs of an index entry (`index_text`'s output), each spelled out once
+    (`ab bc cd d` → `abcd`), separated by spaces; Latin words are left out.
+
+    SQLite's ranking counts a one-word CJK phrase (`run_word`) in these instead of the
+    entry: ~2.4 times fewer bytes to read and search (3 per character against 7), with the
+    same count (see `run_count`). Made from the terms, not the text, so the migration that
+    stores them for an existing archive reads only its entries."""
+    return " ".join(m.group(1)[0::3] + m.group(2) for m in _ENTRY_RUN.finditer(terms))
+
+
+def run_word(phrase: Phrase) -> str | None:
+    """The word to count in `entry_runs` for this phrase, when its frequency there equals
+    `phrase_count` in the entry: one CJK word of two characters or more (its terms are the
+    word's bigrams, no prefix). None for anything else (Latin words, one character, several
+    words), which is counted in the entry."""
+    if len(phrase.words) != 1 or len(phrase.words[0]) < 2 or phrase.terms[-1].prefix:
+        return None
+    word = phrase.words[0]
+    return word if _ALL_CJK.fullmatch(word) else None
+
+
+def run_count(runs: bytes, word: bytes) -> int:
+    """A `run_word` phrase's frequency, from the entry's runs (UTF-8): `runs.count(word)`.
+
+    The same as `phrase_count` in the entry: an occurrence there is the word's bigrams as
+    consecutive terms, which only a run holding the word gives, at the same places; and
+    two occurrences overlap in the entry (sharing a term, or the space between two terms)
+    exactly when they overlap in the run (starting fewer than len(word) characters apart),
+    so the two greedy left-to-right counts take the same occurrences. UTF-8 is
+    self-synchronising: a byte match is a character match."""
+    return runs.count(word)
 
 
 def bm25(tfs: list[int], length: int, average: float, idfs: list[float]) -> float:

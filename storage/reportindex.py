@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from parsers.labels import APPLICANT_COLUMNS
 from storage.filtertokens import entry_filters
 from storage.flags import failed_mask, hazard_mask
-from storage.fulltext import entry_content, entry_terms
+from storage.fulltext import entry_content, entry_runs, entry_terms
 
 CARRY_OVER = "carry_over."
 _CHUNK = 500
@@ -79,10 +79,13 @@ def refresh_reports(
         _set_masks(conn, touched | set(_versions_of(conn, chunk)))
 
 
-def rebuild_all(conn: Connection, *, masks: bool = True, filter_tokens: bool = True) -> None:
+def rebuild_all(
+    conn: Connection, *, masks: bool = True, filter_tokens: bool = True, runs: bool = True
+) -> None:
     """Every flag, full-text entry and carry-over check, from scratch (migration 0005), and
     the failed-check and hazard masks (`masks=False` before migration 0006 added them);
-    `filter_tokens=False` before migration 0007 gave SQLite's entries their `filters`."""
+    `filter_tokens=False` before migration 0007 gave SQLite's entries their `filters`,
+    `runs=False` before migration 0008 added `report_runs`."""
     if conn.dialect.name == "postgresql":
         # Statistics first: after a bulk load, without them the planner reads the cells of
         # each chunk of 500 reports with a parallel bitmap scan and JIT (~1 s a chunk).
@@ -90,9 +93,13 @@ def rebuild_all(conn: Connection, *, masks: bool = True, filter_tokens: bool = T
     for sql in _FLAG_UPDATES:
         conn.execute(text(sql.format(ids="")))
     ids = [row[0] for row in conn.execute(text("SELECT id FROM documents ORDER BY id"))]
+    runs = runs and conn.dialect.name == "sqlite"
     conn.execute(text("DELETE FROM report_fts"))  # once: not a probe per chunk (see below)
+    if runs:
+        conn.execute(text("DELETE FROM report_runs"))
     for start in range(0, len(ids), _CHUNK):
-        _write_fulltext(conn, ids[start : start + _CHUNK], replace=False, tokens=filter_tokens)
+        chunk = ids[start : start + _CHUNK]
+        _write_fulltext(conn, chunk, replace=False, tokens=filter_tokens, runs=runs)
     optimize_fulltext(conn)
     _rebuild_carry_over(conn)
     if masks:
@@ -248,10 +255,12 @@ def _write_fulltext(
     replace: bool = True,
     known_terms: Mapping[int, tuple[str, str]] | None = None,
     tokens: bool = True,
+    runs: bool = True,
 ) -> None:
     """One entry per document: its newest version's title and its text, simplified, and on
     SQLite that version's filter values as reserved tokens (storage.filtertokens; `tokens`
-    False for the one-column table before migration 0007).
+    False for the one-column table before migration 0007) and, in `report_runs`, the
+    entry's length and CJK runs that ranking reads (`runs` False before migration 0008).
     `replace=False`: the entries are known to be absent (a rebuild emptied the table; on
     PostgreSQL a DELETE per chunk into a table growing within one transaction, without
     statistics, is planned as a sequential scan: quadratic). `known_terms`: document id →
@@ -265,11 +274,14 @@ def _write_fulltext(
         {"ids": list(ids)},
     ).all()
     postgres = conn.dialect.name == "postgresql"
+    runs = runs and not postgres
     if replace:
         conn.execute(
             _in("DELETE FROM report_fts WHERE " + _fts_key(postgres) + " IN :ids"),
             {"ids": list(ids)},
         )
+        if runs:
+            conn.execute(_in("DELETE FROM report_runs WHERE id IN :ids"), {"ids": list(ids)})
     entries = []
     known = known_terms or {}
     for doc_id, doc_title, body, version_title, *values in rows:
@@ -285,6 +297,14 @@ def _write_fulltext(
         entries.append(entry)
     if not entries:
         return
+    if runs:
+        conn.execute(
+            text("INSERT INTO report_runs (id, entry_bytes, runs) VALUES (:id, :n, :runs)"),
+            [
+                {"id": e["id"], "n": len(e["terms"].encode()), "runs": entry_runs(e["terms"])}
+                for e in entries
+            ],
+        )
     if postgres:
         sql = "INSERT INTO report_fts (document_id, tsv) VALUES (:id, CAST(:terms AS tsvector))"
     elif tokens:

@@ -8,16 +8,18 @@ archive at an old revision with rows in every table, upgrade it to head, and cou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from storage.db import MIGRATIONS_DIR, create_db_engine, upgrade
 from storage.filtertokens import entry_filters, token
+from storage.fulltext import entry_runs
 from tests.pg import fresh_database
 
 TABLES = ("documents", "captures", "report_versions", "report_cells", "checks", "hazards")
@@ -171,4 +173,38 @@ def test_0007_gives_sqlite_entries_their_filter_tokens_and_keeps_their_terms(
         ).scalars()
         assert list(found) == [2]
     _migrate(engine, "0006", down=True)
+    assert _entries(engine) == before
+
+
+_TEXTS = ("复议复议复议 abc 预算", "行政复议，复议\n哈 x 政府信息公开 2019", "")
+
+
+def test_0008_stores_each_sqlite_entrys_runs_and_length_from_its_terms(engine: Engine) -> None:
+    _migrate(engine, "0002")
+    _fill(engine, 3)
+    with engine.begin() as conn:  # texts that differ: runs, repeats, Latin words, empty
+        for i, body in enumerate(_TEXTS, start=1):
+            conn.execute(text("UPDATE documents SET text = :t WHERE id = :i"), {"t": body, "i": i})
+    _migrate(engine, "0007")
+    before = _entries(engine)
+    upgrade(engine)
+    assert _entries(engine) == before  # the entries themselves are not touched
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    if engine.dialect.name == "postgresql":  # ts_rank_cd ranks there: nothing to store
+        assert "report_runs" not in tables
+        return
+    with engine.connect() as conn:
+        stored = {r[0]: tuple(r[1:]) for r in conn.execute(text("SELECT * FROM report_runs"))}
+    # From the terms as stored, and independently from the texts' own CJK runs.
+    assert stored == {
+        doc: (len(cols[0].encode()), entry_runs(cols[0])) for doc, cols in before.items()
+    }
+    assert {doc: runs for doc, (_n, runs) in stored.items()} == {
+        i: " ".join(re.findall(r"[\u4e00-\u9fff]+", f"\n{body}"))
+        for i, body in enumerate(_TEXTS, 1)
+    }
+    _migrate(engine, "0007", down=True)
+    with engine.connect() as conn:
+        assert "report_runs" not in inspect(conn).get_table_names()
     assert _entries(engine) == before

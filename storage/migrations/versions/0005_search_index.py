@@ -71,7 +71,8 @@ def upgrade() -> None:
         )
     from storage.reportindex import rebuild_all
 
-    rebuild_all(bind, masks=False, filter_tokens=False)  # masks: 0006; filter tokens: 0007
+    # masks: 0006; filter tokens: 0007; ranking runs: 0008
+    rebuild_all(bind, masks=False, filter_tokens=False, runs=False)
 
 
 def downgrade() -> None:

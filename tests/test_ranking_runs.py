@@ -1,0 +1,139 @@
+"""Ranking from each entry's CJK runs (`report_runs`, migration 0008) gives the same BM25 as
+counting in the entries: the same frequencies for every one-word CJK phrase, the same
+lengths, hence the same ranks and hits; and the runs follow the entries through re-parses."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+import storage.query
+from bench.query import build
+from storage.db import open_existing
+from storage.filters import ReportFilter
+from storage.fulltext import (
+    Phrase,
+    entry_runs,
+    index_text,
+    parse_query,
+    phrase_count,
+    phrase_patterns,
+    run_count,
+    run_word,
+)
+from storage.query import _ranked_sqlite, newest_matches, search_results
+from storage.reportindex import refresh_reports
+
+# Few characters, so that words repeat, overlap ("复复复") and cross runs' ends.
+ALPHABET = "复议复议行政公开预算哈"
+SEPARATORS = ("", "", "", "，", " ", "\n", " abc ", "2019", "【", "é")
+WORDS = ("复议", "诉讼", "公开", "申请", "预算", "不予公开", "行政复议", "依申请公开", "信息")
+
+
+def _random_text(rng: random.Random) -> str:
+    return "".join(
+        rng.choice(ALPHABET) + (rng.choice(SEPARATORS) if rng.random() < 0.3 else "")
+        for _ in range(rng.randint(0, 60))
+    )
+
+
+def test_a_one_word_phrase_counts_the_same_in_the_runs_as_in_the_entry() -> None:
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(3000):
+        body = _random_text(rng)
+        entry = index_text(body)
+        runs = entry_runs(entry)
+        assert runs == " ".join(re.findall(r"[\u4e00-\u9fff]+", body))
+        word = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(2, 4)))
+        phrases = parse_query(word)
+        assert [run_word(p) for p in phrases] == [word]
+        pattern = phrase_patterns(phrases)[0].encode()
+        expected = phrase_count(entry.encode(), pattern)
+        assert run_count(runs.encode(), word.encode()) == expected, (body, word)
+        checked += expected > 1
+    assert checked > 50  # repeated occurrences were exercised
+    # Overlapping occurrences count once in both (greedy, left to right): 复复复 holds 复复
+    # once, and its entry 复复 复复 复 holds " 复复 " once (the two share a space).
+    for body, word, n in (
+        ("复复复", "复复", 1),
+        ("复复复复", "复复", 2),
+        ("复议，复议", "复议", 2),
+    ):
+        pattern = phrase_patterns(parse_query(word))[0].encode()
+        assert phrase_count(index_text(body).encode(), pattern) == n
+        assert run_count(entry_runs(index_text(body)).encode(), word.encode()) == n
+
+
+def test_phrases_not_counted_in_the_runs() -> None:
+    assert [run_word(p) for p in parse_query('复 abc "政府，信息" 行政复议 "本年度 未发生"')] == [
+        None,  # one character: a prefix term
+        None,  # a Latin word
+        None,  # two words: the terms between them are not in the runs
+        "行政复议",
+        "本年度未发生",  # spaces between CJK words are dropped: one word
+    ]
+    assert run_word(Phrase((), ("信息", "公开"))) is None
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    """bench.query's generated reports, then some texts re-written and refreshed, as a
+    re-parse or a new capture does."""
+    path: Path = tmp_path_factory.mktemp("runs") / "archive.sqlite"
+    url = f"sqlite:///{path}"
+    build(url, 300)
+    sessions = open_existing(url)
+    rng = random.Random(8)
+    with sessions.begin() as s:
+        changed = rng.sample(range(1, 301), 30)
+        for doc in changed:
+            s.execute(
+                text("UPDATE documents SET text = text || :t WHERE id = :d"),
+                {"t": "复议复议复议。行政复议" * rng.randint(1, 5), "d": doc},
+            )
+        refresh_reports(s, changed)
+    yield sessions
+    sessions.kw["bind"].dispose()
+
+
+def test_runs_follow_the_entries(archive: sessionmaker[Session]) -> None:
+    with archive() as s:
+        conn = s.connection()
+        entries = dict(conn.execute(text("SELECT rowid, terms FROM report_fts")).all())
+        stored = {r[0]: (r[1], r[2]) for r in conn.execute(text("SELECT * FROM report_runs"))}
+    assert len(entries) == 300
+    assert stored == {doc: (len(t.encode()), entry_runs(t)) for doc, t in entries.items()}
+
+
+def test_ranking_from_the_runs_ranks_as_counting_in_the_entries(
+    archive: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(2)
+    years = ("", "2019", "2015-2020")
+    with archive() as s:
+        for word in (*WORDS, "复议 预算", "政府 信息公开"):
+            for year in years:
+                flt = ReportFilter.parse(year=year or None)
+                phrases = parse_query(word)
+                found = newest_matches(s, phrases, flt, 1000)
+                fast = _ranked_sqlite(s, phrases, found)
+                assert fast == _ranked_sqlite(s, phrases, found, runs=False), (word, year)
+        # Blocks of candidates past the first (RANK_CANDIDATES made small), whole results.
+        monkeypatch.setattr(storage.query, "RANK_CANDIDATES", 40)
+        shown = 0
+        for _ in range(20):
+            word, offset = rng.choice(WORDS), rng.choice((0, 35, 60))
+            fast = search_results(s, word, limit=10, offset=offset)
+            with monkeypatch.context() as m:
+                m.setattr(storage.query, "run_word", lambda _phrase: None)
+                slow = search_results(s, word, limit=10, offset=offset)
+            assert fast == slow, word
+            shown += len(fast.hits)
+        assert shown > 100
