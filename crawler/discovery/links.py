@@ -81,7 +81,7 @@ def normalize_url(href: str, base: str) -> str | None:
 # the hrefs of the simulated sites). urljoin + urlsplit + urlunsplit of each was a tenth of
 # the spider's discovery in the profile. Bounded: emptied when full (the 2,842-site crawl).
 _ROOTED: dict[tuple[str, str, str], str | None] = {}
-_ROOTED_MAX = 65_536
+_ROOTED_MAX = 32_768  # ~370 bytes an entry: ≤ ~12 MB; 200 sites at 20 pages each fill ~9,900
 _ROOTED_HREF = re.compile(r"/(?![/\\])[^\t\r\n]*\Z")
 
 
