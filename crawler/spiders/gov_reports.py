@@ -207,7 +207,7 @@ class GovReportsSpider(scrapy.Spider):
         html = response.text
         sel = response.selector
         # lxml directly: parsel would wrap each of hundreds of text nodes in a Selector.
-        visible = len(t.clean(" ".join(VISIBLE_TEXT(sel.root))))
+        visible = t.clean_length(VISIBLE_TEXT(sel.root))
         if target := redirects.redirect_target(html, visible):
             self.count(code, "shells_followed")
             if req := self.follow(
