@@ -1,7 +1,7 @@
 """fetch states count the runs in a row whose ingest of the URL did not finish
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 03:10:00
 
 `fetch_states.unfinished_runs`: a document whose extraction keeps timing out or killing its
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
