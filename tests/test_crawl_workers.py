@@ -164,7 +164,7 @@ def test_a_document_that_never_finishes_is_given_up_after_the_runs_allowed(
     GOV_REPORTS_MAX_UNFINISHED_RUNS runs in a row, then stored as failed and its URL put back
     on the schedule: the run after that does not ingest it again (before, every run fetched
     it in full and spent a worker's time limit on it, for ever)."""
-    web = SimWeb(sites=3, seed=4)
+    web = SimWeb(sites=1, seed=4)
     web.write_sites_csv(tmp_path / "sites.csv")
     hung = tmp_path / "hung"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "faults"),
