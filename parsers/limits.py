@@ -76,11 +76,13 @@ def cap_memory(memory_mb: int) -> None:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or hard > limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-            _memory_mb = memory_mb
+        else:  # a lower hard limit stands: that is the cap in force
+            limit = hard
+        _memory_mb = limit // (1024 * 1024)
 
 
 def memory_cap() -> int:
-    """This process's cap set by `cap_memory`, in MB (0: none set)."""
+    """The address-space cap in force after `cap_memory`, in MB (0: none set)."""
     return _memory_mb
 
 
