@@ -6,7 +6,7 @@ pool, `gov-reports parse --jobs N`) under these bounds:
 - a time limit per task: a SIGALRM turns a runaway document into an ExtractTimeout;
 - a watchdog thread: a document stuck inside C code (PDFium), where the alarm's handler never
   runs, ends its worker BACKSTOP_SECONDS past the limit; the pool breaks and its owner starts
-  a new one (a process without a pool can watch itself the same way: `watch_this_process`);
+  a new one (a process without a pool can watch itself the same way: `bounded_here`);
 - an address-space cap: a bomb a parser did not foresee becomes a MemoryError for that
   document, not a machine out of memory;
 - the end of the worker with its parent: after a `kill -9` of the parent nothing else would
@@ -23,7 +23,8 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,7 +59,9 @@ def init_worker(
     set_time_limit(time_limit)
     threading.Thread(target=_die_with, args=(parent_pid,), daemon=True).start()
     if time_limit > 0:
-        threading.Thread(target=_watchdog, args=(_log_stuck,), daemon=True).start()
+        threading.Thread(
+            target=_watchdog, args=(_log_stuck, threading.Event()), daemon=True
+        ).start()
     if task_dir is not None:
         log = Path(task_dir) / str(os.getpid())
         _task_log = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -81,17 +84,35 @@ def cap_memory(memory_mb: int) -> None:
         _memory_mb = limit // (1024 * 1024)
 
 
+@contextmanager
+def bounded_here(
+    time_limit: float, memory_mb: int, on_stuck: Callable[[int | None], object]
+) -> Iterator[None]:
+    """This process's `run_limited` tasks under a time limit, a memory cap and a watchdog
+    (a watchdog thread) for the block only: afterwards the process has its own limits
+    back (a caller running a command in-process, a test, keeps no 2 GB cap, which the
+    programs it starts would inherit)."""
+    global _memory_mb
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS), _memory_mb, _time_limit
+    stop = threading.Event()
+    set_time_limit(time_limit)
+    cap_memory(memory_mb)
+    if time_limit > 0:
+        threading.Thread(target=_watchdog, args=(on_stuck, stop), daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+        limits, _memory_mb, previous_time_limit = before
+        resource.setrlimit(resource.RLIMIT_AS, limits)
+        set_time_limit(previous_time_limit)
+
+
 def memory_cap() -> int:
     """The address-space cap in force after `cap_memory`, in MB (0: none set)."""
     return _memory_mb
-
-
-def watch_this_process(on_stuck: Callable[[int | None], object]) -> None:
-    """Outside a pool: once a `run_limited` task runs BACKSTOP_SECONDS past its time limit,
-    call `on_stuck(task)` from the watchdog thread, then end this process (SIGKILL) if that
-    did not. `on_stuck` says why and ends the process itself (with `os._exit`): the task holds
-    the main thread, so nothing else can."""
-    threading.Thread(target=_watchdog, args=(on_stuck,), daemon=True).start()
 
 
 def run_limited(
@@ -146,13 +167,13 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise ExtractTimeout(f"took longer than {_time_limit:g} s: refused")
 
 
-def _watchdog(on_stuck: Callable[[int | None], object]) -> None:
+def _watchdog(on_stuck: Callable[[int | None], object], stop: threading.Event) -> None:
     """End this process when a task runs BACKSTOP_SECONDS past its time limit, after
-    `on_stuck(task)`. SIGALRM's handler runs only between Python bytecodes, so a document
-    stuck inside C code (PDFium's calls release the GIL, so this thread still runs) never
-    sees the alarm."""
-    while True:
-        time.sleep(1.0)
+    `on_stuck(task)` (outside a pool, `on_stuck` says why and ends the process itself with
+    `os._exit`: the task holds the main thread). SIGALRM's handler runs only between Python
+    bytecodes, so a document stuck inside C code (PDFium's calls release the GIL, so this
+    thread still runs) never sees the alarm. Until `stop` is set."""
+    while not stop.wait(1.0):
         deadline = _backstop_at
         if deadline is not None and time.monotonic() > deadline:
             try:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,25 @@ def test_without_a_cap_the_same_file_parses(tmp_path: Path) -> None:
     result = _run_with_fault("greedy", Path(files[1]).name, "--memory-mb", "0", *files)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2
+
+
+def test_parsing_in_process_leaves_the_process_its_own_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`main(["parse", …])` in a caller's process (here pytest's) caps memory only while it
+    parses: a 2 GB cap left behind made the Chromium a later test started crash at start."""
+    import resource
+    import threading
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    threads = threading.active_count()
+    assert main(["parse", "--jobs", "1", str(_good(tmp_path))]) == 0
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert json.loads(capsys.readouterr().out)["doc_id"]
+    deadline = time.monotonic() + 5  # the watchdog thread ends within its one-second tick
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert threading.active_count() == threads
 
 
 @pytest.mark.parametrize("value", ["-1", "1.5", "lots"])

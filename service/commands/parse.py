@@ -25,13 +25,11 @@ from parsers import ParseError, parse_bytes
 from parsers.extract import read_input
 from parsers.limits import (
     BACKSTOP_SECONDS,
-    cap_memory,
+    bounded_here,
     init_worker,
     memory_cap,
     run_limited,
-    set_time_limit,
     tasks_in_flight,
-    watch_this_process,
 )
 
 if TYPE_CHECKING:
@@ -170,11 +168,11 @@ def run(args: argparse.Namespace) -> int:
     if jobs <= 1:
         # In this process the alarm stops a runaway file, but nothing can stop one stuck
         # inside C code without ending the command: the watchdog ends it, truthfully.
-        set_time_limit(args.timeout)
-        cap_memory(args.memory_mb)
-        if args.timeout > 0:
-            watch_this_process(partial(_stop_at_stuck_file, args.files, args.timeout))
-        return _write(parse_file(name, args.indent, task) for task, name in enumerate(args.files))
+        stuck = partial(_stop_at_stuck_file, args.files, args.timeout)
+        with bounded_here(args.timeout, args.memory_mb, stuck):
+            return _write(
+                parse_file(name, args.indent, task) for task, name in enumerate(args.files)
+            )
     bounds = Bounds(args.timeout, args.memory_mb)
     return _write(_in_workers(args.files, args.indent, jobs, bounds))
 
