@@ -125,6 +125,21 @@ def test_a_bomb_behind_endstream_inside_its_data_is_refused(length: str) -> None
         extract(pdf, "hidden.pdf")
 
 
+def test_a_length_of_thousands_of_digits_is_no_length_not_a_crash() -> None:
+    # int() refuses a string of over 4,300 digits: the check raised ValueError on such a file.
+    pdf = pdf_with_content(b"\x81 " * 10 + b"\x80", b"/RunLengthDecode", length="indirect")
+    huge = b"9" * 5000
+    for damaged in (
+        pdf.replace(b"5 0 obj\n", b"5 0 obj\n" + huge + b"\nendobj\n6 0 obj\n", 1),
+        pdf.replace(b"/Length 5 0 R", b"/Length " + huge, 1),
+    ):
+        start = damaged.index(b"stream\n") + len(b"stream\n")
+        head = damaged[damaged.rindex(b" obj", 0, start) + 1 : start]
+        from parsers.extract._pdffilters import IndirectLengths, decoded_size
+
+        assert decoded_size(damaged, start, head, 10**9, IndirectLengths(damaged)) == 1280
+
+
 def test_indirect_lengths_are_read_by_number_and_generation_the_latest_first() -> None:
     from parsers.extract._pdffilters import IndirectLengths
 

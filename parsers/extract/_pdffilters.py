@@ -31,10 +31,11 @@ _NAME = re.compile(rb"/([A-Za-z0-9]+)")
 _NOT_HEX = re.compile(rb"[^0-9A-Fa-f]")
 _EARLY_CHANGE_0 = re.compile(rb"/EarlyChange\s+0(?![0-9])")
 # A stream's length: direct ("/Length 345") or the object it points at ("/Length 12 0 R").
-_LENGTH = re.compile(rb"/Length\s+(\d+)(?:\s+(\d+)\s+R)?(?![0-9])")
+# Numbers of up to 20 digits: a longer one is no length, and int() refuses over 4,300 digits.
+_LENGTH = re.compile(rb"/Length\s+(\d{1,20})(?:\s+(\d{1,20})\s+R)?(?![0-9])")
 # An object that is a bare integer ("12 0 obj 345 endobj"), found from "obj" (a literal
 # first: a fast search), then its number and generation in the bytes just before it.
-_INTEGER_OBJECT = re.compile(rb"obj\s*(\d+)\s*endobj")
+_INTEGER_OBJECT = re.compile(rb"obj\s*(\d{1,20})\s*endobj")
 _OBJECT_NUMBER = re.compile(rb"(?<![0-9])(\d+)\s+(\d+)\s+$")
 # Where a text encoding's data ends, whatever follows (PDF 32000-1, 7.4.2 and 7.4.3).
 _END_MARKS = dict.fromkeys(_ASCII_HEX, b">") | dict.fromkeys(_ASCII_85, b"~>")
