@@ -14,12 +14,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_URL = "sqlite:///data/archive.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+# pg_advisory_xact_lock's key for migrations (any constant the crawl's own locks do not use).
+MIGRATION_LOCK_KEY = 0x676F7672_6D696772 & 0x7FFFFFFFFFFFFFFF
 
 
 class StorageError(Exception):
@@ -74,19 +76,63 @@ def create_db_engine(url: str | None = None) -> Engine:
 
 
 def upgrade(engine: Engine) -> None:
-    """Run `alembic upgrade head` on `engine` (idempotent)."""
+    """Run `alembic upgrade head` on `engine` (idempotent).
+
+    The whole upgrade is one transaction that holds the database's write lock (SQLite
+    `BEGIN IMMEDIATE`, a PostgreSQL advisory lock): a process killed mid-migration leaves the
+    schema as it was, not half-built, and two processes opening a new archive at once
+    migrate it one after the other (the second finds it at head) instead of both creating
+    its tables.
+    """
     from alembic import command
     from alembic.config import Config
 
+    if _at_head(engine):  # the usual case: no write lock taken to find nothing to do
+        return
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    migrator = _migration_engine(engine)
     try:
-        with engine.begin() as conn:
+        with migrator.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except Exception as exc:
         raise StorageError(f"cannot migrate database {engine.url!r}: {exc}") from exc
+    finally:
+        if migrator is not engine:
+            migrator.dispose()
+
+
+def _at_head(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            return _current_revision(conn) == _head_revision()
+    except SQLAlchemyError:  # not a database yet, say: the upgrade reports what is wrong
+        return False
+
+
+def _migration_engine(engine: Engine) -> Engine:
+    """`engine` itself, or for SQLite an engine whose transactions are real ones: Python's
+    sqlite3 driver begins a transaction only before INSERT/UPDATE/DELETE, so each CREATE or
+    ALTER of a migration would commit by itself (the recipe of SQLAlchemy's pysqlite
+    documentation, "Serializable isolation / Savepoints / Transactional DDL")."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    migrator = create_engine(engine.url)
+
+    def on_connect(dbapi_conn: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_conn, record)
+        dbapi_conn.isolation_level = None  # the driver leaves BEGIN/COMMIT to us
+
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now, waiting busy_timeout
+
+    event.listen(migrator, "connect", on_connect)
+    event.listen(migrator, "begin", on_begin)
+    return migrator
 
 
 def open_database(url: str | None = None) -> sessionmaker[Session]:

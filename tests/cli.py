@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,14 +31,18 @@ def crawl_sim(out: Path, db: str, proxy: str, *extra: str) -> subprocess.Complet
 
 def pool_processes() -> set[int]:
     """Pids of the multiprocessing helpers (forkserver, workers, resource tracker) started from
-    this virtualenv: what a killed crawl must not leave behind."""
-    ps = ["ps", "-eo", "pid=,args="]
+    this virtualenv in this test's process group: what a killed crawl must not leave behind.
+    (The group keeps out other crawls on the machine using the same virtualenv; a crawl
+    started by the test, and the helpers it forks, stay in the test's group.)"""
+    ps = ["ps", "-eo", "pid=,pgid=,args="]
     out = subprocess.run(ps, capture_output=True, text=True, check=False).stdout
-    return {
-        int(line.split()[0])
-        for line in out.splitlines()
-        if "multiprocessing" in line and sys.prefix in line
-    }
+    group = os.getpgrp()
+    pids = set()
+    for line in out.splitlines():
+        pid, pgid, args = line.split(None, 2)
+        if int(pgid) == group and "multiprocessing" in args and sys.prefix in args:
+            pids.add(int(pid))
+    return pids
 
 
 def crawl_web(web: SimWeb, out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], str]:

@@ -8,7 +8,10 @@ archive at an old revision with rows in every table, upgrade it to head, and cou
 
 from __future__ import annotations
 
+import contextlib
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 
-from storage.db import MIGRATIONS_DIR, create_db_engine, upgrade
+from storage.db import MIGRATIONS_DIR, StorageError, create_db_engine, upgrade
 from storage.filtertokens import entry_filters, token
 from storage.fulltext import entry_runs
 from tests.pg import fresh_database
@@ -208,3 +211,51 @@ def test_0008_stores_each_sqlite_entrys_runs_and_length_from_its_terms(engine: E
     with engine.connect() as conn:
         assert "report_runs" not in inspect(conn).get_table_names()
     assert _entries(engine) == before
+
+
+def test_a_migration_stopped_midway_leaves_no_half_schema(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process stopped inside the first migration (here: its third table fails) leaves the
+    database as it was, so the next open migrates it whole; before, SQLite kept the tables
+    created so far and every later open failed on "table … already exists"."""
+    from alembic import op
+
+    real, made = op.create_table, []
+
+    def fails_on_the_third(*args: Any, **kw: Any) -> Any:
+        if len(made) == 2:
+            raise RuntimeError("stopped mid-migration")
+        made.append(args[0])
+        return real(*args, **kw)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(op, "create_table", fails_on_the_third)
+        with pytest.raises(StorageError, match="stopped mid-migration"):
+            upgrade(engine)
+    assert len(made) == 2
+    assert not set(inspect(engine).get_table_names()) & {*made, "alembic_version"}
+    upgrade(engine)
+    assert set(TABLES) <= set(inspect(engine).get_table_names())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_processes_opening_a_new_archive_at_once_all_succeed(backend: str, tmp_path: Any) -> None:
+    """Two crawls started together from cron, or a crawl and `verify`, both migrate a new
+    archive: the write lock makes the second wait and find it at head."""
+    for attempt in range(2):
+        with contextlib.ExitStack() as stack:
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp_path / f'new{attempt}.sqlite'}"
+            else:
+                url = stack.enter_context(fresh_database("gov_reports_concurrent"))
+            code = f"from storage.db import open_database; open_database({url!r})"
+            procs = [
+                subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+                for _ in range(3)
+            ]
+            errors = [p.communicate(timeout=120)[1] for p in procs]
+            assert [p.returncode for p in procs] == [0] * 3, errors
+            engine = create_db_engine(url)
+            assert set(TABLES) <= set(inspect(engine).get_table_names())
+            engine.dispose()
