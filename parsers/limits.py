@@ -98,9 +98,15 @@ def bounded_here(
     before = resource.getrlimit(resource.RLIMIT_AS), _memory_mb, _time_limit
     stop = threading.Event()
     set_time_limit(time_limit)
-    cap_memory(memory_mb)
+    # The thread first: under the cap a new thread may not get its stack and arena, and
+    # `Thread.start` then waits for it for good.
     if time_limit > 0:
         threading.Thread(target=_watchdog, args=(on_stuck, stop), daemon=True).start()
+    in_use = _address_space_mb()
+    # A caller already past the cap (a large process running the command in-process) gets
+    # the cap's worth more than it has: an address space capped below its size would fail
+    # every allocation, however small the document.
+    cap_memory(memory_mb if memory_mb <= 0 or in_use < memory_mb else in_use + memory_mb)
     try:
         yield
     finally:
@@ -108,6 +114,18 @@ def bounded_here(
         limits, _memory_mb, previous_time_limit = before
         resource.setrlimit(resource.RLIMIT_AS, limits)
         set_time_limit(previous_time_limit)
+
+
+def _address_space_mb() -> int:
+    """This process's address space now, in MB (VmSize; 0 where /proc does not tell)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) // 1024
+    return 0
 
 
 def memory_cap() -> int:

@@ -296,3 +296,18 @@ def test_lines_are_json_dumps_of_parse_bytes(
     finally:
         os.chdir(cwd)
     assert capsys.readouterr().out == "".join(expected)
+
+
+def test_parsing_in_a_process_larger_than_the_cap_parses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In a caller's process already past `--memory-mb` (pytest's, after many tests), the
+    command's watchdog thread starts and the file parses: before, the thread, started under
+    the cap, never ran and `main` waited for it for good; and the cap would have refused
+    every file."""
+    from parsers.limits import _address_space_mb
+
+    size = _address_space_mb()
+    assert size > 200  # pytest with the parser loaded: the cap below is under it
+    assert main(["parse", "--jobs", "1", "--memory-mb", str(size // 2), str(_good(tmp_path))]) == 0
+    assert json.loads(capsys.readouterr().out)["doc_id"]
