@@ -20,7 +20,13 @@ _SECOND_SEED = 0x9E3779B9
 
 def text_digest(text: str) -> tuple[str, str]:
     """Return (text_sha256, doc_id) for extracted text: SHA-256 of its NFC UTF-8 bytes."""
-    digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
+    return nfc_text_digest(unicodedata.normalize("NFC", text))
+
+
+def nfc_text_digest(nfc: str) -> tuple[str, str]:
+    """`text_digest` of a text already in NFC (the caller normalized it once for this and
+    for `normalize`: the check that a text is in NFC is a pass over it)."""
+    digest = hashlib.sha256(nfc.encode("utf-8")).hexdigest()
     return digest, digest[:16]
 
 

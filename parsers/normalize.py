@@ -261,8 +261,13 @@ def _line_kind(line: str) -> int:
 
 
 def normalize(text: str) -> Normalized:
+    return normalize_nfc(unicodedata.normalize("NFC", text))
+
+
+def normalize_nfc(text: str) -> Normalized:
+    """`normalize` for a text already in NFC."""
     hazards: set[str] = set()
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One scan for what the rarer repairs need (enclosed numerals, the first character of
     # Latin-1 mojibake, replacement marks): most texts hold none, and skip those passes.
     rare = _RARE.search(text) is not None
