@@ -101,6 +101,30 @@ _FOLDED = {chr(c): chr(r) if isinstance(r, int) else r for c, r in _FULLWIDTH.it
 
 def fold_width(text: str) -> str:
     """Full-width digits, letters and ASCII punctuation to ASCII; ㈠ to (一)."""
+    # One character to one (no enclosed numeral, the usual case): the code points as an array,
+    # folded by a few vectorized steps, which cost less than a regex's class test at each
+    # character and a string per foldable character.
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    wide = (cps - _FULLWIDTH_FIRST) <= _FULLWIDTH_SPAN  # (unsigned: below the first wraps)
+    space = cps == _IDEOGRAPHIC_SPACE
+    enclosed = ((cps - _ENCLOSED_CJK) <= 9) | ((cps - _ENCLOSED_DIGITS) <= 19)
+    if not enclosed.any():
+        if not (wide.any() or space.any()):
+            return text
+        folded = cps - wide * _FULLWIDTH_SHIFT
+        folded[space] = 0x20
+        return folded.tobytes().decode("utf-32-le", "surrogatepass")
+    return _fold_enclosed(text)
+
+
+_FULLWIDTH_FIRST, _FULLWIDTH_SPAN = np.uint32(0xFF01), np.uint32(0x5D)
+_FULLWIDTH_SHIFT = np.uint32(0xFF01 - 0x21)
+_IDEOGRAPHIC_SPACE = np.uint32(0x3000)
+_ENCLOSED_CJK, _ENCLOSED_DIGITS = np.uint32(0x3220), np.uint32(0x2474)
+
+
+def _fold_enclosed(text: str) -> str:
+    """`fold_width` for a text with enclosed numerals, which become several characters."""
     # Translating only where needed: str.translate with a dict costs a lookup per character.
     # The text is split at the foldable characters (every other piece is one) and those are
     # mapped by one map() in C: a report's full-width commas are hundreds of matches, too many
