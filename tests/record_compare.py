@@ -132,7 +132,7 @@ def run_tree(tree: Path, inputs_file: str, out_file: str) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", type=Path, help="the other tree (a worktree of the base commit)")
-    parser.add_argument("--mutations", type=int, default=3000)
+    parser.add_argument("--mutations", type=int, default=4000)
     args = parser.parse_args(argv)
     inputs = all_inputs(args.mutations)
     with tempfile.TemporaryDirectory(prefix="record-compare-") as tmp:
