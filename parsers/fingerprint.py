@@ -13,14 +13,23 @@ import numpy as np
 # A feature is a run of two or more word characters other than "_": the pieces left when the
 # text is split at spaces, punctuation and "_". The runs of word characters ("_" included) are
 # found in one pass and split at "_" after, in the rare text that has one: the engine tests
-# `\w` faster than `[^\W_]`, which it checks as a class, character by character.
-_WORD_RUN = re.compile(r"\w{2,}")
+# `\w` faster than `[^\W_]`, which it checks as a class, character by character. (Written
+# `\w\w+`, not `\w{2,}`: the same runs, but a pattern that begins with a class, not a
+# repeat, is searched for by testing the class alone until a character passes, without a
+# match attempt at each character that does not.)
+_WORD_RUN = re.compile(r"\w\w+")
 _SECOND_SEED = 0x9E3779B9
 
 
 def text_digest(text: str) -> tuple[str, str]:
     """Return (text_sha256, doc_id) for extracted text: SHA-256 of its NFC UTF-8 bytes."""
-    digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
+    return nfc_text_digest(unicodedata.normalize("NFC", text))
+
+
+def nfc_text_digest(nfc: str) -> tuple[str, str]:
+    """`text_digest` of a text already in NFC (the caller normalized it once for this and
+    for `normalize`: the check that a text is in NFC is a pass over it)."""
+    digest = hashlib.sha256(nfc.encode("utf-8")).hexdigest()
     return digest, digest[:16]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from parsers import doctype, metadata, prose
@@ -10,9 +11,9 @@ from parsers import hazards as hazard_rules
 from parsers.checks import application_checks, review_checks
 from parsers.errors import ParseError
 from parsers.extract import Extracted, extract
-from parsers.fingerprint import simhash64, text_digest
+from parsers.fingerprint import nfc_text_digest, simhash64
 from parsers.labels import TEMPLATE_SIGNATURES
-from parsers.normalize import normalize
+from parsers.normalize import normalize, normalize_nfc
 from parsers.registry import resolve_region
 from parsers.sections import Section, mislabeled, split_sections
 from parsers.tables import read_active_disclosure, read_applications, read_review_litigation
@@ -49,8 +50,9 @@ def parse_extracted(
 ) -> dict[str, Any]:
     """Parse extracted text into a record. Raise ParseError for a page that is not a report;
     a notice *about* annual reports becomes a record tagged `not-a-report`."""
-    text_sha256, doc_id = text_digest(extracted.text)
-    norm = normalize(extracted.text)
+    nfc = unicodedata.normalize("NFC", extracted.text)  # once, for the digest and normalization
+    text_sha256, doc_id = nfc_text_digest(nfc)
+    norm = normalize_nfc(nfc)
     hazards = set(norm.hazards) | set(extracted.hazards)
     if hazard_rules.garbled_gbk(extracted.text):
         hazards.add("mojibake")

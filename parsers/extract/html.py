@@ -55,8 +55,11 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # `[^<>]*` stops at the next "<", so an unclosed tag costs no rescanning.
 _KEEP_TAGS = "table|thead|tbody|tfoot|tr|td|th|p|br|html|head|body|title|script|style"
 _FORMATTING_TAG = re.compile(rf"</?(?!(?:{_KEEP_TAGS})\b)([a-zA-Z][\w:-]*)[^<>]*>")
+# Bytes that are control characters in UTF-8 and GB18030 text, and only those: neither codec
+# writes any character with them but the control itself (a GB18030 or UTF-8 sequence's other
+# bytes are 0x30 and above).
+_CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32)])
 _MAX_DEPTH = 256
-_BLANK_LINES = re.compile(r"\n\n\n+")  # (written so: a literal start, which the engine skips to)
 _SPACES = re.compile(r"\s+")
 _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 
@@ -64,11 +67,10 @@ _NUMERIC_CELL = re.compile(r"^[\s\d,.+\-−增减万元]*$")
 def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
     """`encoding`: the caller's decision (parsers.encoding); None decides it here."""
     text, used, replaced = decode(data, encoding)
-    root = _parse(_XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", text), count=1))
+    root = _parse(_XML_DECLARATION.sub("", _without_controls(text, data, used), count=1))
     title = _title(root)
     body = root.find("body")
-    rendered = "\n".join(map(str.strip, _render(body if body is not None else root).split("\n")))
-    rendered = _BLANK_LINES.sub("\n\n", rendered).strip()
+    rendered = _lines(_render(body if body is not None else root))
     if not rendered:
         raise ParseError("HTML page has no text")
     hazards = frozenset({"mojibake"}) if replaced else frozenset()
@@ -80,6 +82,32 @@ def extract_html(data: bytes, encoding: str | None = None) -> Extracted:
         hazards=hazards,
         replaced=replaced,
     )
+
+
+def _without_controls(text: str, data: bytes, used: str) -> str:
+    """The text without _CONTROL_CHARS. Decoded from UTF-8 or GB18030, it holds a control
+    character only if the bytes hold its byte: a pass in C over the bytes (deleting them)
+    says whether the regex scan, a class test at every character, has anything to remove."""
+    if (
+        used in ("utf-8", "gb18030")
+        and len(data.translate(None, _CONTROL_BYTES)) == len(data)
+        and "\ufffe" not in text
+        and "\uffff" not in text
+    ):
+        return text
+    return _CONTROL_CHARS.sub("", text)
+
+
+def _lines(rendered: str) -> str:
+    """Each line stripped, a run of blank lines cut to one, the ends stripped.
+
+    The lines joined, a regex replacing each run of three or more line breaks by two did the
+    same (such a run is two or more blank lines), with a substitution per paragraph of the
+    page: here a blank line is kept only after a line with text, in one list comprehension.
+    """
+    lines = list(map(str.strip, rendered.split("\n")))
+    kept = [line for line, before in zip(lines, ["-", *lines], strict=False) if line or before]
+    return "\n".join(kept).strip()
 
 
 def _parse(text: str) -> etree._Element:
