@@ -12,7 +12,6 @@ import hashlib
 import io
 import random
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,23 +26,23 @@ from storage.warc import (
     warcio_exchange_records,
 )
 
+_SERIAL = [0]  # the fake uuid4's last number
+
 
 @pytest.fixture
-def same_ids(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """uuid4 gives the same sequence on each side of a comparison (`_reset`)."""
-    state = {"n": 0}
+def same_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uuid4 counts from 1 again after each `_reset`: both sides of a comparison get the same
+    record ids."""
 
     def fake() -> uuid.UUID:
-        state["n"] += 1
-        return uuid.UUID(int=state["n"] * 7919)
+        _SERIAL[0] += 1
+        return uuid.UUID(int=_SERIAL[0] * 7919)
 
     monkeypatch.setattr(uuid, "uuid4", fake)
-    monkeypatch.setattr(_reset, "state", state, raising=False)
-    yield
 
 
 def _reset() -> None:
-    _reset.state["n"] = 0  # type: ignore[attr-defined]
+    _SERIAL[0] = 0
 
 
 def _exchange(body: bytes, **kw: object) -> Exchange:
