@@ -54,11 +54,15 @@ _FLAG_UPDATES = (
 )
 _IDS = "AND report_versions.document_id IN :ids"
 
+# A document's full-text entry computed elsewhere (the crawl's extraction workers): its
+# content (storage.fulltext.entry_content), terms, and those terms' runs (None: not given).
+KnownEntry = tuple[str, str, str | None]
+
 
 def refresh_reports(
     db: Session | Connection,
     document_ids: Iterable[int],
-    known_terms: Mapping[int, tuple[str, str]] | None = None,
+    known_terms: Mapping[int, KnownEntry] | None = None,
 ) -> None:
     """Bring flags, full-text entries and carry-over checks of these documents up to date.
 
@@ -253,7 +257,7 @@ def _write_fulltext(
     ids: Sequence[int],
     *,
     replace: bool = True,
-    known_terms: Mapping[int, tuple[str, str]] | None = None,
+    known_terms: Mapping[int, KnownEntry] | None = None,
     tokens: bool = True,
     runs: bool = True,
 ) -> None:
@@ -264,8 +268,9 @@ def _write_fulltext(
     `replace=False`: the entries are known to be absent (a rebuild emptied the table; on
     PostgreSQL a DELETE per chunk into a table growing within one transaction, without
     statistics, is planned as a sequential scan: quadratic). `known_terms`: document id →
-    (content, terms) computed elsewhere (the crawl's extraction workers); used only for the
-    very content computed here, so the entry is the same either way."""
+    (content, terms, runs or None) computed elsewhere (the crawl's extraction workers); used
+    only for the very content computed here, so the entry and its runs are the same either
+    way."""
     rows = conn.execute(
         _in(
             "SELECT d.id, d.title, d.text, v.title, " + _TOKEN_COLUMNS + " FROM documents d "
@@ -284,11 +289,14 @@ def _write_fulltext(
             conn.execute(_in("DELETE FROM report_runs WHERE id IN :ids"), {"ids": list(ids)})
     entries = []
     known = known_terms or {}
+    known_runs: dict[int, str] = {}  # the offered runs of the offered terms used
     for doc_id, doc_title, body, version_title, *values in rows:
         content = entry_content(version_title or doc_title, body)
         offered = known.get(doc_id)
         if offered is not None and offered[0] == content:
             terms = offered[1]
+            if offered[2] is not None:
+                known_runs[doc_id] = offered[2]
         else:
             terms = entry_terms(content, postgres=postgres)
         entry = {"id": doc_id, "terms": terms}
@@ -301,7 +309,11 @@ def _write_fulltext(
         conn.execute(
             text("INSERT INTO report_runs (id, entry_bytes, runs) VALUES (:id, :n, :runs)"),
             [
-                {"id": e["id"], "n": len(e["terms"].encode()), "runs": entry_runs(e["terms"])}
+                {
+                    "id": e["id"],
+                    "n": len(e["terms"].encode()),
+                    "runs": _runs_of(e["id"], e["terms"], known_runs),
+                }
                 for e in entries
             ],
         )
@@ -325,6 +337,11 @@ def entry_filters_of_all(conn: Connection) -> dict[int, str]:
         text(f"SELECT v.document_id, {_TOKEN_COLUMNS} FROM report_versions v WHERE v.latest")
     )
     return {doc: entry_filters(*values) for doc, *values in rows}
+
+
+def _runs_of(doc_id: int, terms: str, known: Mapping[int, str]) -> str:
+    runs = known.get(doc_id)
+    return entry_runs(terms) if runs is None else runs
 
 
 def _fts_key(postgres: bool) -> str:

@@ -219,11 +219,13 @@ _DEFERRED = "gov_reports.refresh_reports"
 _KNOWN_TERMS = "gov_reports.known_terms"
 
 
-def offer_terms(session: Session, document_id: int, content: str, terms: str) -> None:
-    """Full-text terms computed elsewhere for `document_id`'s entry content
-    (storage.fulltext.entry_content), for the deferred refresh to use if the content is
-    the one it indexes (storage.reportindex._write_fulltext)."""
-    session.info.setdefault(_KNOWN_TERMS, {})[document_id] = (content, terms)
+def offer_terms(
+    session: Session, document_id: int, content: str, terms: str, runs: str | None = None
+) -> None:
+    """Full-text terms (and their `entry_runs`, if given) computed elsewhere for
+    `document_id`'s entry content (storage.fulltext.entry_content), for the deferred refresh
+    to use if the content is the one it indexes (storage.reportindex._write_fulltext)."""
+    session.info.setdefault(_KNOWN_TERMS, {})[document_id] = (content, terms, runs)
 
 
 def refresh_deferred(session: Session) -> None:

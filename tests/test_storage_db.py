@@ -236,6 +236,99 @@ def test_rows_prepared_in_a_worker_store_what_the_record_gives(
     assert ("applications", "new_received", "flag", None, None, None) in from_record[1]
 
 
+def _index_rows(session: Session) -> list[Any]:
+    """Every full-text entry and (SQLite) its runs, by document id."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        sql = "SELECT document_id, tsv::text FROM report_fts ORDER BY document_id"
+        return [tuple(r) for r in session.execute(text(sql))]
+    fts = "SELECT rowid, terms, filters FROM report_fts ORDER BY rowid"
+    runs = "SELECT id, entry_bytes, runs FROM report_runs ORDER BY id"
+    return [tuple(r) for sql in (fts, runs) for r in session.execute(text(sql))]
+
+
+def test_full_text_entries_prepared_in_a_worker_equal_those_computed_here(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The crawl's workers compute each report's entry content, terms and (SQLite) runs
+    (`workers.ingest_indexed`) and the store offers them to the batch's refresh: over the
+    golden fixtures the entries and runs stored that way are those the refresh computes,
+    and an offer is taken only for the very content the refresh indexes."""
+    import pickle
+    from pathlib import Path
+
+    from crawler.pipelines.workers import ingest_indexed
+    from storage.reportindex import refresh_reports
+    from storage.repository import add_document, offer_terms, refresh_deferred
+
+    golden = Path(__file__).parent / "fixtures" / "golden"
+    with sessions.begin() as s:
+        postgres = s.get_bind().dialect.name == "postgresql"
+        ids = []
+        for path in sorted(golden.glob("*/input.*")):
+            ctype = "text/html" if path.suffix == ".html" else "text/plain; charset=utf-8"
+            url = f"http://www.example.gov.cn/{path.parent.name}{path.suffix}"
+            got = ingest_indexed(path.read_bytes(), url, postgres=postgres, content_type=ctype)
+            ingested, prepared = pickle.loads(pickle.dumps(got))  # as sent back by a worker
+            if prepared is None:
+                continue
+            assert (prepared.fulltext[2] is None) == postgres
+            doc = DocumentData(**ingested.document_fields())
+            doc_id = add_document(s, doc, site_id=None, first_seen_at=datetime.now(UTC))
+            offer_terms(s, doc_id, *prepared.fulltext)
+            add_report_version(s, doc_id, None, ingested.record, "p1", refresh=False)
+            ids.append(doc_id)
+        refresh_deferred(s)
+    assert len(ids) >= 15
+    with sessions() as s:
+        offered = _index_rows(s)
+    with sessions.begin() as s:
+        refresh_reports(s, ids)  # everything computed here
+    with sessions() as s:
+        computed = _index_rows(s)
+    assert offered == computed
+    assert len(computed) == len(ids) * (1 if postgres else 2)
+    # An offer for other content is ignored; one for the content indexed is what is stored.
+    with sessions.begin() as s:
+        refresh_reports(s, ids[:1], {ids[0]: ("other content", "x", "y")})
+    with sessions() as s:
+        assert _index_rows(s) == computed
+    [content] = _entry_contents(sessions, ids[:1])
+    with sessions.begin() as s:
+        refresh_reports(s, ids[:1], {ids[0]: (content, "x", None if postgres else "y")})
+    with sessions() as s:
+        changed = set(_index_rows(s)) - set(computed)
+    if postgres:
+        assert changed == {(ids[0], "'x'")}
+    else:
+        assert changed == {(ids[0], "x", _filters_of(computed, ids[0])), (ids[0], 1, "y")}
+
+
+def _entry_contents(sessions: sessionmaker[Session], ids: list[int]) -> list[str]:
+    """The entry content the refresh indexes for each of `ids` (title of the newest version,
+    else the document's, and the text)."""
+    from storage.fulltext import entry_content
+
+    with sessions() as s:
+        out = []
+        for doc_id in ids:
+            version = s.scalars(
+                select(ReportVersion).where(
+                    ReportVersion.document_id == doc_id, ReportVersion.latest
+                )
+            ).one()
+            doc = s.get(Document, doc_id)
+            assert doc is not None
+            out.append(entry_content(version.title or doc.title, doc.text))
+        return out
+
+
+def _filters_of(rows: list[Any], doc_id: int) -> str:
+    """The `filters` of `doc_id`'s entry among `_index_rows`'s (SQLite)."""
+    return next(r[2] for r in rows if r[0] == doc_id and isinstance(r[1], str))
+
+
 def test_the_same_text_is_stored_once_and_every_capture_recorded(
     sessions: sessionmaker[Session],
 ) -> None:
