@@ -77,10 +77,25 @@ class TableCell:
     # template costs more than the rest of the page.
     name: str = field(init=False)  # "table.row.column"
     shown: str = field(init=False)  # the value as printed (show_value)
+    html: Markup = field(init=False)  # the cell as report.html prints it
 
     def __post_init__(self) -> None:
         self.name = ".".join(self.key)
         self.shown = show_value(self.value)
+        self.html = cell_html(self.name, self.shown, self.failed)
+
+
+def cell_html(name: str, shown: str, failed: Sequence[str]) -> Markup:
+    """A table cell's <td>, with the whitespace around it that report.html's loop over the
+    cells printed when it wrote the cell itself (the page is byte for byte the same): ~230
+    cells a page, and the template's lookups, tests and escapes per cell were a quarter of
+    the page's work. Every piece of text escaped, as the template's autoescape did."""
+    css = "num failed" if failed else "num"
+    title = f'title="未通过：{escape("，".join(failed))}"' if failed else ""
+    return Markup(
+        f'\n      <td class="{css}" data-cell="{escape(name)}"'
+        f"\n          {title}>{escape(shown)}</td>\n    "
+    )
 
 
 @dataclass

@@ -158,8 +158,9 @@ def report_page(doc_id: str, request: Request, session: DB) -> Response:
     detail = find_report(session, doc_id)
     record = detail.record
     checks = record.get("checks") or []
+    # Dicts the template reads by name go to it as objects (see search_page's hits).
     failed = [
-        {**c, "explained": layout.explain_check(str(c.get("rule")))}
+        SimpleNamespace(**{**c, "explained": layout.explain_check(str(c.get("rule")))})
         for c in checks
         if c.get("status") == "fail"
     ]
@@ -189,7 +190,8 @@ def report_page(doc_id: str, request: Request, session: DB) -> Response:
             "hazards": [(h, layout.HAZARD_WORDS.get(h, h)) for h in record.get("hazards") or []],
             "diffs": diffs,
             "capture": capture,
-            "source": source,
+            "source": SimpleNamespace(**source),
+            "sections": [SimpleNamespace(**sec) for sec in record.get("sections") or []],
             "inline_original": (
                 archive.original_link(capture.warc_record_id, inline=True)
                 if capture is not None and archive.is_html(capture.content_type)
