@@ -375,7 +375,7 @@ def search(
 
     Ranked ids come first, from the full-text index alone where it can (`ranked_versions`);
     only the page of hits shown is then read: summaries, texts, snippets."""
-    return search_results(session, query, flt, limit=limit, offset=offset, cap=0).hits
+    return search_results(session, query, flt, limit=limit, offset=offset, cap=0, facets=False).hits
 
 
 # How many matches are ranked: the most recently archived ones the filter selects (all of
@@ -403,7 +403,7 @@ class SearchResults:
     total: int
     total_exact: bool
     # The matches counted (all of them when total_exact, else the `total` most recently
-    # archived), newest first, as rows of MATCH_COLUMNS.
+    # archived), newest first, as rows of MATCH_COLUMNS; none when searched without facets.
     matches: Sequence[Any] = ()
 
 
@@ -415,21 +415,24 @@ def search_results(
     limit: int = 20,
     offset: int = 0,
     cap: int | None = None,
+    facets: bool = True,
 ) -> SearchResults:
     """`search`'s hits and the count of matches up to `cap` (TOTAL_CAP), from one scan of
     the newest matches: the same scan finds the candidates to rank, so the count costs
-    only the rows past them. QueryError for an empty query."""
+    only the rows past them. `facets=False` (the API, the CLI): no `matches`, and the scan
+    reads only what ranking needs (newest_matches `facets`). QueryError for an empty query."""
     phrases = parse_query(query)
     cap = TOTAL_CAP if cap is None else cap
     wanted = offset + limit
     ranked_n = -(-wanted // RANK_CANDIDATES) * RANK_CANDIDATES
     # One row more than counted, to know whether more match (`search` alone: no count).
     fetch = max(ranked_n, cap) + 1 if cap else ranked_n
-    found = newest_matches(session, phrases, flt, fetch)
+    found = newest_matches(session, phrases, flt, fetch, facets=facets)
     exact = len(found) < fetch
     counted = found if exact else found[: fetch - 1]  # not exact: more than these match
     ranked = _rank(session, phrases, found[:ranked_n])[:wanted][offset:]
-    return SearchResults(_hits(session, phrases, ranked), len(counted), exact, counted)
+    hits = _hits(session, phrases, ranked)
+    return SearchResults(hits, len(counted), exact, counted if facets else ())
 
 
 def newest_matches(
@@ -439,25 +442,29 @@ def newest_matches(
     n: int,
     *,
     filter_tokens: bool = True,
+    facets: bool = True,
 ) -> Sequence[Any]:
     """The `n` most recently archived matches the filter selects, newest first, as rows of
     MATCH_COLUMNS: the full-text index in id order (FTS5 `ORDER BY rowid DESC`; GIN and a
     top-n sort on PostgreSQL) joined to the covering index, which holds every column read.
     On SQLite the MATCH also carries the filter's reserved tokens (storage.filtertokens), so
     FTS5 intersects word and filter instead of this walking every match of the word;
-    `filter_tokens=False` leaves them out (the same rows: the SQL conditions decide)."""
+    `filter_tokens=False` leaves them out (the same rows: the SQL conditions decide).
+    `facets=False`: rows of vid and doc only, what ranking reads (making the six facet
+    columns into Python values for ~500 rows was ~40 % of the scan's CPU)."""
     postgres = _postgres(session)
     if postgres:
         match = {"tsq": tsquery_literal(phrases)}
     else:
         match = {"match": _fts5_expression(phrases, flt if filter_tokens else NO_FILTER)}
-    return session.connection().execute(_newest_matches_of(postgres, flt, n), match).all()
+    stmt = _newest_matches_of(postgres, flt, n, facets)
+    return session.connection().execute(stmt, match).all()
 
 
 # Statements by engine, filter and size, as many as a server sees repeatedly (each ~1 KB):
 # building and keying the select cost ~0.45 ms a search (SQLAlchemy), ~4 % of one.
 @lru_cache(maxsize=256)
-def _newest_matches_of(postgres: bool, flt: ReportFilter, n: int) -> Select[Any]:
+def _newest_matches_of(postgres: bool, flt: ReportFilter, n: int, facets: bool) -> Select[Any]:
     """newest_matches' statement; the match is a parameter (`tsq` or `match`, a string)."""
     key = _FTS.c.document_id if postgres else _FTS.c.rowid
     if postgres:
@@ -471,7 +478,7 @@ def _newest_matches_of(postgres: bool, flt: ReportFilter, n: int) -> Select[Any]
         select(
             rv.id.label("vid"),
             key.label("doc"),
-            *(getattr(rv, name) for name in MATCH_COLUMNS[2:]),
+            *(getattr(rv, name) for name in MATCH_COLUMNS[2:] if facets),
         )
         .select_from(_FTS)
         .join(rv, key == rv.document_id)
@@ -489,7 +496,7 @@ def ranked_versions(
     first (ties by version id). A page past the first block is then the continuation of
     the pages before it, whatever the page size."""
     blocks = -(-wanted // RANK_CANDIDATES)
-    found = newest_matches(session, phrases, flt, blocks * RANK_CANDIDATES)
+    found = newest_matches(session, phrases, flt, blocks * RANK_CANDIDATES, facets=False)
     return _rank(session, phrases, found)[:wanted]
 
 
