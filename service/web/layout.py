@@ -7,6 +7,7 @@ template's printed ones (RECORD.md, domain.md §1).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,15 +88,25 @@ class TableCell:
 
 def cell_html(name: str, shown: str, failed: Sequence[str]) -> Markup:
     """A table cell's <td>, with the whitespace around it that report.html's loop over the
-    cells printed when it wrote the cell itself (the page is byte for byte the same): ~230
+    cells printed when it wrote the cell itself (the page is byte for byte the same): ~160
     cells a page, and the template's lookups, tests and escapes per cell were a quarter of
     the page's work. Every piece of text escaped, as the template's autoescape did."""
     css = "num failed" if failed else "num"
-    title = f'title="未通过：{escape("，".join(failed))}"' if failed else ""
+    title = f'title="未通过：{_escape("，".join(failed))}"' if failed else ""
     return Markup(
-        f'\n      <td class="{css}" data-cell="{escape(name)}"'
-        f"\n          {title}>{escape(shown)}</td>\n    "
+        f'\n      <td class="{css}" data-cell="{_escape(name)}"'
+        f"\n          {title}>{_escape(shown)}</td>\n    "
     )
+
+
+# What markupsafe.escape replaces: a text without any of these is its own escape.
+_HTML_SPECIAL = re.compile("[&<>'\"]")
+
+
+def _escape(text: str) -> str:
+    """markupsafe.escape(text) for a str: the cells' names and numbers hardly ever need it,
+    and looking is cheaper than escaping (~0.4 against ~1.1 µs, two a cell)."""
+    return escape(text) if _HTML_SPECIAL.search(text) else text
 
 
 @dataclass
@@ -103,6 +114,10 @@ class TableRow:
     key: str
     label: str
     cells: list[TableCell]
+    cells_html: Markup = field(init=False)  # the row's cells as report.html prints them
+
+    def __post_init__(self) -> None:
+        self.cells_html = Markup("".join(cell.html for cell in self.cells))
 
 
 @dataclass
