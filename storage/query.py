@@ -297,8 +297,11 @@ _SUMMARIES_OF = (
 _DOC_IDS_OF = select(Document.id, Document.doc_id).where(
     Document.id.in_(bindparam("ids", expanding=True))
 )
-_TEXTS_OF = select(Document.id, Document.text).where(
-    Document.id.in_(bindparam("ids", expanding=True))
+# A search's hits: their summaries and texts (for the snippets) in one statement.
+_HITS_OF = (
+    select(*_SUMMARY_COLUMNS, Document.text)
+    .join(Document, Document.id == ReportVersion.document_id)
+    .where(ReportVersion.id.in_(bindparam("ids", expanding=True)))
 )
 
 
@@ -512,12 +515,9 @@ def _rank(session: Session, phrases: list[Any], found: Sequence[Any]) -> list[tu
 
 def _hits(session: Session, phrases: list[Any], ranked: list[tuple[int, float]]) -> list[SearchHit]:
     """The ranked versions as hits: only these are read in full (summary, text, snippet)."""
-    summaries = _summaries_of(session, [vid for vid, _ in ranked])
-    texts = dict(
-        session.connection()
-        .execute(_TEXTS_OF, {"ids": [s.document_id for s in summaries.values()]})
-        .all()
-    )
+    rows = session.connection().execute(_HITS_OF, {"ids": [vid for vid, _ in ranked]}).all()
+    summaries = {s.version_id: s for s in _summaries(session, rows)}
+    texts = {row.document_id: row.text for row in rows}
     words = highlight_words(phrases)
     hits = []
     for vid, score in ranked:
