@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -82,29 +83,41 @@ def gone_urls(session: Session) -> list[FetchState]:
     )
 
 
+@cache
+def _chain_steps(columns: tuple[Any, ...]) -> tuple[Any, Any]:
+    """version_chain's two statements (the document with an id, the one whose predecessor
+    it is), built once per set of columns: the report page walks a chain on every request."""
+    base = select(*columns) if columns else select(Document)
+    return tuple(  # type: ignore[return-value]
+        base.where(where == bindparam("value")).order_by(Document.id).limit(1)
+        for where in (Document.id, Document.previous_id)
+    )
+
+
 def version_chain(session: Session, document_id: int, columns: tuple[Any, ...] = ()) -> list[Any]:
     """A document's versions at the same URL, oldest first (following `previous_id` both ways):
     Document entities, or rows of only `columns` of each (which must include Document.id and
     Document.previous_id) for a reader that must not load the texts."""
+    by_id, by_previous = _chain_steps(columns)
 
-    def one(*where: Any) -> Any:
-        stmt = select(*columns) if columns else select(Document)
-        stmt = stmt.where(*where).order_by(Document.id).limit(1)
-        return session.execute(stmt).first() if columns else session.scalar(stmt)
+    def one(stmt: Any, value: int) -> Any:
+        if columns:
+            return session.connection().execute(stmt, {"value": value}).first()
+        return session.scalar(stmt, {"value": value})
 
-    doc = one(Document.id == document_id)
+    doc = one(by_id, document_id)
     if doc is None:
         return []
     chain = [doc]
     seen = {doc.id}
     while chain[0].previous_id and chain[0].previous_id not in seen:
-        prev = one(Document.id == chain[0].previous_id)
+        prev = one(by_id, chain[0].previous_id)
         if prev is None:
             break
         seen.add(prev.id)
         chain.insert(0, prev)
     while True:
-        nxt = one(Document.previous_id == chain[-1].id)
+        nxt = one(by_previous, chain[-1].id)
         if nxt is None or nxt.id in seen:
             break
         seen.add(nxt.id)

@@ -16,6 +16,7 @@ Latin letters and digits form words of their own (lower-cased). A query goes thr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import add
 
@@ -223,3 +224,27 @@ def bm25(tfs: list[int], length: int, average: float, idfs: list[float]) -> floa
     average length, each phrase's inverse document frequency."""
     norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(average, 1.0))
     return sum(idf * tf * (BM25_K1 + 1) / (tf + norm) for tf, idf in zip(tfs, idfs, strict=True))
+
+
+def bm25_scores(
+    tfs: Sequence[Sequence[int]], lengths: Sequence[int], average: float, idfs: list[float]
+) -> list[float]:
+    """`bm25` of many documents with the same average length: the same floats, computed
+    by the same operations in the same order (constants folded only where the fold is
+    exact: `1 - BM25_B`, `BM25_K1 + 1` and `max(average, 1.0)` are the values `bm25` computes
+    each time). One call for a search's 500 candidates instead of one each."""
+    if len(tfs) != len(lengths):
+        raise ValueError("one length per document")
+    k1, b, rest, k = BM25_K1, BM25_B, 1 - BM25_B, BM25_K1 + 1
+    average = max(average, 1.0)
+    if len(idfs) == 1:  # one phrase, the usual query: sum() of one term is 0 + the term
+        (idf,) = idfs
+        return [
+            0 + idf * tf * k / (tf + k1 * (rest + b * length / average))
+            for (tf,), length in zip(tfs, lengths, strict=True)
+        ]
+    out = []
+    for row, length in zip(tfs, lengths, strict=True):
+        norm = k1 * (rest + b * length / average)
+        out.append(sum(idf * tf * k / (tf + norm) for tf, idf in zip(row, idfs, strict=True)))
+    return out

@@ -25,13 +25,14 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Select,
+    String,
     and_,
     any_,
     bindparam,
@@ -54,7 +55,7 @@ from storage.filtertokens import filter_match
 from storage.flags import failed_check_bits, hazard_bit
 from storage.fulltext import (
     QueryError,
-    bm25,
+    bm25_scores,
     fts5_match,
     highlight_words,
     parse_query,
@@ -296,8 +297,11 @@ _SUMMARIES_OF = (
 _DOC_IDS_OF = select(Document.id, Document.doc_id).where(
     Document.id.in_(bindparam("ids", expanding=True))
 )
-_TEXTS_OF = select(Document.id, Document.text).where(
-    Document.id.in_(bindparam("ids", expanding=True))
+# A search's hits: their summaries and texts (for the snippets) in one statement.
+_HITS_OF = (
+    select(*_SUMMARY_COLUMNS, Document.text)
+    .join(Document, Document.id == ReportVersion.document_id)
+    .where(ReportVersion.id.in_(bindparam("ids", expanding=True)))
 )
 
 
@@ -374,7 +378,7 @@ def search(
 
     Ranked ids come first, from the full-text index alone where it can (`ranked_versions`);
     only the page of hits shown is then read: summaries, texts, snippets."""
-    return search_results(session, query, flt, limit=limit, offset=offset, cap=0).hits
+    return search_results(session, query, flt, limit=limit, offset=offset, cap=0, facets=False).hits
 
 
 # How many matches are ranked: the most recently archived ones the filter selects (all of
@@ -402,7 +406,7 @@ class SearchResults:
     total: int
     total_exact: bool
     # The matches counted (all of them when total_exact, else the `total` most recently
-    # archived), newest first, as rows of MATCH_COLUMNS.
+    # archived), newest first, as rows of MATCH_COLUMNS; none when searched without facets.
     matches: Sequence[Any] = ()
 
 
@@ -414,21 +418,24 @@ def search_results(
     limit: int = 20,
     offset: int = 0,
     cap: int | None = None,
+    facets: bool = True,
 ) -> SearchResults:
     """`search`'s hits and the count of matches up to `cap` (TOTAL_CAP), from one scan of
     the newest matches: the same scan finds the candidates to rank, so the count costs
-    only the rows past them. QueryError for an empty query."""
+    only the rows past them. `facets=False` (the API, the CLI): no `matches`, and the scan
+    reads only what ranking needs (newest_matches `facets`). QueryError for an empty query."""
     phrases = parse_query(query)
     cap = TOTAL_CAP if cap is None else cap
     wanted = offset + limit
     ranked_n = -(-wanted // RANK_CANDIDATES) * RANK_CANDIDATES
     # One row more than counted, to know whether more match (`search` alone: no count).
     fetch = max(ranked_n, cap) + 1 if cap else ranked_n
-    found = newest_matches(session, phrases, flt, fetch)
+    found = newest_matches(session, phrases, flt, fetch, facets=facets)
     exact = len(found) < fetch
     counted = found if exact else found[: fetch - 1]  # not exact: more than these match
     ranked = _rank(session, phrases, found[:ranked_n])[:wanted][offset:]
-    return SearchResults(_hits(session, phrases, ranked), len(counted), exact, counted)
+    hits = _hits(session, phrases, ranked)
+    return SearchResults(hits, len(counted), exact, counted if facets else ())
 
 
 def newest_matches(
@@ -438,21 +445,43 @@ def newest_matches(
     n: int,
     *,
     filter_tokens: bool = True,
+    facets: bool = True,
 ) -> Sequence[Any]:
     """The `n` most recently archived matches the filter selects, newest first, as rows of
     MATCH_COLUMNS: the full-text index in id order (FTS5 `ORDER BY rowid DESC`; GIN and a
     top-n sort on PostgreSQL) joined to the covering index, which holds every column read.
     On SQLite the MATCH also carries the filter's reserved tokens (storage.filtertokens), so
     FTS5 intersects word and filter instead of this walking every match of the word;
-    `filter_tokens=False` leaves them out (the same rows: the SQL conditions decide)."""
-    key = _fts_key(session)
-    match = _fulltext(session, phrases, flt if filter_tokens else NO_FILTER)
+    `filter_tokens=False` leaves them out (the same rows: the SQL conditions decide).
+    `facets=False`: rows of vid and doc only, what ranking reads (making the six facet
+    columns into Python values for ~500 rows was ~40 % of the scan's CPU)."""
+    postgres = _postgres(session)
+    if postgres:
+        match = {"tsq": tsquery_literal(phrases)}
+    else:
+        match = {"match": _fts5_expression(phrases, flt if filter_tokens else NO_FILTER)}
+    stmt = _newest_matches_of(postgres, flt, n, facets)
+    return session.connection().execute(stmt, match).all()
+
+
+# Statements by engine, filter and size, as many as a server sees repeatedly (each ~1 KB):
+# building and keying the select cost ~0.45 ms a search (SQLAlchemy), ~4 % of one.
+@lru_cache(maxsize=256)
+def _newest_matches_of(postgres: bool, flt: ReportFilter, n: int, facets: bool) -> Select[Any]:
+    """newest_matches' statement; the match is a parameter (`tsq` or `match`, a string)."""
+    key = _FTS.c.document_id if postgres else _FTS.c.rowid
+    if postgres:
+        from sqlalchemy.dialects.postgresql import TSQUERY
+
+        match = _FTS.c.tsv.op("@@")(cast(bindparam("tsq", type_=String()), TSQUERY))
+    else:
+        match = literal_column("report_fts").op("MATCH")(bindparam("match", type_=String()))
     rv = ReportVersion
-    stmt = (
+    return (
         select(
             rv.id.label("vid"),
             key.label("doc"),
-            *(getattr(rv, name) for name in MATCH_COLUMNS[2:]),
+            *(getattr(rv, name) for name in MATCH_COLUMNS[2:] if facets),
         )
         .select_from(_FTS)
         .join(rv, key == rv.document_id)
@@ -460,7 +489,6 @@ def newest_matches(
         .order_by(key.desc())
         .limit(n)
     )
-    return session.connection().execute(stmt).all()
 
 
 def ranked_versions(
@@ -471,7 +499,7 @@ def ranked_versions(
     first (ties by version id). A page past the first block is then the continuation of
     the pages before it, whatever the page size."""
     blocks = -(-wanted // RANK_CANDIDATES)
-    found = newest_matches(session, phrases, flt, blocks * RANK_CANDIDATES)
+    found = newest_matches(session, phrases, flt, blocks * RANK_CANDIDATES, facets=False)
     return _rank(session, phrases, found)[:wanted]
 
 
@@ -487,12 +515,9 @@ def _rank(session: Session, phrases: list[Any], found: Sequence[Any]) -> list[tu
 
 def _hits(session: Session, phrases: list[Any], ranked: list[tuple[int, float]]) -> list[SearchHit]:
     """The ranked versions as hits: only these are read in full (summary, text, snippet)."""
-    summaries = _summaries_of(session, [vid for vid, _ in ranked])
-    texts = dict(
-        session.connection()
-        .execute(_TEXTS_OF, {"ids": [s.document_id for s in summaries.values()]})
-        .all()
-    )
+    rows = session.connection().execute(_HITS_OF, {"ids": [vid for vid, _ in ranked]}).all()
+    summaries = {s.version_id: s for s in _summaries(session, rows)}
+    texts = {row.document_id: row.text for row in rows}
     words = highlight_words(phrases)
     hits = []
     for vid, score in ranked:
@@ -513,26 +538,30 @@ def _ranked_sqlite(
     its stored length (`report_runs`, the same numbers: storage.fulltext.run_count);
     `runs=False` counts in the entries themselves."""
     docs = {row[1]: row[0] for row in found}
-    block = {row[1]: i // RANK_CANDIDATES for i, row in enumerate(found)}  # newest first
     words = [run_word(p) for p in phrases]
     if runs and None not in words:
         counted = _counted_in_runs(session, list(docs), [w.encode() for w in words if w])
     else:
         counted = _counted_in_entries(session, list(docs), phrases)
-    # The mean length per block, so a block's order does not depend on the blocks after it.
-    sums: dict[int, list[int]] = {}
-    for doc, length, _tfs in counted:
-        total = sums.setdefault(block[doc], [0, 0])
-        total[0] += length
-        total[1] += 1
-    means = {b: length / n for b, (length, n) in sums.items()}
+    if not counted:
+        return []
+    # By block (newest first); the mean length per block, so a block's order does not
+    # depend on the blocks after it.
+    if len(found) <= RANK_CANDIDATES:
+        blocks = {0: counted}
+    else:
+        block = {row[1]: i // RANK_CANDIDATES for i, row in enumerate(found)}
+        blocks = {}
+        for entry in counted:
+            blocks.setdefault(block[entry[0]], []).append(entry)
     idfs = [1.0] * len(phrases)
-    ranked = [
-        (block[doc], docs[doc], bm25(tfs, length, means[block[doc]], idfs))
-        for doc, length, tfs in counted
-    ]
-    ranked.sort(key=lambda hit: (hit[0], -hit[2], hit[1]))
-    return [(vid, score) for _block, vid, score in ranked]
+    ranked = []  # (block, -score, vid): sorted, best first in each block, ties by vid
+    for b, entries in blocks.items():
+        ids, lengths, tfs = zip(*entries, strict=True)
+        scores = bm25_scores(tfs, lengths, sum(lengths) / len(lengths), idfs)
+        ranked += zip([b] * len(ids), [-x for x in scores], [docs[d] for d in ids], strict=True)
+    ranked.sort()
+    return [(vid, -score) for _block, score, vid in ranked]
 
 
 def _counted_in_entries(
@@ -559,6 +588,9 @@ def _counted_in_runs(
     the entry's stored length and its CJK runs, ~2.4 times smaller than the entry (reading
     and counting in the ~9 KB entries was ~6 ms of a ~15 ms search at 100,000 reports)."""
     rows = session.connection().execute(_RUNS_OF, {"ids": json.dumps(docs)}).all()
+    if len(words) == 1:  # one word, the usual query: run_count inlined, one call fewer each
+        (word,) = words
+        return [(doc, n + 2, [runs.count(word)]) for doc, n, runs in rows]
     return [(doc, n + 2, [run_count(runs, w) for w in words]) for doc, n, runs in rows]
 
 
@@ -631,11 +663,16 @@ def _fulltext(session: Session, phrases: list[Any], flt: ReportFilter) -> Any:
     narrowing only: the caller keeps the filter's SQL conditions)."""
     if _postgres(session):
         return _FTS.c.tsv.op("@@")(_tsquery(phrases))
+    return literal_column("report_fts").op("MATCH")(
+        bindparam("match", _fts5_expression(phrases, flt))
+    )
+
+
+def _fts5_expression(phrases: list[Any], flt: ReportFilter) -> str:
+    """The FTS5 MATCH expression: the phrases, and the filter's tokens if any."""
     expression = fts5_match(phrases)
     tokens = filter_match(flt)
-    if tokens:
-        expression = f"{expression} AND {tokens}"
-    return literal_column("report_fts").op("MATCH")(bindparam("match", expression))
+    return f"{expression} AND {tokens}" if tokens else expression
 
 
 def _tsquery(phrases: list[Any]) -> Any:
@@ -685,23 +722,33 @@ def snippet_spans(
 # --- one report --------------------------------------------------------------------------
 
 
+# What `_document_of` runs, built once (see _SUMMARIES_OF): a report page runs ~8 such
+# statements, and building each one (and its cache key) cost more than running it.
+_DOCUMENT_AT_URL = (
+    select(Capture.document_id)
+    .where(
+        or_(Capture.final_url == bindparam("ref"), Capture.url == bindparam("ref")),
+        Capture.document_id.is_not(None),
+    )
+    .order_by(Capture.id.desc())
+    .limit(1)
+)
+_DOCUMENT_BY_SHA256 = select(Document.id).where(Document.text_sha256 == bindparam("ref")).limit(1)
+_DOCUMENT_BY_DOC_ID = select(Document.id).where(Document.doc_id == bindparam("ref")).limit(1)
+
+
 def _document_of(session: Session, ref: str) -> int | None:
     """The document id `ref` names: a doc_id (16 hex), a text SHA-256, or a URL it was
     served at (the newest capture there); None when there is none."""
     ref = (ref or "").strip()
     if ref.startswith(("http://", "https://")):
-        return session.scalar(
-            select(Capture.document_id)
-            .where(
-                or_(Capture.final_url == ref, Capture.url == ref), Capture.document_id.is_not(None)
-            )
-            .order_by(Capture.id.desc())
-            .limit(1)
-        )
-    if re.fullmatch(r"[0-9a-fA-F]{16}|[0-9a-fA-F]{64}", ref):
-        column = Document.text_sha256 if len(ref) == 64 else Document.doc_id
-        return session.scalar(select(Document.id).where(column == ref.lower()).limit(1))
-    return None
+        stmt, value = _DOCUMENT_AT_URL, ref
+    elif re.fullmatch(r"[0-9a-fA-F]{16}|[0-9a-fA-F]{64}", ref):
+        stmt = _DOCUMENT_BY_SHA256 if len(ref) == 64 else _DOCUMENT_BY_DOC_ID
+        value = ref.lower()
+    else:
+        return None
+    return session.connection().execute(stmt, {"ref": value}).scalar()
 
 
 def _not_found(ref: str) -> NotFound:
@@ -738,6 +785,16 @@ _VERSION_COLUMNS = (
 )
 # A chain document: what the version list shows, never the text.
 _CHAIN_COLUMNS = (Document.id, Document.doc_id, Document.previous_id, Document.first_seen_at)
+_VERSIONS_OF = (
+    select(*_VERSION_COLUMNS)
+    .where(ReportVersion.document_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ReportVersion.id)
+)
+_REPORT_ROW = (
+    select(*_SUMMARY_COLUMNS, ReportVersion.record, ReportVersion.capture_id)
+    .join(Document, Document.id == ReportVersion.document_id)
+    .where(ReportVersion.id == bindparam("id"))
+)
 
 
 def get_report(session: Session, ref: str) -> ReportDetail:
@@ -751,25 +808,14 @@ def get_report(session: Session, ref: str) -> ReportDetail:
     chain = version_chain(session, document_id, _CHAIN_COLUMNS)  # never the texts
     if not chain:
         raise _not_found(ref)
-    rows = session.execute(
-        select(*_VERSION_COLUMNS)
-        .where(ReportVersion.document_id.in_([d.id for d in chain]))
-        .order_by(ReportVersion.id)
-    ).all()
+    conn = session.connection()
+    rows = conn.execute(_VERSIONS_OF, {"ids": [d.id for d in chain]}).all()
     own = [r for r in rows if r.document_id == document_id]
     if not own:
         raise _not_found(ref)
     # The newest parser version, as resolve_version: latest first, then the highest id.
     chosen = max(own, key=lambda r: (bool(r.latest), r.id))
-    row = session.execute(
-        select(
-            *_SUMMARY_COLUMNS,
-            ReportVersion.record,
-            ReportVersion.capture_id,
-        )
-        .join(Document, Document.id == ReportVersion.document_id)
-        .where(ReportVersion.id == chosen.id)
-    ).one()
+    row = conn.execute(_REPORT_ROW, {"id": chosen.id}).one()
     summary = _summaries(session, [row[:_SUMMARY_WIDTH]])[0]
     version = _VersionRecord(
         row.id, row.document_id, row.record, row.parser_version, row.superseded_by
@@ -871,15 +917,18 @@ _CAPTURE_COLUMNS = (
 )
 
 
+_CAPTURES_OF = (
+    select(*_CAPTURE_COLUMNS, CrawlRun.crawl_id, CrawlRun.settings)
+    .outerjoin(CrawlRun, CrawlRun.id == Capture.crawl_run_id)
+    .where(Capture.document_id == bindparam("document_id"))
+    .order_by(Capture.id)
+)
+
+
 def _captures(session: Session, document_id: int) -> list[CaptureInfo]:
     """A document's captures, oldest first, with their crawl runs' ids and directories (only
     the runs these captures come from are read)."""
-    caps = session.execute(
-        select(*_CAPTURE_COLUMNS, CrawlRun.crawl_id, CrawlRun.settings)
-        .outerjoin(CrawlRun, CrawlRun.id == Capture.crawl_run_id)
-        .where(Capture.document_id == document_id)
-        .order_by(Capture.id)
-    ).all()
+    caps = session.connection().execute(_CAPTURES_OF, {"document_id": document_id}).all()
     runs = {
         c.crawl_run_id: (c.crawl_id, (c.settings or {}).get("archive_dir", ""))
         for c in caps
@@ -982,6 +1031,16 @@ def _assemble_batch(session: Session, batch: list[ReportVersion]) -> list[dict[s
     return _assemble(session, batch, chosen, names)
 
 
+_CARRY_OVER_OF = (
+    select(Check.report_version_id, Check.rule, Check.status, Check.detail)
+    .where(
+        Check.report_version_id.in_(bindparam("ids", expanding=True)),
+        Check.rule.startswith(CARRY_OVER),
+    )
+    .order_by(Check.id)
+)
+
+
 def _assemble(
     session: Session,
     versions: Sequence[ReportVersion],
@@ -990,11 +1049,7 @@ def _assemble(
 ) -> list[dict[str, Any]]:
     ids = [v.id for v in versions]
     extra: dict[int, list[dict[str, Any]]] = {}
-    for vid, rule, status, detail in session.execute(
-        select(Check.report_version_id, Check.rule, Check.status, Check.detail)
-        .where(Check.report_version_id.in_(ids), Check.rule.startswith(CARRY_OVER))
-        .order_by(Check.id)
-    ):
+    for vid, rule, status, detail in session.connection().execute(_CARRY_OVER_OF, {"ids": ids}):
         extra.setdefault(vid, []).append({"rule": rule, "status": status, "detail": detail})
     doc_ids = _doc_ids(session, (v.document_id for v in versions))
     out = []

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from hypothesis import given
 from hypothesis import strategies as st
+from jinja2 import Environment
 
+from service.web.layout import cell_html
+from service.web.params import query_string
 from storage.filters import CHECK_FAMILIES, HAZARDS
 from storage.flags import (
     OTHER_CHECK,
@@ -17,6 +22,7 @@ from storage.flags import (
 from storage.fulltext import (
     QueryError,
     bm25,
+    bm25_scores,
     index_text,
     parse_query,
     phrase_count,
@@ -95,6 +101,54 @@ def test_bm25_grows_with_frequency_and_falls_with_length() -> None:
     assert bm25([3], 100, 100, [1.0]) > bm25([1], 100, 100, [1.0]) > bm25([0], 100, 100, [1.0])
     assert bm25([2], 50, 100, [1.0]) > bm25([2], 200, 100, [1.0])
     assert bm25([1, 1], 100, 100, [1.0, 1.0]) > bm25([2, 0], 100, 100, [1.0, 1.0])
+
+
+@given(
+    st.integers(1, 3).flatmap(
+        lambda phrases: st.lists(
+            st.tuples(
+                st.lists(st.integers(0, 40), min_size=phrases, max_size=phrases),
+                st.integers(2, 60_000),
+            ),
+            min_size=1,
+            max_size=30,
+        )
+    ),
+    st.floats(0.0, 60_000.0),
+)
+def test_bm25_scores_are_bm25_of_each_document(
+    docs: list[tuple[list[int], int]], average: float
+) -> None:
+    tfs = [d[0] for d in docs]
+    lengths = [d[1] for d in docs]
+    idfs = [1.0] * len(tfs[0])
+    expected = [bm25(t, n, average, idfs) for t, n in docs]
+    assert bm25_scores(tfs, lengths, average, idfs) == expected  # the same floats, exactly
+
+
+_TEXT = st.text(st.sampled_from("a z&=+%/ ?#\"'<>é复议【】\n\u3000"), max_size=8)
+
+
+@given(st.dictionaries(_TEXT, _TEXT, max_size=6))
+def test_query_string_is_urlencode(params: dict[str, str]) -> None:
+    assert query_string(params) == urlencode(params)
+    assert query_string(params) == urlencode(params)  # again, from the quoted pairs kept
+
+
+@given(_TEXT, _TEXT, st.lists(_TEXT, max_size=3))
+def test_a_table_cell_is_printed_as_the_template_printed_it(
+    name: str, shown: str, failed: list[str]
+) -> None:
+    """layout.cell_html is what report.html's loop printed for a cell before the cell's
+    markup moved to Python (the template as it was, autoescaped)."""
+    before = Environment(autoescape=True).from_string(
+        """{% for cell in cells %}
+      <td class="num{% if cell.failed %} failed{% endif %}" data-cell="{{ cell.name }}"
+          {% if cell.failed %}title="未通过：{{ cell.failed|join('，') }}"{% endif %}>{{ cell.shown }}</td>
+    {% endfor %}"""
+    )
+    cell = {"name": name, "shown": shown, "failed": failed}
+    assert cell_html(name, shown, failed) == before.render(cells=[cell])
 
 
 def test_snippet_matches_are_told_apart_from_brackets_in_the_text() -> None:

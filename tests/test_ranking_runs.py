@@ -137,3 +137,31 @@ def test_ranking_from_the_runs_ranks_as_counting_in_the_entries(
             assert fast == slow, word
             shown += len(fast.hits)
         assert shown > 100
+
+
+def test_a_scan_statement_kept_for_a_filter_serves_every_query(
+    archive: sessionmaker[Session],
+) -> None:
+    """newest_matches keeps its statement per engine, filter and size, the match a
+    parameter: under a filter, each query after others finds what a statement built for it
+    alone finds."""
+    kept = storage.query._newest_matches_of
+    with archive() as s:
+        province = s.execute(text("SELECT province FROM report_versions LIMIT 1")).scalar()
+        filters = [
+            ReportFilter(),
+            ReportFilter.parse(year="2019"),
+            ReportFilter.parse(province=province, year="2015-2020"),
+            ReportFilter.parse(failed_check="carry_over.total"),
+        ]
+        kept.cache_clear()
+        results = {
+            (word, flt): newest_matches(s, parse_query(word), flt, 50)
+            for flt in filters
+            for word in (*WORDS, "复议 预算")
+        }
+        assert kept.cache_info().hits >= len(results) - len(filters)  # one statement a filter
+        for (word, flt), found in results.items():
+            kept.cache_clear()
+            assert newest_matches(s, parse_query(word), flt, 50) == found, (word, flt)
+    assert sum(map(len, results.values())) > 200

@@ -99,7 +99,12 @@ def page_of_reports(
         if page.q:
             if found is None:
                 found = query.search_results(
-                    session, page.q, page.flt, limit=page.limit + 1, offset=page.offset
+                    session,
+                    page.q,
+                    page.flt,
+                    limit=page.limit + 1,
+                    offset=page.offset,
+                    facets=False,
                 )
             items = [
                 {

@@ -7,6 +7,7 @@ template's printed ones (RECORD.md, domain.md §1).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,10 +78,36 @@ class TableCell:
     # template costs more than the rest of the page.
     name: str = field(init=False)  # "table.row.column"
     shown: str = field(init=False)  # the value as printed (show_value)
+    html: Markup = field(init=False)  # the cell as report.html prints it
 
     def __post_init__(self) -> None:
         self.name = ".".join(self.key)
         self.shown = show_value(self.value)
+        self.html = cell_html(self.name, self.shown, self.failed)
+
+
+def cell_html(name: str, shown: str, failed: Sequence[str]) -> Markup:
+    """A table cell's <td>, with the whitespace around it that report.html's loop over the
+    cells printed when it wrote the cell itself (the page is byte for byte the same): ~160
+    cells a page, each a handful of lookups, tests and escapes in the template (this, with
+    the page's dicts given to it as objects, took ~9 % off a report page's instructions).
+    Every piece of text escaped, as the template's autoescape did."""
+    css = "num failed" if failed else "num"
+    title = f'title="未通过：{_escape("，".join(failed))}"' if failed else ""
+    return Markup(
+        f'\n      <td class="{css}" data-cell="{_escape(name)}"'
+        f"\n          {title}>{_escape(shown)}</td>\n    "
+    )
+
+
+# What markupsafe.escape replaces: a text without any of these is its own escape.
+_HTML_SPECIAL = re.compile("[&<>'\"]")
+
+
+def _escape(text: str) -> str:
+    """markupsafe.escape(text) for a str: the cells' names and numbers hardly ever need it,
+    and looking is cheaper than escaping (~0.4 against ~1.1 µs, two a cell)."""
+    return escape(text) if _HTML_SPECIAL.search(text) else text
 
 
 @dataclass
@@ -88,6 +115,10 @@ class TableRow:
     key: str
     label: str
     cells: list[TableCell]
+    cells_html: Markup = field(init=False)  # the row's cells as report.html prints them
+
+    def __post_init__(self) -> None:
+        self.cells_html = Markup("".join(cell.html for cell in self.cells))
 
 
 @dataclass

@@ -5,6 +5,8 @@ Each page is a view of the same storage.query calls the JSON API makes, and link
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,7 +18,7 @@ from service.web import archive, charts, layout
 from service.web.api import DB, find_report, page_of_reports
 from service.web.app import get_session
 from service.web.errors import BadRequest, NotFound
-from service.web.params import listing, report_filter
+from service.web.params import listing, query_string, report_filter
 from storage import query
 from storage.diff import DiffError, diffs_around, resolve
 from storage.facets import of_matches as facets_of_matches
@@ -54,6 +56,25 @@ TEMPLATE_WORDS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class FacetOption:
+    """One value of a facet as the search page lists it (attributes, not a dict: see
+    search_page)."""
+
+    label: str
+    count: int
+    mark: str
+    on: bool
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    title: str
+    options: list[FacetOption]
+    reset: str | None
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
@@ -89,21 +110,23 @@ def search_page(request: Request, session: SESSION) -> Response:
         param = FACET_PARAMS.get(field, field)
         chosen = page.params().get(param)
         options = [
-            {
-                "label": facet_label(field, value),
-                "count": n,
-                "mark": FACET_MARKS[counts.basis],
-                "on": chosen is not None and str(value) == chosen,
-                "href": "/?" + urlencode(page.params(**{param: value, "cursor": None})),
-            }
+            FacetOption(
+                label=facet_label(field, value),
+                count=n,
+                mark=FACET_MARKS[counts.basis],
+                on=chosen is not None and str(value) == chosen,
+                href="/?" + query_string(page.params(**{param: value, "cursor": None})),
+            )
             for value, n in values
             if value is not None
         ]
-        clear = "/?" + urlencode(page.params(**{param: None, "cursor": None})) if chosen else None
-        facets.append({"title": FACET_TITLES[field], "options": options, "reset": clear})
-    json_link = "/api/reports?" + urlencode(page.params())
+        clear = (
+            "/?" + query_string(page.params(**{param: None, "cursor": None})) if chosen else None
+        )
+        facets.append(Facet(title=FACET_TITLES[field], options=options, reset=clear))
+    json_link = "/api/reports?" + query_string(page.params())
     next_link = (
-        "/?" + urlencode(page.params(cursor=result["next_cursor"]))
+        "/?" + query_string(page.params(cursor=result["next_cursor"]))
         if result["next_cursor"]
         else None
     )
@@ -113,15 +136,18 @@ def search_page(request: Request, session: SESSION) -> Response:
         {
             "page": page,
             "result": result,
+            # The hits as objects: the template reads ~13 fields of each, and Jinja looks a
+            # name up as an attribute first, which on a dict raises (~4 µs, 0.5 µs here).
+            "items": [SimpleNamespace(**item) for item in result["items"]],
             "facets": facets,
             "sample": counts.sample,
             "basis": counts.basis,
             "json_link": json_link,
             "next_link": next_link,
-            "first_link": "/?" + urlencode(page.params(cursor=None)) if page.offset else None,
+            "first_link": "/?" + query_string(page.params(cursor=None)) if page.offset else None,
             "issuer_words": ISSUER_KIND_WORDS,
             "template_words": TEMPLATE_WORDS,
-            "csv_link": "/api/export.csv?" + urlencode(page.params(q=None)),
+            "csv_link": "/api/export.csv?" + query_string(page.params(q=None)),
         },
     )
 
@@ -132,8 +158,9 @@ def report_page(doc_id: str, request: Request, session: DB) -> Response:
     detail = find_report(session, doc_id)
     record = detail.record
     checks = record.get("checks") or []
+    # Dicts the template reads by name go to it as objects (see search_page's hits).
     failed = [
-        {**c, "explained": layout.explain_check(str(c.get("rule")))}
+        SimpleNamespace(**{**c, "explained": layout.explain_check(str(c.get("rule")))})
         for c in checks
         if c.get("status") == "fail"
     ]
@@ -163,7 +190,8 @@ def report_page(doc_id: str, request: Request, session: DB) -> Response:
             "hazards": [(h, layout.HAZARD_WORDS.get(h, h)) for h in record.get("hazards") or []],
             "diffs": diffs,
             "capture": capture,
-            "source": source,
+            "source": SimpleNamespace(**source),
+            "sections": [SimpleNamespace(**sec) for sec in record.get("sections") or []],
             "inline_original": (
                 archive.original_link(capture.warc_record_id, inline=True)
                 if capture is not None and archive.is_html(capture.content_type)
