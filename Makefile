@@ -32,8 +32,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Test files run in parallel, one per core (at most 4): the suite is mostly crawls in
+# subprocesses and parsing, bound by CPU. A file's tests stay on one worker (module fixtures).
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 demo: install
 	$(BIN)/gov-reports demo

@@ -30,19 +30,26 @@ def crawl_sim(out: Path, db: str, proxy: str, *extra: str) -> subprocess.Complet
 
 
 def pool_processes() -> set[int]:
-    """Pids of the multiprocessing helpers (forkserver, workers, resource tracker) started from
-    this virtualenv in this test's process group: what a killed crawl must not leave behind.
-    (The group keeps out other crawls on the machine using the same virtualenv; a crawl
-    started by the test, and the helpers it forks, stay in the test's group.)"""
-    ps = ["ps", "-eo", "pid=,pgid=,args="]
+    """Pids of the multiprocessing helpers (forkserver, workers, resource tracker) that this
+    test process's children started: what a killed crawl must not leave behind. They are
+    known by the mark `tests/conftest.py` puts in the environment they inherit."""
+    mark = f"GOV_REPORTS_TEST_PROCESS={os.environ['GOV_REPORTS_TEST_PROCESS']}".encode()
+    ps = ["ps", "-eo", "pid=,args="]
     out = subprocess.run(ps, capture_output=True, text=True, check=False).stdout
-    group = os.getpgrp()
     pids = set()
     for line in out.splitlines():
-        pid, pgid, args = line.split(None, 2)
-        if int(pgid) == group and "multiprocessing" in args and sys.prefix in args:
+        pid, _, args = line.strip().partition(" ")
+        if "multiprocessing" in args and sys.prefix in args and mark in _environ(int(pid)):
             pids.add(int(pid))
     return pids
+
+
+def _environ(pid: int) -> list[bytes]:
+    """The environment `pid` started with ([] once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return []
 
 
 def crawl_web(web: SimWeb, out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], str]:
