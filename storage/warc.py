@@ -11,8 +11,6 @@ import base64
 import hashlib
 import json
 import socket
-import uuid
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.client import responses as http_reasons
@@ -139,32 +137,51 @@ class WarcWriter:
     ) -> WarcRef:
         """Write the response record, then its request (WARC-Concurrent-To); flush both."""
         fh, writer = self._ensure_open()
-        exchange = Exchange(
-            url=url,
-            method=method,
-            request_headers=request_headers,
-            request_body=request_body,
-            status=status,
-            response_headers=response_headers,
-            body=body,
-            protocol=protocol or "HTTP/1.1",
-            ip_address=ip_address,
-            when=(date or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            payload_sha256=hashlib.sha256(body).digest(),  # once, for the record and the caller
+        when = (date or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        reason = http_reasons.get(status, "")
+        resp_http = StatusAndHeaders(
+            f"{status} {reason}".strip(), list(response_headers), protocol=protocol or "HTTP/1.1"
         )
-        records = exchange_records(exchange) or warcio_exchange_records(writer, exchange)
-        response, request, record_id = records
+        payload_sha256 = hashlib.sha256(body).digest()  # once, for the record and the caller
+        warc_headers = {"WARC-Date": when, "WARC-Payload-Digest": _warc_digest(payload_sha256)}
+        if ip_address:
+            warc_headers["WARC-IP-Address"] = ip_address
+        response = writer.create_warc_record(
+            url,
+            "response",
+            payload=BytesIO(body),
+            length=len(body),
+            http_headers=resp_http,
+            warc_headers_dict=warc_headers,
+        )
+        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        path = url.split("://", 1)[-1]
+        path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+        req_http = StatusAndHeaders(
+            f"{method} {path} {protocol or 'HTTP/1.1'}",
+            list(request_headers),
+            is_http_request=True,
+        )
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=BytesIO(request_body),
+            length=len(request_body),
+            http_headers=req_http,
+            warc_headers_dict={"WARC-Date": when, "WARC-Concurrent-To": record_id},
+        )
         offset = fh.tell()
-        fh.write(response)
-        fh.write(request)
+        writer.write_record(response)
+        length = fh.tell() - offset
+        writer.write_record(request)
         fh.flush()  # a crash loses at most the exchange in flight
         self.records_written += 1
         return WarcRef(
             warc_file=self._name,
             offset=offset,
             record_id=record_id,
-            payload_sha256=exchange.payload_sha256.hex(),
-            length=len(response),
+            payload_sha256=payload_sha256.hex(),
+            length=length,
         )
 
     def write_revisit(
@@ -222,136 +239,6 @@ class WarcWriter:
             self._fh.close()
         self._fh = None
         self._writer = None
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request/response pair to archive, as `WarcWriter.write_exchange` was given it."""
-
-    url: str
-    method: str
-    request_headers: list[tuple[str, str]]
-    request_body: bytes
-    status: int
-    response_headers: list[tuple[str, str]]
-    body: bytes
-    protocol: str
-    ip_address: str | None
-    when: str  # WARC-Date
-    payload_sha256: bytes
-
-
-def _request_path(url: str) -> str:
-    path = url.split("://", 1)[-1]
-    return "/" + path.split("/", 1)[1] if "/" in path else "/"
-
-
-def _status_line(status: int) -> str:
-    return f"{status} {http_reasons.get(status, '')}".strip()
-
-
-def warcio_exchange_records(writer: WARCWriter, ex: Exchange) -> tuple[bytes, bytes, str]:
-    """The exchange's response and request records (each one gzip member) and the response's
-    record id, built by warcio."""
-    resp_http = StatusAndHeaders(
-        _status_line(ex.status), list(ex.response_headers), protocol=ex.protocol
-    )
-    warc_headers = {"WARC-Date": ex.when, "WARC-Payload-Digest": _warc_digest(ex.payload_sha256)}
-    if ex.ip_address:
-        warc_headers["WARC-IP-Address"] = ex.ip_address
-    response = writer.create_warc_record(
-        ex.url,
-        "response",
-        payload=BytesIO(ex.body),
-        length=len(ex.body),
-        http_headers=resp_http,
-        warc_headers_dict=warc_headers,
-    )
-    record_id = response.rec_headers.get_header("WARC-Record-ID")
-    req_http = StatusAndHeaders(
-        f"{ex.method} {_request_path(ex.url)} {ex.protocol}",
-        list(ex.request_headers),
-        is_http_request=True,
-    )
-    request = writer.create_warc_record(
-        ex.url,
-        "request",
-        payload=BytesIO(ex.request_body),
-        length=len(ex.request_body),
-        http_headers=req_http,
-        warc_headers_dict={"WARC-Date": ex.when, "WARC-Concurrent-To": record_id},
-    )
-    out = []
-    for record in (response, request):
-        buffer = BytesIO()
-        WARCWriter(buffer, gzip=True, warc_version="1.1").write_record(record)
-        out.append(buffer.getvalue())
-    return out[0], out[1], record_id
-
-
-def exchange_records(ex: Exchange) -> tuple[bytes, bytes, str] | None:
-    """What `warcio_exchange_records` makes, byte for byte (record ids aside, which are
-    random), without warcio's per-record bookkeeping: that was 6% of the crawl process's CPU,
-    four fifths of it Python around the hashing and zlib (tests/test_warc_fast_path.py
-    compares the two). None when a header line is not ASCII: warcio percent-encodes those
-    (RFC 8187), and the caller lets it."""
-    resp_http = _http_head(f"{ex.protocol} {_status_line(ex.status)}", ex.response_headers)
-    req_line = f"{ex.method} {_request_path(ex.url)} {ex.protocol}"
-    req_http = _http_head(req_line, ex.request_headers)
-    if resp_http is None or req_http is None:
-        return None
-    record_id = _record_id()
-    fields = [("WARC-Date", ex.when), ("WARC-Payload-Digest", _warc_digest(ex.payload_sha256))]
-    if ex.ip_address:
-        fields.append(("WARC-IP-Address", ex.ip_address))
-    fields += [("WARC-Type", "response"), ("WARC-Record-ID", record_id)]
-    response = _record(ex.url, fields, "response", resp_http, ex.body)
-    fields = [
-        ("WARC-Date", ex.when),
-        ("WARC-Concurrent-To", record_id),
-        ("WARC-Type", "request"),
-        ("WARC-Record-ID", _record_id()),
-        ("WARC-Target-URI", ex.url),
-        ("WARC-Payload-Digest", _sha1_label(ex.request_body)),
-    ]
-    request = _record(None, fields, "request", req_http, ex.request_body)
-    return response, request, record_id
-
-
-def _record_id() -> str:
-    return f"<urn:uuid:{uuid.uuid4()}>"  # warcio's make_warc_id
-
-
-def _http_head(first_line: str, headers: list[tuple[str, str]]) -> bytes | None:
-    """The HTTP status line and headers as warcio's StatusAndHeaders writes them, if ASCII."""
-    head = first_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
-    return head.encode("ascii") if head.isascii() else None
-
-
-def _sha1_label(*parts: bytes) -> str:
-    digest = hashlib.sha1()  # the WARC block digest warcio writes (sha1)
-    for part in parts:
-        digest.update(part)
-    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
-
-
-def _record(
-    uri: str | None, fields: list[tuple[str, str]], kind: str, http: bytes, payload: bytes
-) -> bytes:
-    """One record as a gzip member (level 9, as warcio's GzippingWrapper): WARC headers in
-    warcio's order (`fields`, the target URI, then the block digest, content type and
-    length), the HTTP head, the payload and the two line ends."""
-    if uri is not None:
-        fields.append(("WARC-Target-URI", uri))
-    fields += [
-        ("WARC-Block-Digest", _sha1_label(http, payload)),
-        ("Content-Type", f"application/http; msgtype={kind}"),
-        ("Content-Length", str(len(http) + len(payload))),
-    ]
-    head = "WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n"
-    gz = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-    parts = [gz.compress(head.encode("utf-8")), gz.compress(http), gz.compress(payload)]
-    return b"".join([*parts, gz.compress(b"\r\n\r\n"), gz.flush()])
 
 
 def _reason(exc: BaseException) -> str:
