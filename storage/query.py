@@ -456,10 +456,7 @@ def newest_matches(
     `facets=False`: rows of vid and doc only, what ranking reads (making the six facet
     columns into Python values for ~500 rows was ~40 % of the scan's CPU)."""
     postgres = _postgres(session)
-    if postgres:
-        match = {"tsq": tsquery_literal(phrases)}
-    else:
-        match = {"match": _fts5_expression(phrases, flt if filter_tokens else NO_FILTER)}
+    match = _match_values(postgres, phrases, flt if filter_tokens else NO_FILTER)
     stmt = _newest_matches_of(postgres, flt, n, facets)
     return session.connection().execute(stmt, match).all()
 
@@ -468,14 +465,9 @@ def newest_matches(
 # building and keying the select cost ~0.45 ms a search (SQLAlchemy), ~4 % of one.
 @lru_cache(maxsize=256)
 def _newest_matches_of(postgres: bool, flt: ReportFilter, n: int, facets: bool) -> Select[Any]:
-    """newest_matches' statement; the match is a parameter (`tsq` or `match`, a string)."""
+    """newest_matches' statement; the match is a parameter (`_match_values`)."""
     key = _FTS.c.document_id if postgres else _FTS.c.rowid
-    if postgres:
-        from sqlalchemy.dialects.postgresql import TSQUERY
-
-        match = _FTS.c.tsv.op("@@")(cast(bindparam("tsq", type_=String()), TSQUERY))
-    else:
-        match = literal_column("report_fts").op("MATCH")(bindparam("match", type_=String()))
+    match = _match_condition(postgres)
     rv = ReportVersion
     return (
         select(
@@ -610,7 +602,7 @@ def _ranked_postgres(
     """ts_rank_cd of each candidate (PostgreSQL reads the candidate's tsvector for it)."""
     from sqlalchemy.dialects.postgresql import ARRAY
 
-    tsq = _tsquery(phrases)
+    tsq = _tsquery()
     # One array parameter, however deep the page (IN would bind a parameter per candidate).
     docs = bindparam("docs", [row[1] for row in found], type_=ARRAY(BigInteger))
     scores = dict(
@@ -618,7 +610,8 @@ def _ranked_postgres(
         .execute(
             select(_FTS.c.document_id, func.ts_rank_cd(_FTS.c.tsv, tsq)).where(
                 _FTS.c.document_id == any_(docs)
-            )
+            ),
+            {"tsq": tsquery_literal(phrases)},
         )
         .all()
     )
@@ -638,13 +631,13 @@ def _summaries_of(session: Session, ids: Sequence[int]) -> dict[int, ReportSumma
 
 def search_count(session: Session, query: str, flt: ReportFilter = NO_FILTER) -> int:
     """How many reports `search` would find (without ranking them)."""
-    match = _fulltext(session, parse_query(query), flt)
+    postgres = _postgres(session)
     stmt = (
         select(func.count(ReportVersion.id))
         .join(_FTS, _fts_key(session) == ReportVersion.document_id)
-        .where(match, and_(*_conditions(flt)))
+        .where(_match_condition(postgres), and_(*_conditions(flt)))
     )
-    return int(session.scalar(stmt) or 0)
+    return int(session.scalar(stmt, _match_values(postgres, parse_query(query), flt)) or 0)
 
 
 _FTS = table("report_fts", column("rowid"), column("document_id"), column("tsv"))
@@ -658,14 +651,20 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _fulltext(session: Session, phrases: list[Any], flt: ReportFilter) -> Any:
-    """The match condition for this engine; on SQLite with the filter's tokens, if any (a
+def _match_condition(postgres: bool) -> Any:
+    """The match condition for this engine, its query a parameter (`_match_values`), so a
+    statement holding it can be built once and kept."""
+    if postgres:
+        return _FTS.c.tsv.op("@@")(_tsquery())
+    return literal_column("report_fts").op("MATCH")(bindparam("match", type_=String()))
+
+
+def _match_values(postgres: bool, phrases: list[Any], flt: ReportFilter) -> dict[str, str]:
+    """`_match_condition`'s parameter: on SQLite with the filter's tokens, if any (a
     narrowing only: the caller keeps the filter's SQL conditions)."""
-    if _postgres(session):
-        return _FTS.c.tsv.op("@@")(_tsquery(phrases))
-    return literal_column("report_fts").op("MATCH")(
-        bindparam("match", _fts5_expression(phrases, flt))
-    )
+    if postgres:
+        return {"tsq": tsquery_literal(phrases)}
+    return {"match": _fts5_expression(phrases, flt)}
 
 
 def _fts5_expression(phrases: list[Any], flt: ReportFilter) -> str:
@@ -675,10 +674,11 @@ def _fts5_expression(phrases: list[Any], flt: ReportFilter) -> str:
     return f"{expression} AND {tokens}" if tokens else expression
 
 
-def _tsquery(phrases: list[Any]) -> Any:
+def _tsquery() -> Any:
+    """The parameter `tsq` (`tsquery_literal`'s text) as a tsquery."""
     from sqlalchemy.dialects.postgresql import TSQUERY
 
-    return cast(bindparam("tsq", tsquery_literal(phrases)), TSQUERY)
+    return cast(bindparam("tsq", type_=String()), TSQUERY)
 
 
 def snippet(
