@@ -6,9 +6,10 @@ bench.query builds: real parsed reports varied over the registry's counties and 
     python -m bench.serve --db data/bench/archive.sqlite --clients 8 --requests 800 --workers 2
     python -m bench.serve --db postgresql+psycopg://postgres@127.0.0.1/bench   # built before
     python -m bench.serve --phases report-page,report-api --workers 1
+    python -m bench.serve --threads 40          # anyio's default pool, for comparison
 
 Each phase sends `--requests` requests spread over `--clients` threads, each with its own
-keep-alive connection; the server (`serve --workers N`) runs in its own processes. A static
+keep-alive connection; the server (`serve --workers N --threads T`) runs in its own processes. A static
 file under the same load is the baseline: what the server, the loopback and the clients cost
 without a query. Besides latency, each phase reports the server's CPU time per request (all
 its processes, from /proc): unlike latency it hardly depends on what else runs on the machine.
@@ -251,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=800, help="per phase")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--workers", type=int, default=2, help="serve --workers (default 2)")
+    p.add_argument("--threads", type=int, help="serve --threads (default: serve's)")
     p.add_argument(
         "--phases", default=",".join(PHASES), help=f"some of {','.join(PHASES)} (default all)"
     )
@@ -286,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict[str, dict[str, Any]] = {}
     workers = ["--workers", str(args.workers)] if args.workers != 1 else []
+    if args.threads:
+        workers += ["--threads", str(args.threads)]
     with server("--db", url, *workers) as (base, pid):
         run_phase(base, urls["search-api"][:40], args.clients)  # warm up
         for key in wanted:
@@ -305,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     n = report_count(url)
     floor = results.get(PHASES["static"], {}).get("p95_ms")
     print(
-        f"\n{n:,} reports ({url.split(':', 1)[0]}), {args.clients} clients, {args.workers} server workers, "
+        f"\n{n:,} reports ({url.split(':', 1)[0]}), {args.clients} clients, {args.workers} server workers"
+        f"{f' of {args.threads} threads' if args.threads else ''}, "
         f"{os.cpu_count()} CPUs; p95 (and vs the static-file baseline):"
     )
     for name, r in results.items():

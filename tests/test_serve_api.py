@@ -452,6 +452,53 @@ def test_serve_command_starts_read_only_and_refuses_a_missing_archive(
         assert refused.value.code == 405
 
 
+@pytest.mark.parametrize("made_by", ["create_app", "serve --workers (environment)"])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_threads_cap_the_requests_a_worker_handles_at_once(
+    web_archive: WebArchive, monkeypatch: pytest.MonkeyPatch, threads: int, made_by: str
+) -> None:
+    """`serve --threads N`: at most N requests run their route at once in a process, the
+    others wait their turn (and are all answered)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from service.web import api, app
+
+    running, peak, lock = 0, 0, threading.Lock()
+    find_report = api.find_report
+
+    def slow_find_report(*args: Any) -> Any:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.2)  # long enough for every request sent at once to arrive meanwhile
+        with lock:
+            running -= 1
+        return find_report(*args)
+
+    monkeypatch.setattr(api, "find_report", slow_find_report)
+    with TestClient(create_app(open_readonly(web_archive.db_url))) as c:
+        doc_id = get(c, "/api/reports?limit=1")["items"][0]["doc_id"]
+    if made_by == "create_app":
+        application = create_app(open_readonly(web_archive.db_url), threads=threads)
+    else:
+        monkeypatch.setenv(app.DB_ENV, web_archive.db_url)
+        monkeypatch.setenv(app.THREADS_ENV, str(threads))
+        application = app.app_from_env()
+    with TestClient(application) as c, ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: c.get(f"/api/reports/{doc_id}"), range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert peak == threads
+
+
+def test_serve_refuses_a_bad_number_of_threads(web_archive: WebArchive) -> None:
+    for bad in ("0", "65"):
+        refused = run_cli("serve", "--db", web_archive.db_url, "--threads", bad)
+        assert refused.returncode == 2 and f"bad number of threads {bad}" in refused.stderr
+
+
 def test_workers_listen_on_a_socket_labelled_tcp() -> None:
     """asyncio sets TCP_NODELAY on accepted connections only when the listener says TCP."""
     import socket

@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,17 @@ API_DESCRIPTION = (
 )
 
 
-def create_app(sessions: sessionmaker[Session], archive_dir: str | Path | None = None) -> FastAPI:
-    """The application over `sessions`; `archive_dir` overrides where WARC files are found."""
+def create_app(
+    sessions: sessionmaker[Session],
+    archive_dir: str | Path | None = None,
+    threads: int | None = None,
+) -> FastAPI:
+    """The application over `sessions`; `archive_dir` overrides where WARC files are found;
+    `threads` caps the requests handled at once (None: anyio's default of 40)."""
     from service.web import api, pages
 
     app = FastAPI(
+        lifespan=thread_cap(threads) if threads else None,
         title="gov-reports archive",
         description=API_DESCRIPTION,
         version="1",
@@ -50,8 +57,32 @@ def create_app(sessions: sessionmaker[Session], archive_dir: str | Path | None =
     return app
 
 
-# `serve --workers N` hands each worker process the database and archive directory here.
+def thread_cap(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that lets at most `threads` threads run the routes of this process.
+
+    Every route is synchronous (SQLAlchemy, Jinja2), so FastAPI runs it in anyio's thread
+    pool, 40 threads by default. The work is CPU-bound Python: the GIL lets one thread run
+    at a time whatever the pool's size, and with several requests in flight the threads hand
+    the GIL to each other at every row SQLite returns. Measured at 8 clients on 2 workers
+    (docs/benchmarks.md, "One request at a time"): 40 threads cost ~25 % more CPU a search
+    than one and doubled the p95 latency; requests waiting their turn in order do better.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        # The limiter belongs to this event loop: set it in the loop that serves requests.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
+
+
+# `serve --workers N` hands each worker process the database, archive directory and thread
+# cap here.
 DB_ENV, ARCHIVE_ENV = "GOV_REPORTS_SERVE_DB", "GOV_REPORTS_SERVE_ARCHIVE"
+THREADS_ENV = "GOV_REPORTS_SERVE_THREADS"
 
 
 def app_from_env() -> FastAPI:
@@ -60,7 +91,8 @@ def app_from_env() -> FastAPI:
     from storage.db import open_readonly
 
     sessions = open_readonly(os.environ.get(DB_ENV) or None)
-    return create_app(sessions, os.environ.get(ARCHIVE_ENV) or None)
+    threads = int(os.environ.get(THREADS_ENV) or 0) or None
+    return create_app(sessions, os.environ.get(ARCHIVE_ENV) or None, threads)
 
 
 def templates() -> Jinja2Templates:
