@@ -3,10 +3,12 @@ there, in time linear in the input, and never invents a number (issue 10)."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 import re
 import time
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,13 @@ GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 
 
 def _elapsed(func, *args) -> float:
-    start = time.perf_counter()
+    """CPU seconds `func(*args)` takes. Not wall time: on a loaded machine (the suite runs a
+    worker per core beside crawls) a linear scan waited its turn long enough to pass a bound
+    meant for backtracking. A super-linear pattern costs seconds of CPU at these sizes;
+    the worst linear one ~0.1 s."""
+    start = time.process_time()
     func(*args)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 # ----- markup --------------------------------------------------------------------------------
@@ -147,7 +153,23 @@ def _module_patterns() -> dict[str, re.Pattern]:
 _ANCHORED_USE = {"parsers.normalize._CHROME_LINE", "parsers.extract.pdf._TOKEN"}
 
 
+def _scan_seconds(pattern: re.Pattern, unit: str, size: int) -> float:
+    """CPU seconds to find every match of `pattern` in `unit` repeated to `size` characters
+    (matches dropped as found, the collector off: a list of 60,000 match objects made the
+    cyclic GC cost more than many a scan)."""
+    text = unit * (size // len(unit))
+    subject = text.encode() if isinstance(pattern.pattern, bytes) else text
+    gc.disable()
+    try:
+        return _elapsed(deque, pattern.finditer(subject), 0)
+    finally:
+        gc.enable()
+
+
 def test_no_module_regex_backtracks_super_linearly() -> None:
+    """A pattern is flagged when scanning 4x the text costs over 8x the time (linear: 4x,
+    quadratic: 16x) and the longer scan takes long enough to measure. A bound on the time
+    alone depends on the machine: a quadratic `\\s*x` over 30,000 spaces took 0.65 s here."""
     patterns = _module_patterns()
     assert len(patterns) > 50  # the walk found the modules' patterns
     slow = []
@@ -155,11 +177,17 @@ def test_no_module_regex_backtracks_super_linearly() -> None:
         if name in _ANCHORED_USE:
             continue
         for unit in _HOSTILE_UNITS:
-            text = unit * (30_000 // len(unit))
-            subject = text.encode() if isinstance(pattern.pattern, bytes) else text
-            if (spent := _elapsed(list, pattern.finditer(subject))) > 1.0:
-                slow.append(f"{name} on {unit!r}: {spent:.1f} s")
+            if (long := _scan_seconds(pattern, unit, 60_000)) < 0.2:
+                continue
+            if (growth := long / max(_scan_seconds(pattern, unit, 15_000), 1e-3)) > 8:
+                slow.append(f"{name} on {unit!r}: {long:.2f} s, {growth:.0f}x for 4x the text")
     assert not slow, slow
+
+
+def test_the_super_linear_check_finds_a_quadratic_pattern() -> None:
+    quadratic = re.compile(r"\s*x")  # tried at every space, each try runs to the end
+    long = _scan_seconds(quadratic, " ", 60_000)
+    assert long > 0.2 and long > 8 * _scan_seconds(quadratic, " ", 15_000)
 
 
 def test_anchored_patterns_in_use_are_linear() -> None:
