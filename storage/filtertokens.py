@@ -16,7 +16,11 @@ same way; the one prefix query, a single CJK character, cannot reach a token sta
 The tokens only narrow: storage.query keeps every SQL condition, so the results are the
 same as without them, provided each entry holds the tokens of its document's newest version
 (storage.reportindex writes them with the entry; that is the version every search row is).
-PostgreSQL does not use them (see docs/benchmarks.md, "Serving at scale").
+On PostgreSQL the same tokens are lexemes of the entry's tsvector, without positions (so
+`ts_rank_cd`, which ranks by the query's own words, is unchanged), and the tsquery ANDs
+those of a place: the GIN index intersects word and place, and the planner, seeing a
+selective match, no longer walks the newest entries testing the word on each (migration
+0010).
 """
 
 from __future__ import annotations
@@ -59,22 +63,29 @@ def entry_filters(
     return " ".join(tokens)
 
 
-def filter_match(flt: ReportFilter) -> str | None:
-    """The FTS5 expression that selects what `flt` selects by the fields tokenized (ANDed),
-    or None when nothing in it is: a superset of the filter's documents, never a subset."""
-    parts = []
-    for field, value in (
-        ("p", flt.province),
-        ("f", flt.prefecture),
-        ("t", flt.template),
-        ("k", flt.issuer_kind),
-    ):
-        if value:
-            parts.append(f'"{token(field, value)}"')
+def filter_match(flt: ReportFilter, *, postgres: bool = False) -> str | None:
+    """The expression that selects what `flt` selects by the fields tokenized (ANDed), in
+    FTS5's syntax or (`postgres`) tsquery's, or None when nothing in it is: a superset of the
+    filter's documents, never a subset.
+
+    On PostgreSQL only the place (province, prefecture, region): with a year the planner
+    turned to the GIN index and sorted the thousands of matches the word has in that year,
+    which took twice as long as walking the newest entries (docs/benchmarks.md, "One
+    request at a time"); a template or an issuer kind selects more still."""
+    quote, and_, or_ = ("'", " & ", " | ") if postgres else ('"', " AND ", " OR ")
+    fields = (("p", flt.province), ("f", flt.prefecture))
+    if not postgres:
+        fields += (("t", flt.template), ("k", flt.issuer_kind))
+    parts = [quote + token(field, value) + quote for field, value in fields if value]
     if flt.region and len(flt.region) in REGION_PREFIXES:
-        parts.append(f'"{token("r", flt.region)}"')
-    if flt.year_from is not None and flt.year_to is not None:
+        parts.append(quote + token("r", flt.region) + quote)
+    if not postgres and flt.year_from is not None and flt.year_to is not None:
         years = range(flt.year_from, flt.year_to + 1)
         if 0 < len(years) <= MAX_YEARS:
-            parts.append("(" + " OR ".join(f'"{token("y", y)}"' for y in years) + ")")
-    return " AND ".join(parts) or None
+            parts.append("(" + or_.join(quote + token("y", y) + quote for y in years) + ")")
+    return and_.join(parts) or None
+
+
+def tsvector_tokens(filters: str) -> str:
+    """An entry's `filters` (entry_filters) as tsvector lexemes without positions."""
+    return " ".join(f"'{t}'" for t in filters.split())

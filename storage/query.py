@@ -450,8 +450,8 @@ def newest_matches(
     """The `n` most recently archived matches the filter selects, newest first, as rows of
     MATCH_COLUMNS: the full-text index in id order (FTS5 `ORDER BY rowid DESC`; GIN and a
     top-n sort on PostgreSQL) joined to the covering index, which holds every column read.
-    On SQLite the MATCH also carries the filter's reserved tokens (storage.filtertokens), so
-    FTS5 intersects word and filter instead of this walking every match of the word;
+    The match also carries the filter's reserved tokens (storage.filtertokens), so FTS5 or
+    the GIN index intersects word and filter instead of this walking every match of the word;
     `filter_tokens=False` leaves them out (the same rows: the SQL conditions decide).
     `facets=False`: rows of vid and doc only, what ranking reads (making the six facet
     columns into Python values for ~500 rows was ~40 % of the scan's CPU)."""
@@ -660,10 +660,11 @@ def _match_condition(postgres: bool) -> Any:
 
 
 def _match_values(postgres: bool, phrases: list[Any], flt: ReportFilter) -> dict[str, str]:
-    """`_match_condition`'s parameter: on SQLite with the filter's tokens, if any (a
-    narrowing only: the caller keeps the filter's SQL conditions)."""
+    """`_match_condition`'s parameter, with the filter's tokens if any (a narrowing only:
+    the caller keeps the filter's SQL conditions)."""
     if postgres:
-        return {"tsq": tsquery_literal(phrases)}
+        tsq, tokens = tsquery_literal(phrases), filter_match(flt, postgres=True)
+        return {"tsq": f"{tsq} & {tokens}" if tokens else tsq}
     return {"match": _fts5_expression(phrases, flt)}
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
 from parsers.labels import APPLICANT_COLUMNS
-from storage.filtertokens import entry_filters
+from storage.filtertokens import entry_filters, tsvector_tokens
 from storage.flags import failed_mask, hazard_mask
 from storage.fulltext import entry_content, entry_runs, entry_terms
 
@@ -261,9 +261,9 @@ def _write_fulltext(
     tokens: bool = True,
     runs: bool = True,
 ) -> None:
-    """One entry per document: its newest version's title and its text, simplified, and on
-    SQLite that version's filter values as reserved tokens (storage.filtertokens; `tokens`
-    False for the one-column table before migration 0007) and, in `report_runs`, the
+    """One entry per document: its newest version's title and its text, simplified, and
+    that version's filter values as reserved tokens (storage.filtertokens; `tokens` False
+    for SQLite's one-column table before migration 0007) and, in `report_runs`, the
     entry's length and CJK runs that ranking reads (`runs` False before migration 0008).
     `replace=False`: the entries are known to be absent (a rebuild emptied the table; on
     PostgreSQL a DELETE per chunk into a table growing within one transaction, without
@@ -300,7 +300,9 @@ def _write_fulltext(
         else:
             terms = entry_terms(content, postgres=postgres)
         entry = {"id": doc_id, "terms": terms}
-        if tokens and not postgres:  # PostgreSQL's tsvectors hold no filter tokens
+        if tokens and postgres:  # lexemes of the tsvector
+            entry["terms"] = f"{terms} {tsvector_tokens(entry_filters(*values))}"
+        elif tokens:  # FTS5's second column
             entry["filters"] = entry_filters(*values)
         entries.append(entry)
     if not entries:
@@ -332,7 +334,7 @@ _TOKEN_COLUMNS = "v.province, v.prefecture, v.region_code, v.report_year, v.temp
 
 def entry_filters_of_all(conn: Connection) -> dict[int, str]:
     """document id → the `filters` column of its entry (its newest version's values), for
-    every document with a version (migration 0007); read from the covering index."""
+    every document with a version (migrations 0007 and 0010); read from the covering index."""
     rows = conn.execute(
         text(f"SELECT v.document_id, {_TOKEN_COLUMNS} FROM report_versions v WHERE v.latest")
     )

@@ -1,5 +1,6 @@
-"""Filter tokens in SQLite's full-text entries (storage.filtertokens): a search with them finds
-exactly what the SQL conditions alone find, after re-parses too, and no query reaches them."""
+"""Filter tokens in the full-text entries (storage.filtertokens), on SQLite and PostgreSQL: a
+search with them finds exactly what the SQL conditions alone find, after re-parses too, and
+no query reaches them."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from parsers.registry import divisions
 from storage.db import create_db_engine, open_existing
 from storage.filters import ISSUER_KINDS, TEMPLATES, ReportFilter
 from storage.filtertokens import entry_filters, filter_match, token
-from storage.fulltext import fts5_match, index_terms, parse_query
+from storage.fulltext import fts5_match, index_terms, parse_query, tsquery_literal
 from storage.models import ReportVersion
 from storage.query import newest_matches, search_count, search_results
 from storage.reportindex import rebuild_all, refresh_reports
+from tests.pg import fresh_database
 
 WORDS = ("复议", "公开", "诉讼", "预算", "行政复议", "年", "政府 信息", '"信息公开"', "2019")
 REPORTS = 600
@@ -54,13 +56,22 @@ _SET = (
 )
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def archive(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sessionmaker[Session]]:
     """bench.query's generated reports with their filter values shuffled over a few
     counties, years, templates and issuer kinds (some missing); then a new version of some
     documents with other values, refreshed as a re-parse is."""
-    path: Path = tmp_path_factory.mktemp("tokens") / "archive.sqlite"
-    url = f"sqlite:///{path}"
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("tokens") / "archive.sqlite"
+        yield from _archive(f"sqlite:///{path}")
+        return
+    with fresh_database("gov_reports_tokens") as url:
+        yield from _archive(url)
+
+
+def _archive(url: str) -> Iterator[sessionmaker[Session]]:
     build(url, REPORTS)
     rng = random.Random(12)
     counties = _counties()
@@ -140,7 +151,7 @@ def test_filter_tokens_find_exactly_what_the_sql_conditions_find(
             query = rng.choice(WORDS)
             fast = search_results(s, query, flt, limit=10), search_count(s, query, flt)
             with monkeypatch.context() as m:
-                m.setattr(storage.query, "filter_match", lambda _flt: None)
+                m.setattr(storage.query, "filter_match", lambda _flt, **_: None)
                 slow = search_results(s, query, flt, limit=10), search_count(s, query, flt)
             assert fast == slow, (query, flt)
     assert tokened > 100 and nonempty > 50  # the test exercised the token path
@@ -155,13 +166,31 @@ def test_each_entry_holds_its_newest_versions_tokens(archive: sessionmaker[Sessi
                 "issuer_kind FROM report_versions WHERE latest"
             )
         ).all()
-        stored = dict(conn.execute(text("SELECT rowid, filters FROM report_fts")).all())
-        assert {doc: entry_filters(*values) for doc, *values in latest} == stored
         province = next(row[1] for row in latest if row[1])
-        found = conn.execute(
-            text("SELECT count(*) FROM report_fts WHERE report_fts MATCH :m"),
-            {"m": f'"{token("p", province)}"'},
-        ).scalar_one()
+        if conn.dialect.name == "postgresql":  # lexemes of the tsvector, without positions
+            stored = {
+                doc: set()
+                for doc in conn.execute(text("SELECT document_id FROM report_fts")).scalars()
+            }
+            for doc, lexeme, positions in conn.execute(
+                text(
+                    "SELECT f.document_id, u.lexeme, u.positions FROM report_fts f, unnest(f.tsv) u WHERE u.lexeme LIKE '0筛%'"
+                )
+            ):
+                assert positions is None
+                stored[doc].add(lexeme)
+            assert {doc: set(entry_filters(*values).split()) for doc, *values in latest} == stored
+            found = conn.execute(
+                text("SELECT count(*) FROM report_fts WHERE tsv @@ CAST(:q AS tsquery)"),
+                {"q": f"'{token('p', province)}'"},
+            ).scalar_one()
+        else:
+            stored = dict(conn.execute(text("SELECT rowid, filters FROM report_fts")).all())
+            assert {doc: entry_filters(*values) for doc, *values in latest} == stored
+            found = conn.execute(
+                text("SELECT count(*) FROM report_fts WHERE report_fts MATCH :m"),
+                {"m": f'"{token("p", province)}"'},
+            ).scalar_one()
         assert found == sum(row[1] == province for row in latest)
 
 
@@ -170,8 +199,26 @@ def test_no_text_or_query_makes_a_filter_token(archive: sessionmaker[Session]) -
     assert reserved not in index_terms(f"{reserved} 0筛 筛p {reserved.upper()}")
     assert reserved not in fts5_match(parse_query(reserved))
     assert reserved not in fts5_match(parse_query(f'"{reserved}"'))
+    assert reserved not in tsquery_literal(parse_query(reserved))
     with archive() as s:
         province = s.scalar(text("SELECT province FROM report_versions WHERE latest LIMIT 1"))
         typed = token("p", province)
         assert search_results(s, typed).total == 0
         assert search_results(s, "0筛").total == 0
+
+
+def test_postgresql_matches_only_the_place_tokens() -> None:
+    """On PostgreSQL a year, template or issuer kind token made the planner sort thousands
+    of matches (storage.filtertokens.filter_match): the place's are ANDed, the rest left to
+    the SQL conditions; SQLite's FTS5 takes them all."""
+    flt = ReportFilter.parse(
+        province="河南省",
+        region="4101",
+        year="2020-2021",
+        template="2021",
+        issuer_kind="department",
+    )
+    assert filter_match(flt, postgres=True) == f"'{token('p', '河南省')}' & '{token('r', '4101')}'"
+    sqlite = filter_match(flt)
+    assert sqlite is not None and token("y", 2021) in sqlite and token("k", "department") in sqlite
+    assert filter_match(ReportFilter.parse(year="2020", template="2021"), postgres=True) is None
