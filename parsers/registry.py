@@ -154,25 +154,22 @@ def _provinces() -> frozenset[str]:
     return frozenset(d.province for d in divisions())
 
 
-@cache
-def _province_pattern() -> re.Pattern[str] | None:
-    """One scan for every province name. A scan reports matches that do not overlap, so it is
-    used only while no name holds another or begins with another's ending (None otherwise:
-    look name by name)."""
-    names = sorted(_provinces())
-    for a in names:
-        for b in names:
-            if a != b and (a in b or any(a.endswith(b[:k]) for k in range(1, len(b)))):
-                return None
-    return re.compile("|".join(map(re.escape, names)))
-
-
 def provinces_in(text: str) -> set[str]:
-    """The province names the text contains."""
-    pattern = _province_pattern()
-    if pattern is None:
-        return {name for name in _provinces() if name in text}
-    return set(pattern.findall(text))
+    """The province names the text contains.
+
+    Every name ends in 省, 市 or 区: each is found from its last character (one literal scan
+    per suffix, which the regex engine skips through, with a lookbehind for the character
+    before it), and the names ending there are looked up. One alternation of the 31 names
+    begins with a class of their first characters (上, 北, 江, 河…), which the engine tests
+    at every character of the text: about five times the cost."""
+    names = _provinces()
+    by_ending = _province_lengths()
+    found = set()
+    for end in _ends(_province_ends(), text):
+        for length in by_ending[text[end - 2 : end]]:
+            if end - length >= 0 and text[end - length : end] in names:
+                found.add(text[end - length : end])
+    return found
 
 
 @cache
@@ -198,6 +195,11 @@ def _prefecture_lengths() -> dict[str, tuple[int, ...]]:
 @cache
 def _name_lengths() -> dict[str, tuple[int, ...]]:
     return _lengths_by_ending(_by_name())
+
+
+@cache
+def _province_lengths() -> dict[str, tuple[int, ...]]:
+    return _lengths_by_ending(_provinces())
 
 
 _PREFECTURE_SUFFIXES = "市州盟区"
@@ -234,6 +236,11 @@ def _division_ends() -> tuple[re.Pattern[str], ...]:
 @cache
 def _prefecture_ends() -> tuple[re.Pattern[str], ...]:
     return _ending_patterns(_PREFECTURE_SUFFIXES, _prefecture_lengths())
+
+
+@cache
+def _province_ends() -> tuple[re.Pattern[str], ...]:
+    return _ending_patterns("".join({name[-1] for name in _provinces()}), _province_lengths())
 
 
 def find_division_names(text: str) -> Counter[str]:
