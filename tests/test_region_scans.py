@@ -32,3 +32,21 @@ def test_provinces_in_on_a_report_line() -> None:
     text = "根据《江苏省政府信息公开规定》，本机关与上海市、新疆维吾尔自治区……江苏"
     assert registry.provinces_in(text) == {"江苏省", "上海市", "新疆维吾尔自治区"}
     assert registry.provinces_in("") == set()
+
+
+def test_the_shared_scans_find_what_each_lookup_finds_alone() -> None:
+    rng = random.Random(15)
+    divisions = sorted({d.name for d in registry.divisions()})
+    prefectures = sorted(registry._prefectures())
+    provinces = sorted(registry._provinces())
+    filler = [*"县区市旗州盟省\n，", "人民政府", "全县", "我区", "城区"]
+    for _ in range(3000):
+        pieces = rng.choices(divisions, k=3) + rng.choices(prefectures, k=2)
+        pieces += rng.choices(provinces, k=1) + rng.choices(filler, k=4)
+        pieces += [name[: rng.randrange(1, len(name))] for name in rng.choices(divisions, k=2)]
+        rng.shuffle(pieces)
+        text = "".join(pieces)
+        ends = registry._ends(registry._region_ends(), text)
+        assert registry.find_division_names(text, ends) == registry.find_division_names(text)
+        assert registry.find_prefecture_names(text, ends) == registry.find_prefecture_names(text)
+        assert registry.provinces_in(text, ends) == registry.provinces_in(text)
