@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from parsers.scan import finditer_from
 
@@ -132,13 +133,23 @@ def _high_bit_lost(text: str, marks: int) -> bool:
     engine would try it there), or by a plain search when the marks are many."""
     if marks > 256:
         return bool(_HIGH_BIT_LOST.search(text))
+    # The marks found by a substring search for each of the two (a class of the two would be
+    # tested at every character); in any order, as any one match decides.
     return any(
-        mark.start() and _HIGH_BIT_LOST.match(text, mark.start() - 1)
-        for mark in _QUESTION_MARK.finditer(text)
+        at and _HIGH_BIT_LOST.match(text, at - 1) for mark in "?？" for at in _places(text, mark)
     )
 
 
-_QUESTION_MARK = re.compile("[?？]")
+def _places(text: str, char: str) -> Iterator[int]:
+    """Where `char` stands in the text, in order."""
+    at = text.find(char)
+    while at >= 0:
+        yield at
+        at = text.find(char, at + 1)
+
+
+# Two marks side by side, which every match of `_OUT_OF_STEP` begins with.
+_MARK_PAIRS = ("??", "？？", "?？", "？?")
 
 
 def garbled_gbk(text: str) -> bool:
@@ -149,6 +160,10 @@ def garbled_gbk(text: str) -> bool:
         return False
     if _high_bit_lost(text, marks):
         return True
+    # A class scan over the whole text, skipped when no two marks stand side by side (a
+    # substring search each: most texts with a mark or two, in a question, have none).
+    if marks < 2 or not any(pair in text for pair in _MARK_PAIRS):
+        return False
     for match in _OUT_OF_STEP.finditer(text):
         try:
             words = match.group(1).encode("gbk")[1:7].decode("gbk")  # the first three
