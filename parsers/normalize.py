@@ -250,12 +250,15 @@ def strip_chrome(text: str) -> tuple[str, bool]:
     # by str.find, and what the text holds by substring tests, all in C (a list of kinds was
     # searched by comparing each item, a rich comparison per line and per search).
     kinds = "".join(map(_LINE_KINDS.get, lines, repeat(_UNKNOWN)))
-    missing = kinds.find(_UNKNOWN)
-    if missing >= 0:
-        known = list(kinds)
-        while missing >= 0:
-            known[missing] = _line_kind(lines[missing])
-            missing = kinds.find(_UNKNOWN, missing + 1)
+    missing = kinds.count(_UNKNOWN)
+    if missing > _FEW:  # a text of new lines (a cold cache): one pass over all
+        pairs = zip(kinds, lines, strict=True)
+        kinds = "".join([kind if kind != _UNKNOWN else _line_kind(line) for kind, line in pairs])
+    elif missing:  # a few new or long lines: found where they are
+        known, at = list(kinds), kinds.find(_UNKNOWN)
+        while at >= 0:
+            known[at] = _line_kind(lines[at])
+            at = kinds.find(_UNKNOWN, at + 1)
         kinds = "".join(known)
     if _CHROME not in kinds and _PAGE not in kinds:
         return text, False  # the usual case: nothing to drop, no copy
@@ -266,6 +269,7 @@ def strip_chrome(text: str) -> tuple[str, bool]:
 # A line's kind, one character: kept text, chrome, page number (or not looked up yet).
 _KEEP, _CHROME, _PAGE, _UNKNOWN = "kcp?"
 _KEPT = bytes.maketrans(b"kcp", b"\1\0\0")  # kind → whether the line is kept
+_FEW = 24  # lines to classify, past which one pass over all lines costs less than a search each
 # Short lines (table cells, template labels, page furniture) repeat from report to report, and
 # the chrome pattern is slow to try: each distinct one is classified once (the cache is emptied
 # when full).
