@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from parsers.scan import finditer_from
 
@@ -59,19 +60,19 @@ _PORTAL_ADDRESS = re.compile(
     rf"(?:网站|网址|政府网|门户|站)[^。\n,，]{{0,12}}?[(（“\":：]\s*({_DOMAIN})"
     rf"|(?:^|\n)[^\S\n]*+((?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|net|cc|top|vip|xyz|info))(?=[\u4e00-\u9fff])"
 )
-# Where a match can begin (parsers.scan): a keyword (its first character, then the rest of it
-# checked ahead) with a bracket or colon close after it and then what can begin an address, or a
-# line that begins with an address's first label and dot. (Written as one literal per
-# alternative, which the regex engine skips ahead to. The rest of each keyword is checked first:
-# 政 and 网 stand everywhere in a report, 政府网 and 网站 seldom, and the window after it is tried
-# only there.)
+# Where a match can begin (parsers.scan): a keyword with a bracket or colon close after it and
+# then what can begin an address, or a line that begins with an address's first label and dot.
+# One literal-first pattern per keyword, which the regex engine skips through (one alternation
+# of them begins with the class of their first characters, 网政门站 and the line break, tested
+# at every character; 政 and 网 stand everywhere in a report, 政府网 and 网站 seldom), and the
+# window after it is tried only there. (No keyword holds its own first character again.)
 _THEN_ADDRESS = r"[^。\n,，]{0,12}[(（“\":：]\s*[A-Za-z0-9]"
-_PORTAL_ADDRESS_START = re.compile(
-    "|".join(
-        f"{first}(?={rest}{_THEN_ADDRESS})"
-        for first, rest in (("网", "[站址]"), ("政", "府网"), ("门", "户"), ("站", ""))
-    )
-    + r"|\n(?=[^\S\n]*[A-Za-z0-9][A-Za-z0-9\-]*\.)"
+_PORTAL_ADDRESS_STARTS = (
+    *(
+        re.compile(f"{word}(?={_THEN_ADDRESS})")
+        for word in ("网站", "网址", "政府网", "门户", "站")
+    ),
+    re.compile(r"\n(?=[^\S\n]*[A-Za-z0-9][A-Za-z0-9\-]*\.)"),
 )
 # The sentence names the government's site, or the place where the report itself is offered.
 _OFFERS_THE_REPORT = re.compile(r"政府|门户|政务|电子版|下载|全文公开|本报告|本年报")
@@ -98,7 +99,7 @@ def fake_address_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if not _DOTTED.search(text):  # no address at all (most texts): skip the scan
         return spans
-    for match in finditer_from(_PORTAL_ADDRESS, _PORTAL_ADDRESS_START, text):
+    for match in finditer_from(_PORTAL_ADDRESS, _PORTAL_ADDRESS_STARTS, text):
         group = 1 if match.group(1) else 2
         if _GOVERNMENT_DOMAIN.search(match.group(group)):
             continue
@@ -132,13 +133,23 @@ def _high_bit_lost(text: str, marks: int) -> bool:
     engine would try it there), or by a plain search when the marks are many."""
     if marks > 256:
         return bool(_HIGH_BIT_LOST.search(text))
+    # The marks found by a substring search for each of the two (a class of the two would be
+    # tested at every character); in any order, as any one match decides.
     return any(
-        mark.start() and _HIGH_BIT_LOST.match(text, mark.start() - 1)
-        for mark in _QUESTION_MARK.finditer(text)
+        at and _HIGH_BIT_LOST.match(text, at - 1) for mark in "?？" for at in _places(text, mark)
     )
 
 
-_QUESTION_MARK = re.compile("[?？]")
+def _places(text: str, char: str) -> Iterator[int]:
+    """Where `char` stands in the text, in order."""
+    at = text.find(char)
+    while at >= 0:
+        yield at
+        at = text.find(char, at + 1)
+
+
+# Two marks side by side, which every match of `_OUT_OF_STEP` begins with.
+_MARK_PAIRS = ("??", "？？", "?？", "？?")
 
 
 def garbled_gbk(text: str) -> bool:
@@ -149,6 +160,10 @@ def garbled_gbk(text: str) -> bool:
         return False
     if _high_bit_lost(text, marks):
         return True
+    # A class scan over the whole text, skipped when no two marks stand side by side (a
+    # substring search each: most texts with a mark or two, in a question, have none).
+    if marks < 2 or not any(pair in text for pair in _MARK_PAIRS):
+        return False
     for match in _OUT_OF_STEP.finditer(text):
         try:
             words = match.group(1).encode("gbk")[1:7].decode("gbk")  # the first three

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, repeat
 
 import numpy as np
 
@@ -245,29 +245,39 @@ def _legible(text: str, simplified: str) -> tuple[str, str]:
 def strip_chrome(text: str) -> tuple[str, bool]:
     """Drop navigation lines ("上一条:…", 打印/关闭, 字号, share buttons) and page numbers."""
     lines = text.split("\n")
-    # Each line's kind looked up in C (one map over the lines); only lines not met before, and
-    # long lines, which are never kept in the cache, are classified one by one.
-    kinds = list(map(_LINE_KINDS.get, lines))
-    missing = -1
-    with suppress(ValueError):  # (raised when no line is left to classify)
-        while True:
-            missing = kinds.index(None, missing + 1)
-            kinds[missing] = _line_kind(lines[missing])
+    # Each line's kind looked up in C (one map over the lines), as one character of a string:
+    # the lines not met before (and long lines, which are never kept in the cache) are found
+    # by str.find, and what the text holds by substring tests, all in C (a list of kinds was
+    # searched by comparing each item, a rich comparison per line and per search).
+    kinds = "".join(map(_LINE_KINDS.get, lines, repeat(_UNKNOWN)))
+    missing = kinds.count(_UNKNOWN)
+    if missing > _FEW:  # a text of new lines (a cold cache): one pass over all
+        pairs = zip(kinds, lines, strict=True)
+        kinds = "".join([kind if kind != _UNKNOWN else _line_kind(line) for kind, line in pairs])
+    elif missing:  # a few new or long lines: found where they are
+        known, at = list(kinds), kinds.find(_UNKNOWN)
+        while at >= 0:
+            known[at] = _line_kind(lines[at])
+            at = kinds.find(_UNKNOWN, at + 1)
+        kinds = "".join(known)
     if _CHROME not in kinds and _PAGE not in kinds:
         return text, False  # the usual case: nothing to drop, no copy
-    kept = [line for line, kind in zip(lines, kinds, strict=True) if kind == _KEEP]
+    kept = compress(lines, kinds.encode("ascii").translate(_KEPT))
     return "\n".join(kept), _CHROME in kinds
 
 
-_KEEP, _CHROME, _PAGE = range(3)
+# A line's kind, one character: kept text, chrome, page number (or not looked up yet).
+_KEEP, _CHROME, _PAGE, _UNKNOWN = "kcp?"
+_KEPT = bytes.maketrans(b"kcp", b"\1\0\0")  # kind → whether the line is kept
+_FEW = 24  # lines to classify, past which one pass over all lines costs less than a search each
 # Short lines (table cells, template labels, page furniture) repeat from report to report, and
 # the chrome pattern is slow to try: each distinct one is classified once (the cache is emptied
 # when full).
-_LINE_KINDS: dict[str, int] = {}
+_LINE_KINDS: dict[str, str] = {}
 _LINE_KINDS_SIZE = 65536
 
 
-def _line_kind(line: str) -> int:
+def _line_kind(line: str) -> str:
     """Chrome, page number or text; kept in _LINE_KINDS when short."""
     # Navigation lines are short; article paragraphs are not.
     if len(line) > 80:

@@ -16,6 +16,7 @@ from importlib import resources
 
 REGISTRY_FILE = "cn_county_divisions.csv"
 _SUFFIXES = "县区市旗"
+_PREFECTURE_SUFFIXES = "市州盟区"
 # Names that are also everyday words ("城区", "郊区") or sit inside them ("和县" in "市和县").
 _GENERIC = frozenset({"城区", "郊区", "矿区", "新区", "东区", "西区", "市中区"})
 _WEAK = re.compile(r"^(?:.[县区市旗]|城区|郊区|矿区|新区|东区|西区|市中区)$")
@@ -154,25 +155,22 @@ def _provinces() -> frozenset[str]:
     return frozenset(d.province for d in divisions())
 
 
-@cache
-def _province_pattern() -> re.Pattern[str] | None:
-    """One scan for every province name. A scan reports matches that do not overlap, so it is
-    used only while no name holds another or begins with another's ending (None otherwise:
-    look name by name)."""
-    names = sorted(_provinces())
-    for a in names:
-        for b in names:
-            if a != b and (a in b or any(a.endswith(b[:k]) for k in range(1, len(b)))):
-                return None
-    return re.compile("|".join(map(re.escape, names)))
+def provinces_in(text: str, ends: list[int] | None = None) -> set[str]:
+    """The province names the text contains.
 
-
-def provinces_in(text: str) -> set[str]:
-    """The province names the text contains."""
-    pattern = _province_pattern()
-    if pattern is None:
-        return {name for name in _provinces() if name in text}
-    return set(pattern.findall(text))
+    Every name ends in 省, 市 or 区: each is found from its last character (one literal scan
+    per suffix, which the regex engine skips through, with a lookbehind for the character
+    before it), and the names ending there are looked up. One alternation of the 31 names
+    begins with a class of their first characters (上, 北, 江, 河…), which the engine tests
+    at every character of the text: about five times the cost. `ends`: see _region_ends."""
+    names = _provinces()
+    by_ending = _province_lengths()
+    found = set()
+    for end in _ends(_province_ends(), text) if ends is None else ends:
+        for length in by_ending.get(text[end - 2 : end], ()):
+            if end - length >= 0 and text[end - length : end] in names:
+                found.add(text[end - length : end])
+    return found
 
 
 @cache
@@ -180,27 +178,30 @@ def _longest_prefecture() -> int:
     return max(len(name) for name in _prefectures())
 
 
-def _lengths_by_ending(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+def _lengths_by_ending(names: Iterable[str], suffixes: str) -> dict[str, tuple[int, ...]]:
     """Last two characters → the lengths of the names ending so, longest first: a lookup tries
-    only the lengths a name could have."""
+    only the lengths a name could have. Only names that end in one of `suffixes` (what the
+    lookup scans for)."""
     lengths: dict[str, set[int]] = {}
     for name in names:
-        if len(name) >= 2:
+        if len(name) >= 2 and name[-1] in suffixes:
             lengths.setdefault(name[-2:], set()).add(len(name))
     return {ending: tuple(sorted(found, reverse=True)) for ending, found in lengths.items()}
 
 
 @cache
 def _prefecture_lengths() -> dict[str, tuple[int, ...]]:
-    return _lengths_by_ending(_prefectures())
+    return _lengths_by_ending(_prefectures(), _PREFECTURE_SUFFIXES)
 
 
 @cache
 def _name_lengths() -> dict[str, tuple[int, ...]]:
-    return _lengths_by_ending(_by_name())
+    return _lengths_by_ending(_by_name(), _SUFFIXES)
 
 
-_PREFECTURE_SUFFIXES = "市州盟区"
+@cache
+def _province_lengths() -> dict[str, tuple[int, ...]]:
+    return _lengths_by_ending(_provinces(), _province_suffixes())
 
 
 def _ending_patterns(suffixes: str, endings: Iterable[str]) -> tuple[re.Pattern[str], ...]:
@@ -236,13 +237,35 @@ def _prefecture_ends() -> tuple[re.Pattern[str], ...]:
     return _ending_patterns(_PREFECTURE_SUFFIXES, _prefecture_lengths())
 
 
-def find_division_names(text: str) -> Counter[str]:
-    """Count registry names in the text (names end in 县/区/市/旗), the longest name first."""
+@cache
+def _province_ends() -> tuple[re.Pattern[str], ...]:
+    return _ending_patterns(_province_suffixes(), _province_lengths())
+
+
+@cache
+def _province_suffixes() -> str:
+    return "".join(sorted({name[-1] for name in _provinces()}))
+
+
+@cache
+def _region_ends() -> tuple[re.Pattern[str], ...]:
+    """One scan per suffix for the three lookups a report's text goes through (divisions,
+    prefectures, provinces: 县区市旗, 市州盟区, 省市区), where some name of any of them ends.
+    Each lookup given these ends skips those whose last two characters end none of its names,
+    so it finds what its own scans would: 7 scans instead of 11."""
+    endings = {**_name_lengths(), **_prefecture_lengths(), **_province_lengths()}
+    suffixes = "".join(sorted({ending[1] for ending in endings}))
+    return _ending_patterns(suffixes, endings)
+
+
+def find_division_names(text: str, ends: list[int] | None = None) -> Counter[str]:
+    """Count registry names in the text (names end in 县/区/市/旗), the longest name first.
+    `ends`: see _region_ends."""
     index = _by_name()
     by_ending = _name_lengths()
     found: Counter[str] = Counter()
-    for end in _ends(_division_ends(), text):
-        for length in by_ending[text[end - 2 : end]]:
+    for end in _ends(_division_ends(), text) if ends is None else ends:
+        for length in by_ending.get(text[end - 2 : end], ()):
             start = end - length
             if start < 0:
                 continue
@@ -255,13 +278,13 @@ def find_division_names(text: str) -> Counter[str]:
     return found
 
 
-def find_prefecture_names(text: str) -> set[str]:
-    """Prefecture names in the text (they end in 市/州/盟/地区)."""
+def find_prefecture_names(text: str, ends: list[int] | None = None) -> set[str]:
+    """Prefecture names in the text (they end in 市/州/盟/地区). `ends`: see _region_ends."""
     names = _prefectures()
     by_ending = _prefecture_lengths()
     found = set()
-    for end in _ends(_prefecture_ends(), text):
-        for length in by_ending[text[end - 2 : end]]:
+    for end in _ends(_prefecture_ends(), text) if ends is None else ends:
+        for length in by_ending.get(text[end - 2 : end], ()):
             if end - length >= 0 and text[end - length : end] in names:
                 found.add(text[end - length : end])
     return found
@@ -288,12 +311,13 @@ def resolve_region(*, title: str | None, issuer: str | None, text: str, year: in
     Without a county name, the prefecture and province alone are returned when the text names
     them, or the province from a provincial document number such as "辽政发〔2014〕14号".
     """
-    counts = find_division_names(text)
+    ends = _ends(_region_ends(), text)
+    counts = find_division_names(text, ends)
     for strong in (title, issuer):
         for name, n in find_division_names(strong or "").items():
             counts[name] += 10 * n
-    prefectures = list(find_prefecture_names(text))
-    provinces = list(provinces_in(text))
+    prefectures = list(find_prefecture_names(text, ends))
+    provinces = list(provinces_in(text, ends))
     if counts:
         best_name = max(counts, key=lambda name: (counts[name], len(name)))
         candidates = _by_name()[best_name]

@@ -32,8 +32,26 @@ def test_portal_addresses_found_from_their_starts_as_by_a_plain_scan(text: str) 
     expected = [m.span() for m in hazards._PORTAL_ADDRESS.finditer(text)]
     assert [
         m.span()
-        for m in finditer_from(hazards._PORTAL_ADDRESS, hazards._PORTAL_ADDRESS_START, text)
+        for m in finditer_from(hazards._PORTAL_ADDRESS, hazards._PORTAL_ADDRESS_STARTS, text)
     ] == expected
+    # The same starts as the one alternation of them (what the literal scans replaced), tried
+    # with a single pattern too.
+    assert [
+        m.span() for m in finditer_from(hazards._PORTAL_ADDRESS, _ONE_START_PATTERN, text)
+    ] == expected
+    merged = sorted(m.start() for p in hazards._PORTAL_ADDRESS_STARTS for m in p.finditer(text))
+    assert merged == [m.start() for m in _ONE_START_PATTERN.finditer(text)]
+
+
+# The start pattern before the literal scans: one alternation, each keyword's first character
+# with the rest of it in the lookahead.
+_ONE_START_PATTERN = re.compile(
+    "|".join(
+        f"{first}(?={rest}{hazards._THEN_ADDRESS})"
+        for first, rest in (("网", "[站址]"), ("政", "府网"), ("门", "户"), ("站", ""))
+    )
+    + r"|\n(?=[^\S\n]*[A-Za-z0-9][A-Za-z0-9\-]*\.)"
+)
 
 
 def test_every_portal_address_begins_where_the_start_pattern_matches() -> None:
@@ -42,5 +60,13 @@ def test_every_portal_address_begins_where_the_start_pattern_matches() -> None:
         text = f"本县{keyword}{'x' * 12}：www.example.com"
         match = hazards._PORTAL_ADDRESS.search(text)
         assert match is not None and match.start() == 2
-        assert re.compile(hazards._PORTAL_ADDRESS_START.pattern).match(text, 2)
-        assert finditer_from(hazards._PORTAL_ADDRESS, hazards._PORTAL_ADDRESS_START, text)
+        assert any(start.match(text, 2) for start in hazards._PORTAL_ADDRESS_STARTS)
+        assert finditer_from(hazards._PORTAL_ADDRESS, hazards._PORTAL_ADDRESS_STARTS, text)
+
+
+def test_a_page_of_near_misses_is_left_to_a_plain_search() -> None:
+    """Past 256 starts without a match the rest is searched by the engine: the same matches."""
+    text = "网站：a\n" * 300 + "门户网站（www.91mtk.com）" + "\nx.com沙头镇" * 3
+    expected = [m.span() for m in hazards._PORTAL_ADDRESS.finditer(text)]
+    found = finditer_from(hazards._PORTAL_ADDRESS, hazards._PORTAL_ADDRESS_STARTS, text)
+    assert len(expected) == 4 and [m.span() for m in found] == expected
