@@ -1,5 +1,5 @@
-"""The crawl process's garbage collection: pages freed by reference counting (no cycle
-through Scrapy's cached selector)."""
+"""The crawl process's garbage collection: the start-up heap frozen for the crawl, and pages
+freed by reference counting (no cycle through Scrapy's cached selector)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,37 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
+from crawler import heap
 from crawler.spiders.gov_reports import _selector
 from tests.test_crawl_discovery import _response, _spider
+
+
+def test_the_start_up_heap_is_frozen_for_the_crawl_and_given_back_after() -> None:
+    before = gc.get_threshold()
+    kept = [object() for _ in range(3)], {"a": [1]}
+    heap.freeze()
+    try:
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (heap.YOUNG_THRESHOLD, *before[1:])
+        assert not any(o is kept for o in gc.get_objects())  # in no generation: frozen
+    finally:
+        heap.thaw()
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
+    assert any(o is kept for o in gc.get_objects(generation=2))
+
+
+def test_automatic_collection_turned_off_stays_off() -> None:
+    before = gc.get_threshold()
+    gc.set_threshold(0)
+    try:
+        heap.freeze()
+        assert gc.get_threshold()[0] == 0
+        heap.thaw()
+        assert gc.get_threshold()[0] == 0
+    finally:
+        heap.thaw()
+        gc.set_threshold(*before)
 
 
 def test_a_parsed_page_is_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
