@@ -31,6 +31,7 @@ from scrapy import signals
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet import task
 
+from crawler import heap
 from crawler.batch import WriteBatch
 from crawler.schedule import parse_now
 from parsers import PARSER_VERSION
@@ -254,6 +255,7 @@ class CrawlContext:
         return start_run(session, self.crawl_id, run_settings).id
 
     def spider_opened(self) -> None:
+        heap.freeze()  # the start-up heap out of the collector's full passes (crawler.heap)
         self._flusher = task.LoopingCall(self.batch.flush_if_old)
         self._flusher.start(max(0.1, self.batch.seconds / 2), now=False)
 
@@ -268,6 +270,7 @@ class CrawlContext:
             self.store_report(reason)
         finally:
             self.lock.release()
+            heap.thaw()
 
     def store_report(self, reason: str) -> None:
         """The run report, from the per-site counters and the database (a distributed

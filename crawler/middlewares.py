@@ -159,11 +159,13 @@ class WarcArchiveMiddleware:
         fetched_at = datetime.now(UTC)
         self._count(request, response)
         state = self.states.get(response.url) if response.url == request.url else None
-        digest = hashlib.sha256(response.body).hexdigest()
         if self.states.replayable(state) and request.method == "GET":
             assert state is not None
             if response.status == 304:
                 return self._revisit(request, response, state, REVISIT_NOT_MODIFIED, fetched_at)
+            # Hashed here only for a URL with a record to compare with: the writer hashes
+            # every payload anyway.
+            digest = hashlib.sha256(response.body).hexdigest()
             if response.status == 200 and digest == state.get("payload_sha256"):
                 return self._revisit(request, response, state, REVISIT_IDENTICAL, fetched_at)
         req_headers = header_pairs(request.headers, CREDENTIAL_HEADERS)
