@@ -20,6 +20,18 @@ def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str
     )
 
 
+FAULTS = Path(__file__).parent / "faults"
+
+
+def fault_env(**variables: str) -> dict[str, str]:
+    """This environment with the fault hooks (tests/faults/sitecustomize.py) loaded and
+    `variables` set. The hooks' folder goes before PYTHONPATH, not in its place: a run with
+    the tree under test on PYTHONPATH (a second checkout sharing one virtual environment)
+    keeps running that tree."""
+    path = os.pathsep.join(filter(None, [str(FAULTS), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **variables}
+
+
 def crawl_sim(out: Path, db: str, proxy: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """`gov-reports crawl --json` of `out/sites.csv` through the simulator's proxy, WARC
     files under `out/warc`."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from service.cli import main
-from tests.cli import run_cli
+from tests.cli import fault_env, run_cli
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 
@@ -152,12 +152,7 @@ def test_parse_loads_neither_the_crawler_nor_the_database(tmp_path: Path) -> Non
 
 
 def _run_with_fault(mode: str, hang: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(Path(__file__).parent / "faults"),
-        "GOV_REPORTS_TEST_PARSE_HANG": hang,
-        "GOV_REPORTS_TEST_PARSE_HANG_MODE": mode,
-    }
+    env = fault_env(GOV_REPORTS_TEST_PARSE_HANG=hang, GOV_REPORTS_TEST_PARSE_HANG_MODE=mode)
     command = [sys.executable, "-m", "service.cli", "parse", *args]
     return subprocess.run(
         command, capture_output=True, text=True, timeout=120, env=env, check=False

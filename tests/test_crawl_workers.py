@@ -24,7 +24,7 @@ from parsers.limits import BACKSTOP_SECONDS, init_worker, run_limited
 from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Capture
-from tests.cli import pool_processes
+from tests.cli import fault_env, pool_processes
 
 
 def _sleep(seconds: float) -> str:
@@ -126,9 +126,9 @@ def test_a_document_that_did_not_finish_is_ingested_by_the_next_run(
     web.write_sites_csv(tmp_path / "sites.csv")
     web.write_truth(tmp_path / "truth.jsonl")
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "faults"),
-           "GOV_REPORTS_TEST_WORKER_HANG": str(tmp_path / "hung"),
-           "GOV_REPORTS_TEST_WORKER_HANG_MODE": mode}  # fmt: skip
+    env = fault_env(
+        GOV_REPORTS_TEST_WORKER_HANG=str(tmp_path / "hung"), GOV_REPORTS_TEST_WORKER_HANG_MODE=mode
+    )
     # A limit well above any simulated document's time, even on a loaded machine: only the
     # hung one passes it.
     crawl = [sys.executable, "-m", "service.cli", "crawl", "--sites", str(tmp_path / "sites.csv"),
@@ -167,9 +167,9 @@ def test_a_document_that_never_finishes_is_given_up_after_the_runs_allowed(
     web = SimWeb(sites=1, seed=4)
     web.write_sites_csv(tmp_path / "sites.csv")
     hung = tmp_path / "hung"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "faults"),
-           "GOV_REPORTS_TEST_WORKER_HANG": str(hung),
-           "GOV_REPORTS_TEST_WORKER_HANG_MODE": "always"}  # fmt: skip
+    env = fault_env(
+        GOV_REPORTS_TEST_WORKER_HANG=str(hung), GOV_REPORTS_TEST_WORKER_HANG_MODE="always"
+    )
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     crawl = [sys.executable, "-m", "service.cli", "crawl", "--sites", str(tmp_path / "sites.csv"),
              "--db", db, "--archive", str(tmp_path / "warc"), "--fast", "--json",

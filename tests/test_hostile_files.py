@@ -16,7 +16,7 @@ import pytest
 from parsers import ParseError, extract
 from parsers.extract import MAX_INPUT_BYTES, MAX_TEXT_BYTES
 from tests.bombs import docx_bomb, lzw_encode, pdf_bomb, pdf_with_content, wrapped_pdf_bomb
-from tests.cli import run_cli
+from tests.cli import fault_env, run_cli
 
 MB = 1024 * 1024
 
@@ -230,8 +230,7 @@ def test_a_parser_bug_on_one_file_does_not_stop_the_others(tmp_path: Path) -> No
     golden = Path(__file__).parent / "fixtures" / "golden" / "html_2021_rowspan" / "input.html"
     (tmp_path / "bug.html").write_bytes(golden.read_bytes())
     (tmp_path / "good.html").write_bytes(golden.read_bytes())
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "faults"),
-           "GOV_REPORTS_TEST_PARSER_BUG": "bug.html"}  # fmt: skip
+    env = fault_env(GOV_REPORTS_TEST_PARSER_BUG="bug.html")
     done = subprocess.run(
         [sys.executable, "-m", "service.cli", "parse", str(tmp_path / "bug.html"),
          str(tmp_path / "good.html")],

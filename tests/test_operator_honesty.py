@@ -4,7 +4,6 @@ be (issue 10)."""
 from __future__ import annotations
 
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from service.commands.demo import _fresh_demo_dir
 from sim import SimWeb, serve_in_thread
 from storage.db import open_database
 from storage.models import Capture, CrawlRun
-from tests.cli import run_cli
+from tests.cli import fault_env, run_cli
 
 
 def test_demo_never_deletes_a_directory_it_did_not_create(tmp_path: Path) -> None:
@@ -48,7 +47,6 @@ def test_demo_reuses_its_own_directory_removing_only_its_outputs(tmp_path: Path)
 
 # ----- crawl outcomes and exit statuses ------------------------------------------------------
 
-FAULTS = Path(__file__).parent / "faults"  # sitecustomize.py: archive faults for a child
 DEAD_SITES = (
     "code,name,status,url,host\n"
     "341125,定远县,在用,http://www.unreachable-a.gov.cn/,www.unreachable-a.gov.cn\n"
@@ -92,7 +90,7 @@ def test_an_unwritable_archive_stops_the_run_with_exit_74(
     sim_proxy, tmp_path: Path, fault: str, cause: str
 ) -> None:
     proxy, out = sim_proxy
-    env = {**os.environ, "PYTHONPATH": str(FAULTS), "GOV_REPORTS_TEST_ARCHIVE_FAULT": fault}
+    env = fault_env(GOV_REPORTS_TEST_ARCHIVE_FAULT=fault)
     started = time.monotonic()
     done = _crawl(tmp_path, out / "sites.csv", proxy, env=env)
     assert done.returncode == 74, done.stdout + done.stderr
