@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -163,10 +163,18 @@ def provinces_in(text: str, ends: list[int] | None = None) -> set[str]:
     before it), and the names ending there are looked up. One alternation of the 31 names
     begins with a class of their first characters (上, 北, 江, 河…), which the engine tests
     at every character of the text: about five times the cost. `ends`: see _region_ends."""
-    names = _provinces()
-    by_ending = _province_lengths()
+    if ends is None:
+        ends = _ends(_province_ends(), text)
+    return _names_ending_at(text, ends, _provinces(), _province_lengths())
+
+
+def _names_ending_at(
+    text: str, ends: Iterable[int], names: Collection[str], by_ending: dict[str, tuple[int, ...]]
+) -> set[str]:
+    """The `names` that end at one of `ends` in the text (`by_ending`: _lengths_by_ending's
+    table of the names)."""
     found = set()
-    for end in _ends(_province_ends(), text) if ends is None else ends:
+    for end in ends:
         for length in by_ending.get(text[end - 2 : end], ()):
             if end - length >= 0 and text[end - length : end] in names:
                 found.add(text[end - length : end])
@@ -280,14 +288,9 @@ def find_division_names(text: str, ends: list[int] | None = None) -> Counter[str
 
 def find_prefecture_names(text: str, ends: list[int] | None = None) -> set[str]:
     """Prefecture names in the text (they end in 市/州/盟/地区). `ends`: see _region_ends."""
-    names = _prefectures()
-    by_ending = _prefecture_lengths()
-    found = set()
-    for end in _ends(_prefecture_ends(), text) if ends is None else ends:
-        for length in by_ending.get(text[end - 2 : end], ()):
-            if end - length >= 0 and text[end - length : end] in names:
-                found.add(text[end - length : end])
-    return found
+    if ends is None:
+        ends = _ends(_prefecture_ends(), text)
+    return _names_ending_at(text, ends, _prefectures(), _prefecture_lengths())
 
 
 def _strong_context(text: str, start: int, end: int) -> bool:
