@@ -13,7 +13,7 @@ The youngest generation is collected after YOUNG_THRESHOLD allocations instead o
 700: a crawl makes ~300 container objects a page, so the default collected every two or three
 pages, each time walking the requests, responses and deferreds in flight. Little of a crawl's
 garbage is cyclic (Twisted makes a class per connection; pages no longer are, see the
-spider's `_selector`), so collecting it later holds little memory: the 200-site benchmark's
+spider's page selector), so collecting it later holds little memory: the 200-site benchmark's
 peak RSS stayed at 265-267 MB with thresholds from 2,000 to 20,000 (docs/benchmarks.md,
 "Seventh round").
 """

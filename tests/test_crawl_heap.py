@@ -7,10 +7,9 @@ import gc
 import weakref
 from pathlib import Path
 
-from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
+from scrapy.http import Request
 
 from crawler import heap
-from crawler.spiders.gov_reports import _selector
 from tests.test_crawl_discovery import _response, _spider
 
 
@@ -56,21 +55,3 @@ def test_a_parsed_page_is_freed_without_the_cyclic_collector(tmp_path: Path) -> 
         assert gone() is None  # Scrapy's response.selector would hold it until a collection
     finally:
         gc.enable()
-
-
-def test_the_spiders_selector_is_the_one_scrapy_would_build() -> None:
-    html = "<html><head><base href='http://x.gov.cn/'><title>标题</title></head><body><a href='a'>链接</a></body></html>"
-    cases = [
-        HtmlResponse("http://a.gov.cn/", body=html.encode(), encoding="utf-8"),
-        XmlResponse(
-            "http://a.gov.cn/d.xml",
-            body=b"<?xml version='1.0'?><r><a href='b'>x</a></r>",
-            encoding="utf-8",
-        ),
-        TextResponse("http://a.gov.cn/t", body=html.encode(), encoding="utf-8"),
-    ]
-    for response in cases:
-        ours, scrapys = _selector(response), response.selector
-        assert ours.type == scrapys.type
-        assert ours.xpath("//a/@href").getall() == scrapys.xpath("//a/@href").getall()
-        assert ours.xpath("//text()").getall() == scrapys.xpath("//text()").getall()

@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, JsonResponse, Request, Response, TextResponse, XmlResponse
+from scrapy.http import Request, Response, TextResponse
+from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.context import CrawlContext, count
@@ -42,24 +42,6 @@ logger = logging.getLogger(__name__)
 # A page with a report attachment and less visible text than this is the attachment's wrapper.
 WRAPPER_MAX_TEXT = 1000
 _HTML_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
-
-
-def _selector(response: TextResponse) -> Selector:
-    """The page's Selector, as `response.selector` builds it (same text and type) but not
-    cached on the response: Scrapy's refers back to the response, a cycle that kept every
-    page's body and lxml tree alive until the cyclic garbage collector came round (3,300
-    pages of a 200-site crawl); this one goes with the callback's last reference to it.
-    The base URL Scrapy adds is left out: discovery joins links with `response.url`."""
-    kind = (
-        "xml"
-        if isinstance(response, XmlResponse)
-        else "json"
-        if isinstance(response, JsonResponse)
-        else "html"
-        if isinstance(response, HtmlResponse)
-        else None
-    )
-    return Selector(text=response.text, type=kind)
 
 
 class GovReportsSpider(scrapy.Spider):
@@ -224,7 +206,10 @@ class GovReportsSpider(scrapy.Spider):
             self._note_wall(response.request, code)
             return  # a JS-challenge wall: not solved, nothing behind it is followed
         html = response.text
-        sel = _selector(response)
+        # A Selector of its own, not `response.selector`: Scrapy caches that one on the
+        # response and it refers back, a cycle that kept every page's body and lxml tree alive
+        # until the cyclic garbage collector came round (3,300 pages of a 200-site crawl).
+        sel = Selector(response)
         # lxml directly: parsel would wrap each of hundreds of text nodes in a Selector.
         visible = t.clean_length(VISIBLE_TEXT(sel.root))
         if target := redirects.redirect_target(html, visible):
