@@ -287,10 +287,10 @@ def main(argv: list[str] | None = None) -> int:
         "report-api": [f"/api/reports/{d}" for d in docs[::-1]],
     }
     results: dict[str, dict[str, Any]] = {}
-    workers = ["--workers", str(args.workers)] if args.workers != 1 else []
+    serve_args = ["--workers", str(args.workers)] if args.workers != 1 else []
     if args.threads:
-        workers += ["--threads", str(args.threads)]
-    with server("--db", url, *workers) as (base, pid):
+        serve_args += ["--threads", str(args.threads)]
+    with server("--db", url, *serve_args) as (base, pid):
         run_phase(base, urls["search-api"][:40], args.clients)  # warm up
         for key in wanted:
             load, cpu, db_cpu = os.getloadavg()[0], cpu_seconds(pid), backend_cpu(url)

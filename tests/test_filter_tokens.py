@@ -208,9 +208,9 @@ def test_no_text_or_query_makes_a_filter_token(archive: sessionmaker[Session]) -
 
 
 def test_postgresql_matches_only_the_place_tokens() -> None:
-    """On PostgreSQL a year, template or issuer kind token made the planner sort thousands
-    of matches (storage.filtertokens.filter_match): the place's are ANDed, the rest left to
-    the SQL conditions; SQLite's FTS5 takes them all."""
+    """On PostgreSQL a year token made the planner sort thousands of matches, and a template
+    or an issuer kind selects more still (storage.filtertokens.filter_match): the place's
+    are ANDed, the rest left to the SQL conditions; SQLite's FTS5 takes them all."""
     flt = ReportFilter.parse(
         province="河南省",
         region="4101",

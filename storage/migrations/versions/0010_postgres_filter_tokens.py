@@ -7,9 +7,10 @@ Create Date: 2026-12-01 11:30:00
 PostgreSQL: each document's `report_fts.tsv` gets the reserved tokens of its newest
 version's province, prefecture, region-code prefixes, year, template and issuer kind
 (storage.filtertokens, as SQLite's `filters` column since 0007), as lexemes without
-positions; storage.reportindex keeps them from now on. A search ANDs the filter's tokens to
-its tsquery, so a province filter no longer makes the planner walk the newest entries
-testing the word on each. SQLite: nothing changes.
+positions; storage.reportindex keeps them from now on. A search ANDs the tokens of its
+filter's place (province, prefecture, region: storage.filtertokens.filter_match) to its
+tsquery, so a province filter no longer makes the planner walk the newest entries testing
+the word on each. SQLite: nothing changes.
 """
 
 from __future__ import annotations
