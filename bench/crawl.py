@@ -86,6 +86,9 @@ def _cpu_seconds() -> dict[str, float]:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
+        # The reactor's thread alone: the serial part, which bounds the crawl's rate whatever
+        # the other threads (the pool's, the write batch's) and processes do beside it.
+        "cpu_seconds_main_thread": round(time.thread_time(), 2),
         "cpu_seconds": round(own.ru_utime + own.ru_stime, 2),
         "cpu_seconds_children": round(kids.ru_utime + kids.ru_stime, 2),
     }
@@ -311,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
         # CPU per page, crawl process and extraction workers together: with C cores the
         # full pipeline cannot run faster than C / its CPU per page, whatever the overlap.
         "cpu_ms_per_page": cpu,
+        # The reactor thread's CPU a page: the full crawl's serial part against the bare one's.
+        "main_thread_cpu_ms_per_page": {
+            name: round(1000 * r["cpu_seconds_main_thread"] / max(1, r["pages"]), 2)
+            for name, r in (("full", full), ("bare", bare))
+        },
         "ratios": [round(r, 3) for r in ratios],
         "ratio_min_median_max": [
             round(min(ratios), 3),
