@@ -266,7 +266,7 @@ class CrawlContext:
             self._flusher.stop()
         self.shutdown_pool()
         try:
-            self.batch.flush()
+            self.batch.close()
             self.store_report(reason)
         finally:
             self.lock.release()
@@ -325,4 +325,5 @@ class CrawlContext:
     def engine_stopped(self) -> None:
         """The engine stopped without closing the spider (a start-up failure): let go."""
         self.shutdown_pool()
+        self.batch.close()
         self.lock.release()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.batch import WriteBatch
+from crawler.batch import WriteBatch, on_rollback
 from crawler.schedule import is_due, next_due
 from storage.fetchstate import load_states, save_state, settle
 from storage.models import Site
@@ -22,6 +22,7 @@ from storage.models import Site
 logger = logging.getLogger(__name__)
 
 SCHEDULED_ROLES = ("report", "attachment")
+_RETRY_FIELDS = ("next_due_at", "etag", "last_modified", "payload_sha256", "unfinished_runs")
 GONE_STATUSES = (404, 410)
 
 
@@ -128,7 +129,11 @@ class FetchStates:
         # Saved as it is when the batch commits: a later change queued in the same batch is
         # then written twice, never lost or reordered. A URL unknown when the run started
         # has no row until its first save (this run holds the archive's lock).
-        state["id"] = save_state(session, state, new=state["url"] not in self.known_urls)
+        # A copy (one atomic step): the batch commits on its writer thread while the reactor
+        # may be merging a newer response into the same dict.
+        row = save_state(session, state.copy(), new=state["url"] not in self.known_urls)
+        _restore_on_rollback(session, state, ("id",))
+        state["id"] = row
 
     def settle(self, url: str, document_id: int | None, session: Session | None = None) -> None:
         """The URL's content is kept (stored, or known unchanged): give it a due time, in
@@ -137,6 +142,8 @@ class FetchStates:
         if state is None:
             return
         due = next_due(self.now, state.get("last_changed_at"))
+        if session is not None:
+            _restore_on_rollback(session, state, ("next_due_at", "document_id", "unfinished_runs"))
         state["next_due_at"] = due
         if document_id is not None:
             state["document_id"] = document_id
@@ -155,6 +162,7 @@ class FetchStates:
         if state is None:
             return
         runs = int(state.get("unfinished_runs") or 0) + 1
+        _restore_on_rollback(session, state, _RETRY_FIELDS)
         state.update(
             next_due_at=None,
             etag=None,
@@ -174,3 +182,18 @@ class FetchStates:
 
     def gone_due(self) -> datetime:
         return next_due(self.now, None, gone=True)
+
+
+def _restore_on_rollback(session: Session, state: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Give `keys` of `state` their present values back if the batch's transaction rolls back
+    (crawler.batch.on_rollback): the batch writes again item by item from the states."""
+    before = {key: state[key] for key in keys if key in state}
+
+    def restore() -> None:
+        for key in keys:
+            if key in before:
+                state[key] = before[key]
+            else:
+                state.pop(key, None)
+
+    on_rollback(session, restore)

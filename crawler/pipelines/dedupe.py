@@ -11,7 +11,7 @@ Jaccard, scoped to one site because the mandated template makes reports look ali
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
@@ -31,6 +31,9 @@ NEAR_DUP_BITS = 3
 # numbers: 3 bits apart but 5-gram Jaccard 0.4-0.66 on the simulated web); a re-post with a
 # changed header or footer stays above 0.9. So a simhash candidate is confirmed by Jaccard.
 NEAR_DUP_JACCARD = 0.85
+# This run's newest group heads' texts, kept to compare near copies with: a head stored by this
+# run may still be in the write batch, which would have to be drained to read it back.
+RECENT_HEADS = 256
 _SPACE = re.compile(r"\s+")
 _DOCS, _SITES = Document.__table__, Site.__table__
 # A site's near-copy group heads: a Core statement built once (a crawl runs it once a site,
@@ -65,6 +68,7 @@ class DedupePipeline:
         self._fingerprints: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._loaded: set[str] = set()
         self._seen: set[str] = set()  # text hashes this run stores (perhaps still queued)
+        self._recent_heads: OrderedDict[str, str] = OrderedDict()  # sha → text, bounded
         self._stored_before: frozenset[str] | None = None
 
     def _archived(self) -> frozenset[str]:
@@ -92,8 +96,11 @@ class DedupePipeline:
             self.ctx.doc_ids[sha] = doc_id
 
     def _head_text(self, sha: str) -> str | None:
-        if sha in self._seen and sha not in self.ctx.doc_ids:
-            self.ctx.batch.flush()  # the head is queued in the current batch: store it first
+        text = self._recent_heads.get(sha)
+        if text is not None:
+            return text
+        if sha in self._seen:
+            self.ctx.batch.drain()  # the head may be queued or being written: store it first
         with self.ctx.sessions() as session:
             head = find_document(session, sha)
             return head.text if head is not None else None
@@ -138,4 +145,7 @@ class DedupePipeline:
                 self.stats.inc_value("pipeline/dedupe/near_duplicate")
             else:
                 self._fingerprints[item.site_code].append((ingested.simhash, sha))
+                self._recent_heads[sha] = ingested.extracted.text
+                if len(self._recent_heads) > RECENT_HEADS:
+                    self._recent_heads.popitem(last=False)
         return item

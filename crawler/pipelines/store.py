@@ -3,7 +3,8 @@
 Everything the rows need was decided upstream (crawler.items: `ingested`, `duplicate_of`,
 `near_dup_head`, `previous_id`), so nothing is looked up again here; texts stored earlier in
 this run are found in the context's `doc_ids`. The batch (crawler.batch) commits many items
-in one transaction, each item's rows in the order they were queued.
+in one transaction, each item's rows in the order they were queued, on its writer thread:
+`_write` runs there, and the item is counted back on the reactor once it is committed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crawler.batch import on_rollback
 from crawler.context import CrawlContext
 from crawler.items import DocumentItem
 from parsers import PARSER_VERSION
@@ -55,7 +57,11 @@ class StorePipeline:
             runs = self.ctx.states.max_unfinished_runs
             item.error = f"{item.error} (did not finish in {runs} runs in a row: given up)"
             self.stats.inc_value("pipeline/store/given-up")
-        self.ctx.batch.add(lambda session: self._write(session, item), lambda: self._failed(item))
+        self.ctx.batch.add(
+            lambda session: self._write(session, item),
+            on_failure=lambda: self._failed(item),
+            after=lambda: self._stored(item),
+        )
         return item
 
     def _write(self, session: Session, item: DocumentItem) -> None:
@@ -91,6 +97,7 @@ class StorePipeline:
                         raise
                     doc_id, new, item.needs_version = stored.id, False, False
             self.ctx.doc_ids[ingested.text_sha256] = doc_id
+            on_rollback(session, partial(self.ctx.doc_ids.pop, ingested.text_sha256, None))
             if item.prepared is not None:
                 offer_terms(session, doc_id, *item.prepared.fulltext)
         record = ingested.record if ingested is not None else None
@@ -120,8 +127,12 @@ class StorePipeline:
             self.ctx.states.retry(item.final_url, session)
         else:
             self.ctx.states.settle(item.final_url, doc_id, session)
+
+    def _stored(self, item: DocumentItem) -> None:
+        """The item's rows are committed: count it, and let its text, record and rows go (not
+        before: a batch that fails is written again item by item, from the item)."""
+        item.ingested = item.prepared = None
         self._count(item)
-        item.ingested = item.prepared = None  # stored: let the text, record and rows go
 
     def _capture(self, item: DocumentItem) -> CaptureData:
         return CaptureData(
