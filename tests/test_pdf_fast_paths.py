@@ -103,3 +103,169 @@ def test_cells_match_pdfplumber_on_random_grids() -> None:
         assert pdf_module._intersections_to_cells(intersections) == expected
         cells += len(expected)
     assert cells > 1000
+
+
+# ---------------------------------------------------------------------------- the character loop
+
+
+def _chars_through_the_bindings(page, height: float) -> tuple[list[dict], set]:
+    """The character loop as it was before `pdf._char_api`: pypdfium2's own bindings (typed
+    pointers, `byref`, the GIL released around each call)."""
+    import ctypes
+
+    textpage = page.get_textpage()
+    try:
+        raw = textpage.raw
+        box, matrix, descent = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX(), ctypes.c_float()
+        origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+        shown, chars, current = set(), [], -1
+        size = descent_d = 0.0
+        for index in range(pdfium_c.FPDFText_CountChars(raw)):
+            if pdfium_c.FPDFText_IsGenerated(raw, index):
+                continue
+            if pdfium_c.FPDFText_HasUnicodeMapError(raw, index):
+                raise pdf_module._Unsupported("glyph without a Unicode mapping")
+            code = pdfium_c.FPDFText_GetUnicode(raw, index)
+            if code in (0, 0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF:
+                raise pdf_module._Unsupported("undecodable character")
+            obj = pdfium_c.FPDFText_GetTextObject(raw, index)
+            address = ctypes.cast(obj, ctypes.c_void_p).value
+            if address != current:
+                current = address
+                shown.add(address)
+                assert pdfium_c.FPDFText_GetMatrix(raw, index, ctypes.byref(matrix))
+                font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
+                size = font_size * matrix.d
+                assert pdfium_c.FPDFFont_GetDescent(
+                    pdfium_c.FPDFTextObj_GetFont(obj), font_size, ctypes.byref(descent)
+                )
+                descent_d = descent.value * matrix.d
+            pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(box))
+            pdfium_c.FPDFText_GetCharOrigin(
+                raw, index, ctypes.byref(origin_x), ctypes.byref(origin_y)
+            )
+            bottom = height - (origin_y.value + descent_d)
+            chars.append(
+                {
+                    "object_type": "char",
+                    "text": chr(code),
+                    "x0": box.left,
+                    "x1": box.right,
+                    "top": bottom - size,
+                    "bottom": bottom,
+                    "doctop": bottom - size,
+                    "width": box.right - box.left,
+                    "height": size,
+                    "size": size,
+                    "upright": True,
+                }
+            )
+        return chars, shown
+    finally:
+        textpage.close()
+
+
+def _sim_pdfs(count: int) -> list[bytes]:
+    from sim import SimWeb
+
+    web = SimWeb(sites=6, seed=3)
+    found = []
+    for cfg in web.configs:
+        plan = web.plan(cfg.host)
+        for report in plan.reports:
+            if report.format == "pdf" and len(found) < count:
+                found.append(web.attachment_bytes(plan, report))
+    return found
+
+
+def test_the_character_loop_reads_what_the_bindings_read() -> None:
+    """`_pdfium_chars` through `_char_api`'s prototypes gives the very chars (every key, every
+    float) and text objects the plain bindings give, on real, drawn and simulated pages."""
+    documents = [HUAIAN.read_bytes(), report_pdf(), report_pdf(ruled=False), *_sim_pdfs(4)]
+    pages = 0
+    for data in documents:
+        document = pdfium.PdfDocument(data)
+        try:
+            for index in range(len(document)):
+                page = document[index]
+                height = float(page.get_mediabox()[3])
+                expected = _chars_through_the_bindings(page, height)
+                assert pdf_module._pdfium_chars(page, height) == expected
+                assert expected[0]
+                page.close()
+                pages += 1
+        finally:
+            document.close()
+    assert pages >= 8
+
+
+# ---------------------------------------------------------------------------- ASCII85
+
+
+def _a85_both(body: bytes) -> tuple[object, object]:
+    import base64
+
+    from parsers.extract._pdffilters import _A85_IGNORED, a85decode
+
+    try:
+        expected: object = base64.a85decode(body, ignorechars=_A85_IGNORED)
+    except ValueError:
+        expected = ValueError
+    try:
+        found: object = a85decode(body)
+    except ValueError:
+        found = ValueError
+    return expected, found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"z",
+        b"zz",
+        b"!",
+        b"!!",
+        b"s8W-!",
+        b's8W-"',
+        b"uuuuu",
+        b"uu",
+        b"zu",
+        b"!z",
+        b"!!!!!z",
+        b"\x00 \t\n",
+        b"! ! ! ! !",
+        b"y",
+        b"~",
+        b'87cURD]i,"Ebo80',
+    ],
+)
+def test_ascii85_decodes_as_base64_on_edge_cases(body: bytes) -> None:
+    expected, found = _a85_both(body)
+    assert found == expected
+
+
+def test_ascii85_decodes_as_base64_on_random_input() -> None:
+    """Valid encodings (with zero runs as "z" and ignored bytes sprinkled in) and random
+    digit soup (partial groups, "z" inside groups, overflowing groups, foreign bytes)."""
+    import base64
+
+    rng = random.Random(85)
+    digits = bytes(range(33, 118))
+    errors = 0
+    for round_ in range(20_000):
+        if round_ % 2:
+            raw = rng.randbytes(rng.randint(0, 60))
+            if rng.random() < 0.4:
+                raw = raw[:8] + b"\0" * rng.randint(1, 12) + raw[8:]
+            body = bytearray(base64.a85encode(raw))
+            for _ in range(rng.randint(0, 4)):
+                body.insert(rng.randint(0, len(body)), rng.choice(b" \t\n\r\x0b\x0c\x00"))
+            body = bytes(body)
+        else:
+            pool = digits + b"z" * 8 + b"u" * 12 + b" \n\x00" + b"~y{\x80\xff"[: rng.randint(0, 5)]
+            body = bytes(rng.choice(pool) for _ in range(rng.randint(0, 27)))
+        expected, found = _a85_both(body)
+        assert found == expected, body
+        errors += expected is ValueError
+    assert 1000 < errors < 15_000

@@ -630,7 +630,9 @@ def _char_api() -> _CharApi:
             map_error=typed(pdfium_c.FPDFText_HasUnicodeMapError, ctypes.c_int, pointer, index),
             get_unicode=typed(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, pointer, index),
             object_address=typed(pdfium_c.FPDFText_GetTextObject, pointer, pointer, index),
-            loose_box=typed(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int, pointer, index, pointer),
+            loose_box=typed(
+                pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int, pointer, index, pointer
+            ),
             char_origin=typed(
                 pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int, pointer, index, pointer, pointer
             ),
