@@ -269,3 +269,72 @@ def test_ascii85_decodes_as_base64_on_random_input() -> None:
         assert found == expected, body
         errors += expected is ValueError
     assert 1000 < errors < 15_000
+
+
+# ---------------------------------------------------------------------------- cell text
+
+
+def _char(text: str, x0: float, top: float, size: float) -> dict:
+    return {
+        "object_type": "char",
+        "text": text,
+        "x0": x0,
+        "x1": x0 + size,
+        "top": top,
+        "bottom": top + size,
+        "doctop": top,
+        "width": size,
+        "height": size,
+        "size": size,
+        "upright": True,
+    }
+
+
+def test_cell_text_matches_pdfplumber_on_real_pages() -> None:
+    """`_table_rows` (rows and cells by bisection) gives what pdfplumber's `Table.extract()`
+    gives, on the ruled tables of real, drawn and simulated pages."""
+    documents = [HUAIAN.read_bytes(), report_pdf(), report_pdf(repeat_header=True), *_sim_pdfs(4)]
+    tables = 0
+    for data in documents:
+        for page in _plain_pages(data):
+            if not page.edges:
+                continue
+            for table in pdf_module._find_tables(page):
+                assert pdf_module._table_rows(table, page.chars) == table.extract()
+                tables += 1
+    assert tables >= 10
+
+
+def test_cell_text_matches_pdfplumber_on_random_tables() -> None:
+    """Random grids with merged cells and characters strewn over them: one-word cells,
+    several lines, characters on a ruling or outside the table, overlapping characters."""
+    from pdfplumber.table import Table
+
+    rng = random.Random(31)
+    compared = 0
+    for _ in range(150):
+        edges = _grid_edges(rng)
+        x_lo = min(edge["x0"] for edge in edges) - 20
+        x_hi = max(edge["x1"] for edge in edges) + 20
+        y_lo = min(edge["top"] for edge in edges) - 20
+        y_hi = max(edge["bottom"] for edge in edges) + 20
+        xs = sorted({edge["x0"] for edge in edges if edge["orientation"] == "v"})
+        ys = sorted({edge["top"] for edge in edges if edge["orientation"] == "h"})
+        chars = []
+        for _ in range(rng.randint(0, 400)):
+            size = rng.choice([4.0, 6.0, 9.0, 10.5])
+            if rng.random() < 0.15:  # centred on a ruling
+                x0 = rng.choice(xs) - size / 2
+                top = rng.uniform(y_lo, y_hi)
+            elif rng.random() < 0.15:
+                x0 = rng.uniform(x_lo, x_hi)
+                top = rng.choice(ys) - size / 2
+            else:
+                x0 = round(rng.uniform(x_lo, x_hi), rng.choice([0, 1, 3]))
+                top = round(rng.uniform(y_lo, y_hi), rng.choice([0, 1, 3]))
+            chars.append(_char(rng.choice("一二三四五六七八九十0123456789 ab"), x0, top, size))
+        page = pdf_module._PlainPage(chars, edges, (0.0, 0.0, 600.0, 800.0))
+        for table in pdf_module._find_tables(page):
+            assert pdf_module._table_rows(table, chars) == Table(page, table.cells).extract()
+            compared += 1
+    assert compared >= 150

@@ -11,6 +11,7 @@ paragraphs. A PDF without a text layer yields near-empty text and the `needs-ocr
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import io
 import itertools
@@ -751,12 +752,7 @@ def _assemble_page(plain: _PlainPage, width: float, height: float, image_area) -
             cells = [[clean_cell(cell) for cell in row] for row in rows]
             result.items.append(_Table(cells, x0, x1, top, bottom))
 
-    def outside_tables(obj: dict) -> bool:
-        cx = (obj["x0"] + obj["x1"]) / 2
-        cy = (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
-
-    chars = [char for char in plain.chars if outside_tables(char)] if boxes else plain.chars
+    chars = _outside(plain.chars, boxes) if boxes else plain.chars
     count = 0
     if chars:
         textmap = chars_to_textmap(
@@ -781,6 +777,20 @@ def _assemble_page(plain: _PlainPage, width: float, height: float, image_area) -
         page_area = max(result.width * result.height, 1.0)
         result.scanned = image_area() / page_area >= SCAN_MIN_IMAGE_SHARE
     return result
+
+
+def _outside(chars: list[dict], boxes: list) -> list[dict]:
+    """The characters whose centre is in none of the boxes (edges included)."""
+    kept = []
+    for char in chars:
+        cx = (char["x0"] + char["x1"]) / 2
+        cy = (char["top"] + char["bottom"]) / 2
+        for x0, top, x1, bottom in boxes:
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                break
+        else:
+            kept.append(char)
+    return kept
 
 
 def _find_tables(plain: _PlainPage) -> list:
@@ -874,17 +884,30 @@ def _table_rows(table, chars: list[dict]) -> list[list[str | None]]:
         v_mid = (char["top"] + char["bottom"]) / 2
         if x0 <= h_mid < x1 and top <= v_mid < bottom:
             placed.append((h_mid, v_mid, char))
+    # pdfplumber tests every character against every row, then the row's against every
+    # cell. Here a row's band (centres from its top to its bottom) comes by bisection over the
+    # centres sorted by height, and a cell's columns by bisection over the band sorted by x;
+    # the cell's own height test then picks the characters pdfplumber picks, and sorting the
+    # indices puts them in page order as there (a cell lies inside its row's box, so the
+    # row's x test, dropped here, never removes a character of one of its cells).
+    by_height = sorted(range(len(placed)), key=lambda index: placed[index][1])
+    heights = [placed[index][1] for index in by_height]
     rows: list[list[str | None]] = []
     for row in table.rows:
-        rx0, rtop, rx1, rbottom = row.bbox
-        in_row = [p for p in placed if rx0 <= p[0] < rx1 and rtop <= p[1] < rbottom]
+        _, rtop, _, rbottom = row.bbox
+        band = by_height[bisect.bisect_left(heights, rtop) : bisect.bisect_left(heights, rbottom)]
+        # The band across by the centres' x, each cell's columns by bisection, in page order.
+        band.sort(key=lambda index: placed[index][0])
+        lefts = [placed[index][0] for index in band]
         cells: list[str | None] = []
         for cell in row.cells:
             if cell is None:
                 cells.append(None)
                 continue
             cx0, ctop, cx1, cbottom = cell
-            in_cell = [c for h, v, c in in_row if cx0 <= h < cx1 and ctop <= v < cbottom]
+            column = band[bisect.bisect_left(lefts, cx0) : bisect.bisect_left(lefts, cx1)]
+            column.sort()
+            in_cell = [placed[index][2] for index in column if ctop <= placed[index][1] < cbottom]
             if not in_cell:
                 cells.append("")
                 continue
