@@ -338,3 +338,22 @@ def test_cell_text_matches_pdfplumber_on_random_tables() -> None:
             assert pdf_module._table_rows(table, chars) == Table(page, table.cells).extract()
             compared += 1
     assert compared >= 150
+
+
+def test_cells_match_pdfplumber_with_nan_and_infinite_points() -> None:
+    """Points with a NaN or an infinite coordinate (a damaged path) take the comparisons'
+    way through `_intersections_to_cells`, and still give pdfplumber's cells."""
+    rng = random.Random(17)
+    odd = 0
+    for _ in range(200):
+        intersections = edges_to_intersections(_grid_edges(rng), 3, 3)
+        points = list(intersections)
+        for _ in range(rng.randint(1, 3)):
+            x, y = rng.choice(points)
+            value = rng.choice([float("nan"), float("inf"), -float("inf")])
+            point = (value, y) if rng.random() < 0.5 else (x, value)
+            intersections[point] = intersections[rng.choice(points)]
+            odd += 1
+        expected = intersections_to_cells(intersections)
+        assert pdf_module._intersections_to_cells(intersections) == expected
+    assert odd >= 200

@@ -15,6 +15,7 @@ import bisect
 import contextlib
 import io
 import itertools
+import math
 import re
 import threading
 import time
@@ -828,9 +829,17 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
     horizontal = {p: {_bbox(e) for e in intersections[p]["h"]} for p in points}
     columns: dict[float, list[tuple[float, float]]] = {}
     rows: dict[float, list[tuple[float, float]]] = {}
+    after: dict[tuple[float, float], tuple[int, int]] = {}  # a point's place in both lists
     for point in points:  # sorted by x, then y: each list is in pdfplumber's order
-        columns.setdefault(point[0], []).append(point)
-        rows.setdefault(point[1], []).append(point)
+        column = columns.setdefault(point[0], [])
+        row = rows.setdefault(point[1], [])
+        after[point] = (len(column) + 1, len(row) + 1)
+        column.append(point)
+        row.append(point)
+    # Without NaN, a column's points have distinct, rising heights and a row's distinct,
+    # rising x: the points below a point are those after it in its column, the points to its
+    # right those after it in its row. With a NaN, the comparisons decide as in pdfplumber.
+    ordered = not any(math.isnan(x) or math.isnan(y) for x, y in points)
 
     def connects(p1: tuple[float, float], p2: tuple[float, float]) -> bool:
         if p1[0] == p2[0] and not vertical[p1].isdisjoint(vertical[p2]):
@@ -840,8 +849,13 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
     cells = []
     for x, y in points:
         point = (x, y)
-        below = [p for p in columns[x] if p[1] > y]
-        right = [p for p in rows[y] if p[0] > x]
+        if ordered:
+            below_from, right_from = after[point]
+            below = columns[x][below_from:]
+            right = rows[y][right_from:]
+        else:
+            below = [p for p in columns[x] if p[1] > y]
+            right = [p for p in rows[y] if p[0] > x]
         cell = None
         for below_pt in below:
             if not connects(point, below_pt):
