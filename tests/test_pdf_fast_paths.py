@@ -8,6 +8,7 @@ and on random grids with merged cells.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import random
 from pathlib import Path
@@ -35,7 +36,8 @@ def _plain_pages(data: bytes) -> list[pdf_module._PlainPage]:
             for position in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
                 obj = pdfium_c.FPDFPage_GetObject(page.raw, position)
                 if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_PATH:
-                    edges.extend(pdf_module._path_edges(obj, height))
+                    address = ctypes.cast(obj, ctypes.c_void_p).value
+                    edges.extend(pdf_module._path_edges(address, height))
             chars, _ = pdf_module._pdfium_chars(page, height)
             pages.append(pdf_module._PlainPage(chars, edges, (0.0, 0.0, width, height)))
             page.close()
@@ -109,10 +111,8 @@ def test_cells_match_pdfplumber_on_random_grids() -> None:
 
 
 def _chars_through_the_bindings(page, height: float) -> tuple[list[dict], set]:
-    """The character loop as it was before `pdf._char_api`: pypdfium2's own bindings (typed
+    """The character loop as it was before `pdf._api`: pypdfium2's own bindings (typed
     pointers, `byref`, the GIL released around each call)."""
-    import ctypes
-
     textpage = page.get_textpage()
     try:
         raw = textpage.raw
@@ -179,7 +179,7 @@ def _sim_pdfs(count: int) -> list[bytes]:
 
 
 def test_the_character_loop_reads_what_the_bindings_read() -> None:
-    """`_pdfium_chars` through `_char_api`'s prototypes gives the very chars (every key, every
+    """`_pdfium_chars` through `_api`'s prototypes gives the very chars (every key, every
     float) and text objects the plain bindings give, on real, drawn and simulated pages."""
     documents = [HUAIAN.read_bytes(), report_pdf(), report_pdf(ruled=False), *_sim_pdfs(4)]
     pages = 0
@@ -357,3 +357,62 @@ def test_cells_match_pdfplumber_with_nan_and_infinite_points() -> None:
         expected = intersections_to_cells(intersections)
         assert pdf_module._intersections_to_cells(intersections) == expected
     assert odd >= 200
+
+
+def _path_points_through_the_bindings(obj) -> tuple[list, list]:
+    """A path's matrix and (x, y, type, close) segments through pypdfium2's own bindings."""
+    matrix = pdfium_c.FS_MATRIX()
+    assert pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+    x, y = ctypes.c_float(), ctypes.c_float()
+    segments = []
+    for index in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj, index)
+        pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        segments.append((x.value, y.value, kind, pdfium_c.FPDFPathSegment_GetClose(segment)))
+    return [matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f], segments
+
+
+def test_the_page_walk_reads_what_the_bindings_read() -> None:
+    """`_api`'s object and path functions, given addresses, read the objects, types, bounds,
+    matrices and segments pypdfium2's own bindings read, and `_path_edges` makes its edges
+    from them (checked against pdfplumber's tables above)."""
+    api = pdf_module._api()
+    documents = [HUAIAN.read_bytes(), report_pdf(), *_sim_pdfs(3)]
+    paths = 0
+    for data in documents:
+        document = pdfium.PdfDocument(data)
+        try:
+            for index in range(len(document)):
+                page = document[index]
+                page_at = ctypes.cast(page.raw, ctypes.c_void_p).value
+                for position in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+                    obj = pdfium_c.FPDFPage_GetObject(page.raw, position)
+                    address = api.get_object(page_at, position)
+                    assert address == ctypes.cast(obj, ctypes.c_void_p).value
+                    kind = pdfium_c.FPDFPageObj_GetType(obj)
+                    assert api.object_type(address) == kind
+                    expected = [ctypes.c_float() for _ in range(4)]
+                    found = [ctypes.c_float() for _ in range(4)]
+                    pdfium_c.FPDFPageObj_GetBounds(obj, *map(ctypes.byref, expected))
+                    api.object_bounds(address, *map(ctypes.addressof, found))
+                    assert [v.value for v in found] == [v.value for v in expected]
+                    if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
+                        continue
+                    matrix, segments = _path_points_through_the_bindings(obj)
+                    mine = pdfium_c.FS_MATRIX()
+                    api.object_matrix(address, ctypes.addressof(mine))
+                    assert [mine.a, mine.b, mine.c, mine.d, mine.e, mine.f] == matrix
+                    x, y = ctypes.c_float(), ctypes.c_float()
+                    walked = []
+                    for number in range(api.count_segments(address)):
+                        segment = api.get_segment(address, number)
+                        api.segment_point(segment, ctypes.addressof(x), ctypes.addressof(y))
+                        kind = api.segment_type(segment)
+                        walked.append((x.value, y.value, kind, api.segment_close(segment)))
+                    assert walked == segments
+                    paths += 1
+                page.close()
+        finally:
+            document.close()
+    assert paths > 50

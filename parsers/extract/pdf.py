@@ -284,14 +284,18 @@ def _page_from_pdfium(page, index: int, runs: _TextRuns) -> _Page:
         raise _Unsupported("media box not at the origin")
     width, height = float(right), float(top)
     edges: list[dict] = []
-    texts: list = []
+    texts: list[int | None] = []  # the text objects' addresses
     image_area = 0.0
     bounds = [ctypes.c_float() for _ in range(4)]
-    bound_refs = [ctypes.byref(value) for value in bounds]
-    # The raw API: pypdfium2's object wrappers cost more than the walk itself.
+    bound_at = [ctypes.addressof(value) for value in bounds]
+    # The raw API through `_api` (object addresses as ints): pypdfium2's object wrappers
+    # cost more than the walk itself, and a page holds a text object for every line or cell.
+    api = _api()
+    get_object, get_type = api.get_object, api.object_type
+    page_at = ctypes.cast(page.raw, ctypes.c_void_p).value
     for position in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj = pdfium_c.FPDFPage_GetObject(page.raw, position)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        obj = get_object(page_at, position)
+        kind = get_type(obj)
         if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
             raise _Unsupported("form XObject")
         if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
@@ -299,7 +303,7 @@ def _page_from_pdfium(page, index: int, runs: _TextRuns) -> _Page:
         elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
             edges.extend(_path_edges(obj, height))
         elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            pdfium_c.FPDFPageObj_GetBounds(obj, *bound_refs)
+            api.object_bounds(obj, *bound_at)
             x0, y0, x1, y1 = (value.value for value in bounds)
             image_area += abs((x1 - x0) * (y1 - y0))
     chars, shown = _pdfium_chars(page, height)
@@ -307,12 +311,13 @@ def _page_from_pdfium(page, index: int, runs: _TextRuns) -> _Page:
     # _glyphless_char), and a line repeating one of the five before it when neither has boxes.
     dropped: list[dict] = []
     for ordinal, obj in enumerate(texts):
-        if ctypes.cast(obj, ctypes.c_void_p).value in shown:
+        if obj in shown:
             continue
-        pdfium_c.FPDFPageObj_GetBounds(obj, *bound_refs)
+        api.object_bounds(obj, *bound_at)
         if bounds[2].value - bounds[0].value >= 1e-3:
             raise _PageUnsupported("a text object PDFium skipped as a repeat")
-        dropped.append({**_glyphless_char(obj, height), "ordinal": ordinal})
+        typed = ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT)
+        dropped.append({**_glyphless_char(typed, height), "ordinal": ordinal})
     if dropped:
         found = runs.dropped_texts(index, dropped, len(texts))
         chars.extend(_recover_dropped(dropped, found))
@@ -521,12 +526,12 @@ def _pdfium_chars(page, height: float) -> tuple[list[dict], set[int | None]]:
     One ctypes call costs about as much as the C work behind it, so the loop makes as few as
     it can: the matrix, font size and descent belong to the character's text object (PDFium
     takes them from it), so they are read once per object, not once per character; and the
-    per-character calls go through `_char_api`'s prototypes (plain addresses, the GIL held)."""
+    calls go through `_api`'s prototypes (plain addresses, the GIL held)."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
-    api = _char_api()
+    api = _api()
     textpage = page.get_textpage()
     try:
         raw = textpage.raw
@@ -534,15 +539,19 @@ def _pdfium_chars(page, height: float) -> tuple[list[dict], set[int | None]]:
         box = pdfium_c.FS_RECTF()
         box_at = ctypes.addressof(box)
         matrix = pdfium_c.FS_MATRIX()
+        matrix_at = ctypes.addressof(matrix)
         origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
         origin_x_at, origin_y_at = ctypes.addressof(origin_x), ctypes.addressof(origin_y)
         descent = ctypes.c_float()
+        descent_at = ctypes.addressof(descent)
         is_generated = api.is_generated
         map_error = api.map_error
         get_unicode = api.get_unicode
         loose_box = api.loose_box
         char_origin = api.char_origin
         object_address = api.object_address
+        char_matrix, font_size_of = api.char_matrix, api.font_size
+        text_font, font_descent = api.text_font, api.font_descent
         shown: set[int | None] = set()
         chars: list[dict] = []
         append = chars.append
@@ -560,18 +569,15 @@ def _pdfium_chars(page, height: float) -> tuple[list[dict], set[int | None]]:
             if obj_address != current:
                 current = obj_address
                 shown.add(obj_address)
-                if not pdfium_c.FPDFText_GetMatrix(raw, index, ctypes.byref(matrix)):
+                if not char_matrix(address, index, matrix_at):
                     raise _Unsupported("character without a matrix")
                 if abs(matrix.b) > 1e-6 or abs(matrix.c) > 1e-6 or matrix.a <= 0 or matrix.d <= 0:
                     raise _Unsupported("rotated or mirrored text")
-                font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
+                font_size = font_size_of(address, index)
                 size = font_size * matrix.d
                 # The box's foot is the baseline plus the font's declared descent, as in
                 # pdfminer (PDFium's loose box uses the metrics of whatever font it substituted).
-                obj = pdfium_c.FPDFText_GetTextObject(raw, index)
-                if not pdfium_c.FPDFFont_GetDescent(
-                    pdfium_c.FPDFTextObj_GetFont(obj), font_size, ctypes.byref(descent)
-                ):
+                if not font_descent(text_font(obj_address), font_size, descent_at):
                     raise _Unsupported("font without a descent")
                 descent_d = descent.value * matrix.d
             loose_box(address, index, box_at)
@@ -599,26 +605,41 @@ def _pdfium_chars(page, height: float) -> tuple[list[dict], set[int | None]]:
         textpage.close()
 
 
-class _CharApi(NamedTuple):
+class _Api(NamedTuple):
+    # the text page, for every character or text object
     is_generated: Callable[[int, int], int]
     map_error: Callable[[int, int], int]
     get_unicode: Callable[[int, int], int]
     object_address: Callable[[int, int], int | None]
     loose_box: Callable[[int, int, int], int]
     char_origin: Callable[[int, int, int, int], int]
+    char_matrix: Callable[[int, int, int], int]
+    font_size: Callable[[int, int], float]
+    text_font: Callable[[int | None], int | None]
+    font_descent: Callable[[int | None, float, int], int]
+    # the page's objects and their paths
+    get_object: Callable[[int, int], int | None]
+    object_type: Callable[[int | None], int]
+    object_bounds: Callable[[int | None, int, int, int, int], int]
+    object_matrix: Callable[[int | None, int], int]
+    count_segments: Callable[[int | None], int]
+    get_segment: Callable[[int | None, int], int | None]
+    segment_point: Callable[[int | None, int, int], int]
+    segment_type: Callable[[int | None], int]
+    segment_close: Callable[[int | None], int]
 
 
-_CHAR_API: _CharApi | None = None
+_API: _Api | None = None
 
 
-def _char_api() -> _CharApi:
-    """The text page functions the character loop calls for every character, typed to take
-    plain addresses (no `byref` or pointer conversion per call) and to keep the GIL (no
-    release and re-acquisition around a call that does a few memory reads): ~1.2 µs a call
-    instead of ~1.5-2.8. `object_address` gives the text object's address as an int (no
-    ctypes.cast per character). The same C functions, given the same values."""
-    global _CHAR_API
-    if _CHAR_API is None:
+def _api() -> _Api:
+    """The PDFium functions the page walk and the character loop call for every object,
+    segment and character, typed to take and give plain addresses (no `byref`, pointer
+    conversion or `ctypes.cast` per call) and to keep the GIL (no release and re-acquisition
+    around a call that does a few memory reads): ~1.2 µs a call instead of ~1.5-2.8. The
+    same C functions, given the same values."""
+    global _API
+    if _API is None:
         import ctypes
 
         import pypdfium2.raw as pdfium_c
@@ -626,41 +647,53 @@ def _char_api() -> _CharApi:
         def typed(function, restype, *argtypes):
             return ctypes.cast(function, ctypes.PYFUNCTYPE(restype, *argtypes))
 
-        pointer, index = ctypes.c_void_p, ctypes.c_int
-        _CHAR_API = _CharApi(
-            is_generated=typed(pdfium_c.FPDFText_IsGenerated, ctypes.c_int, pointer, index),
-            map_error=typed(pdfium_c.FPDFText_HasUnicodeMapError, ctypes.c_int, pointer, index),
-            get_unicode=typed(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, pointer, index),
-            object_address=typed(pdfium_c.FPDFText_GetTextObject, pointer, pointer, index),
-            loose_box=typed(
-                pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int, pointer, index, pointer
-            ),
-            char_origin=typed(
-                pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int, pointer, index, pointer, pointer
-            ),
+        at, index, c_int = ctypes.c_void_p, ctypes.c_int, ctypes.c_int
+        _API = _Api(
+            is_generated=typed(pdfium_c.FPDFText_IsGenerated, c_int, at, index),
+            map_error=typed(pdfium_c.FPDFText_HasUnicodeMapError, c_int, at, index),
+            get_unicode=typed(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, at, index),
+            object_address=typed(pdfium_c.FPDFText_GetTextObject, at, at, index),
+            loose_box=typed(pdfium_c.FPDFText_GetLooseCharBox, c_int, at, index, at),
+            char_origin=typed(pdfium_c.FPDFText_GetCharOrigin, c_int, at, index, at, at),
+            char_matrix=typed(pdfium_c.FPDFText_GetMatrix, c_int, at, index, at),
+            font_size=typed(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, at, index),
+            text_font=typed(pdfium_c.FPDFTextObj_GetFont, at, at),
+            font_descent=typed(pdfium_c.FPDFFont_GetDescent, c_int, at, ctypes.c_float, at),
+            get_object=typed(pdfium_c.FPDFPage_GetObject, at, at, index),
+            object_type=typed(pdfium_c.FPDFPageObj_GetType, c_int, at),
+            object_bounds=typed(pdfium_c.FPDFPageObj_GetBounds, c_int, at, at, at, at, at),
+            object_matrix=typed(pdfium_c.FPDFPageObj_GetMatrix, c_int, at, at),
+            count_segments=typed(pdfium_c.FPDFPath_CountSegments, c_int, at),
+            get_segment=typed(pdfium_c.FPDFPath_GetPathSegment, at, at, index),
+            segment_point=typed(pdfium_c.FPDFPathSegment_GetPoint, c_int, at, at, at),
+            segment_type=typed(pdfium_c.FPDFPathSegment_GetType, c_int, at),
+            segment_close=typed(pdfium_c.FPDFPathSegment_GetClose, c_int, at),
         )
-    return _CHAR_API
+    return _API
 
 
-def _path_edges(obj, height: float) -> list[dict]:
-    """A path's horizontal and vertical segments as pdfplumber edges, in top-down coordinates."""
+def _path_edges(obj: int | None, height: float) -> list[dict]:
+    """A path's horizontal and vertical segments as pdfplumber edges, in top-down coordinates
+    (`obj`: the path object's address)."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
+    api = _api()
     matrix = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+    if not api.object_matrix(obj, ctypes.addressof(matrix)):
         raise _Unsupported("path without a matrix")
     x, y = ctypes.c_float(), ctypes.c_float()
+    x_at, y_at = ctypes.addressof(x), ctypes.addressof(y)
     points: list[tuple[float, float]] = []
     polylines: list[list[tuple[float, float]]] = []
     start: tuple[float, float] | None = None
-    for index in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        segment = pdfium_c.FPDFPath_GetPathSegment(obj, index)
-        pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+    for index in range(api.count_segments(obj)):
+        segment = api.get_segment(obj, index)
+        api.segment_point(segment, x_at, y_at)
         px = matrix.a * x.value + matrix.c * y.value + matrix.e
         py = height - (matrix.b * x.value + matrix.d * y.value + matrix.f)
-        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        kind = api.segment_type(segment)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
             if len(points) > 1:
                 polylines.append(points)
@@ -668,7 +701,7 @@ def _path_edges(obj, height: float) -> list[dict]:
             start = (px, py)
         else:
             points.append((px, py))
-        if pdfium_c.FPDFPathSegment_GetClose(segment) and start is not None:
+        if api.segment_close(segment) and start is not None:
             points.append(start)
     if len(points) > 1:
         polylines.append(points)
