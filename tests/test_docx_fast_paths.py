@@ -175,3 +175,44 @@ def test_paragraph_text_matches_the_former_walk_on_documents() -> None:
         assert paragraphs
         for paragraph in paragraphs:
             assert docx_module._paragraph_text(paragraph) == _paragraph_text_before(paragraph)
+
+
+def _continues_merge_before(cell) -> bool:
+    """The merge test as it was, with lxml's `find`."""
+    w = f"{{{_W_NS}}}"
+    props = cell.find(f"{w}tcPr")
+    return props is not None and any(
+        merge is not None and merge.get(f"{w}val", "continue") != "restart"
+        for merge in (props.find(f"{w}vMerge"), props.find(f"{w}hMerge"))
+    )
+
+
+def test_merge_test_matches_the_former_finds_on_random_cells() -> None:
+    rng = random.Random(11)
+    merges = [
+        "<w:vMerge/>",
+        '<w:vMerge w:val="restart"/>',
+        '<w:vMerge w:val="continue"/>',
+        "<w:hMerge/>",
+        '<w:hMerge w:val="restart"/>',
+        '<w:hMerge w:val="x"/>',
+        '<w:vMerge val="restart"/>',
+        "<w:tcW/>",
+        "<!-- c -->",
+        "<w:shd/>",
+    ]
+    seen = {True: 0, False: 0}
+    for _ in range(3000):
+        children = []
+        for _ in range(rng.randint(0, 3)):
+            if rng.random() < 0.7:
+                inner = "".join(rng.choice(merges) for _ in range(rng.randint(0, 4)))
+                children.append(f"<w:tcPr>{inner}</w:tcPr>")
+            else:
+                children.append(rng.choice(["<w:p/>", "<!-- c -->", "<w:tbl/>"]))
+        rng.shuffle(children)
+        cell = parse_xml(f'<w:tc xmlns:w="{_W_NS}">{"".join(children)}</w:tc>'.encode())
+        expected = _continues_merge_before(cell)
+        assert docx_module._continues_merge(cell) == expected
+        seen[expected] += 1
+    assert min(seen.values()) > 500
