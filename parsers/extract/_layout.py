@@ -15,6 +15,7 @@ CELL_SEPARATOR = " | "
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_HAN = re.compile(f"(?<=[{_HAN}])[ \t\u3000]+(?=[{_HAN}])")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_CELL_BREAKS = re.compile(r"[\r\n\v\x07]+")
 _NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?%?$")
 # Enumeration markers that open a new row label: "（五）", "五、", "1.", "2、", "(3)".
 _ENUMERATED = re.compile(
@@ -43,7 +44,7 @@ def clean_cell(text: str | None) -> str | None:
     """Normalise one table cell; None (a cell covered by a merge) stays None."""
     if text is None:
         return None
-    joined = join_wrapped(re.split(r"[\r\n\v\x07]+", text))
+    joined = join_wrapped(_CELL_BREAKS.split(text))
     joined = _SPACES.sub(" ", joined).strip()
     # Justified PDF cells spread Han characters apart ("结 果维持"); the gap carries no meaning.
     joined = _SPACE_BETWEEN_HAN.sub("", joined)

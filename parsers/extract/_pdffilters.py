@@ -12,7 +12,6 @@ their pixels.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 import zlib
@@ -163,14 +162,56 @@ def _ascii_hex(data: bytes) -> bytes:
     return binascii.unhexlify(body)
 
 
+_A85_IGNORED = b" \t\n\r\x0b\x0c\x00"
+_A85_DIGITS_AND_Z = bytes(range(ord("!"), ord("u") + 1)) + b"z"
+
+
 def _ascii_85(data: bytes) -> bytes:
     body = data.split(b"~>", 1)[0].strip()
     if body.startswith(b"<~"):
         body = body[2:]
     try:
-        return base64.a85decode(body, ignorechars=b" \t\n\r\x0b\x0c\x00")
+        return a85decode(body)
     except ValueError:
         return b""  # damaged: the reader decides; nothing to count
+
+
+def a85decode(body: bytes) -> bytes:
+    """`base64.a85decode(body, ignorechars=_A85_IGNORED)`, the same bytes or a ValueError
+    for the same inputs, with the 5-digit groups decoded by numpy instead of one Python
+    loop step a byte (a simulated report's content streams are ASCII85: ~1 ms a PDF).
+
+    As there: the ignored bytes are dropped, "z" stands for four zero bytes between groups
+    (inside a group it is an error), a group over 2**32 - 1 is an error (the padded last
+    one too), and a last group of k < 5 digits is padded with "u" and gives k - 1 bytes."""
+    import numpy
+
+    digits = body.translate(None, _A85_IGNORED)
+    if digits.translate(None, _A85_DIGITS_AND_Z):
+        raise ValueError("Non-Ascii85 digit found")
+    runs = digits.split(b"z")
+    out: list[bytes] = []
+    for position, run in enumerate(runs):
+        if position:
+            out.append(b"\0\0\0\0")
+        cut = 0
+        if len(run) % 5:
+            if position < len(runs) - 1:
+                raise ValueError("z inside Ascii85 5-tuple")
+            cut = 5 - len(run) % 5
+            run += b"u" * cut
+        if not run:
+            continue
+        groups = numpy.frombuffer(run, dtype=numpy.uint8).reshape(-1, 5).astype(numpy.uint64)
+        groups -= 33
+        values = groups[:, 0]
+        for column in range(1, 5):
+            values = values * 85 + groups[:, column]
+        if values.max() > 0xFFFFFFFF:
+            raise ValueError("Ascii85 overflow")
+        decoded = values.astype(">u4").tobytes()
+        out.append(decoded[: len(decoded) - cut])
+    return b"".join(out)
 
 
 def _run_length(data: bytes | memoryview, limit: int, sink: Sink) -> int:
