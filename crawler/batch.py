@@ -1,13 +1,10 @@
 """Batched database writes: items and fetch-state updates committed together, one transaction
 per batch (GOV_REPORTS_STORE_BATCH_SIZE writes, or GOV_REPORTS_STORE_BATCH_SECONDS after the
-oldest was queued, or when the crawl closes), on a writer thread of their own.
+oldest was queued, or when the crawl closes).
 
-Why a thread: the database's own work (SQLite's inserts, its full-text index, the commit)
-runs in C without the GIL, so on the writer thread it overlaps the reactor's work instead of
-stopping it. Batches are committed one at a time in the order they were handed over, and at
-most `MAX_PENDING` wait at once (the reactor then waits: memory stays bounded). A write's
-`after` and `on_failure` callbacks run back on the thread that queued it (at its next `add`,
-`flush` or `drain`), so Scrapy's stats are only ever touched from the reactor.
+On the reactor's thread: a writer thread was tried (SQLite's C work runs without the GIL) and
+measured 3-6 % slower at 200 sites on 2 cores, the two threads handing the GIL to each other at
+every statement (docs/crawl.md, "Eighth round").
 
 Crash safety is unchanged: a write is queued only after the WARC record it points to has been
 written and flushed, and writes are committed in the order they were queued, so the database
@@ -19,12 +16,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from queue import SimpleQueue
 from typing import NamedTuple
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.repository import refresh_deferred
@@ -33,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 Write = Callable[[Session], None]
 Callback = Callable[[], None]
-MAX_PENDING = 2
 _UNDO = "gov_reports.batch.undo"
 
 
@@ -54,20 +48,13 @@ class Queued(NamedTuple):
 
 
 class WriteBatch:
-    def __init__(
-        self, sessions: sessionmaker[Session], size: int, seconds: float, *, threaded: bool = True
-    ) -> None:
+    def __init__(self, sessions: sessionmaker[Session], size: int, seconds: float) -> None:
         self.sessions = sessions
         self.size = max(1, size)
         self.seconds = seconds
         self._writes: list[Queued] = []
         self._oldest = 0.0
         self.transactions = 0
-        self._writer = (
-            ThreadPoolExecutor(1, thread_name_prefix="gov-reports-writer") if threaded else None
-        )
-        self._pending: deque[Future[None]] = deque()
-        self._callbacks: SimpleQueue[Callback] = SimpleQueue()
 
     def add(
         self, write: Write, on_failure: Callback | None = None, after: Callback | None = None
@@ -79,68 +66,34 @@ class WriteBatch:
         self._writes.append(Queued(write, on_failure, after))
         if len(self._writes) >= self.size:
             self.flush()
-        else:
-            self.run_callbacks()
 
     def flush_if_old(self) -> None:
         if self._writes and time.monotonic() - self._oldest >= self.seconds:
             self.flush()
-        else:
-            self.run_callbacks()
 
     def flush(self) -> None:
-        """Hand the queued writes to the writer (without waiting for their commit)."""
+        """Commit every queued write in one transaction; if that fails, each in its own, so
+        one bad write costs only itself."""
         writes, self._writes = self._writes, []
-        if writes:
-            if self._writer is None:
-                self._commit(writes)
-            else:
-                while len(self._pending) >= MAX_PENDING:
-                    self._pending.popleft().result()
-                self._pending.append(self._writer.submit(self._commit, writes))
-        self.run_callbacks()
-
-    def drain(self) -> None:
-        """Commit everything queued and wait for it: after this the database holds every write
-        queued so far, and their callbacks have run."""
-        self.flush()
-        while self._pending:
-            self._pending.popleft().result()
-        self.run_callbacks()
-
-    def close(self) -> None:
-        """Drain, then stop the writer thread."""
-        try:
-            self.drain()
-        finally:
-            if self._writer is not None:
-                self._writer.shutdown(wait=True)
-
-    def run_callbacks(self) -> None:
-        """Run the callbacks of the writes committed (or failed) since the last call."""
-        while not self._callbacks.empty():
-            self._callbacks.get_nowait()()
-
-    def _commit(self, writes: list[Queued]) -> None:
-        """Commit `writes` in one transaction; if that fails, each in its own, so one bad
-        write costs only itself. Any error is caught: on the writer thread nobody else would
-        see it, so it is logged and the write's `on_failure` reports it."""
+        if not writes:
+            return
         try:
             self._transaction(writes)
-            self.transactions += 1
-            self._settled(writes)
-            return
-        except Exception as exc:  # noqa: BLE001 - each write is retried, and logged if it fails
+        except SQLAlchemyError as exc:
             logger.warning("batch of %d writes failed (%s); retrying one by one", len(writes), exc)
+        else:
+            self.transactions += 1
+            _settled(writes)
+            return
         for queued in writes:
             try:
                 self._transaction([queued])
-            except Exception:
-                logger.exception("could not store a write")
+            except SQLAlchemyError as exc:
+                logger.error("could not store a write: %s", exc)
                 if queued.on_failure is not None:
-                    self._callbacks.put(queued.on_failure)
+                    queued.on_failure()
             else:
-                self._settled([queued])
+                _settled([queued])
 
     def _transaction(self, writes: list[Queued]) -> None:
         undo: list[Callback] = []
@@ -155,7 +108,8 @@ class WriteBatch:
                 step()
             raise
 
-    def _settled(self, writes: list[Queued]) -> None:
-        for queued in writes:
-            if queued.after is not None:
-                self._callbacks.put(queued.after)
+
+def _settled(writes: list[Queued]) -> None:
+    for queued in writes:
+        if queued.after is not None:
+            queued.after()

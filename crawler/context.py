@@ -266,7 +266,7 @@ class CrawlContext:
             self._flusher.stop()
         self.shutdown_pool()
         try:
-            self.batch.close()
+            self.batch.flush()
             self.store_report(reason)
         finally:
             self.lock.release()
@@ -325,5 +325,4 @@ class CrawlContext:
     def engine_stopped(self) -> None:
         """The engine stopped without closing the spider (a start-up failure): let go."""
         self.shutdown_pool()
-        self.batch.close()
         self.lock.release()

@@ -129,9 +129,7 @@ class FetchStates:
         # Saved as it is when the batch commits: a later change queued in the same batch is
         # then written twice, never lost or reordered. A URL unknown when the run started
         # has no row until its first save (this run holds the archive's lock).
-        # A copy (one atomic step): the batch commits on its writer thread while the reactor
-        # may be merging a newer response into the same dict.
-        row = save_state(session, state.copy(), new=state["url"] not in self.known_urls)
+        row = save_state(session, state, new=state["url"] not in self.known_urls)
         _restore_on_rollback(session, state, ("id",))
         state["id"] = row
 

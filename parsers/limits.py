@@ -189,8 +189,9 @@ def _watchdog(on_stuck: Callable[[int | None], object], stop: threading.Event) -
     """End this process when a task runs BACKSTOP_SECONDS past its time limit, after
     `on_stuck(task)` (outside a pool, `on_stuck` says why and ends the process itself with
     `os._exit`: the task holds the main thread). SIGALRM's handler runs only between Python
-    bytecodes, so a document stuck inside C code (PDFium's calls release the GIL, so this
-    thread still runs) never sees the alarm. Until `stop` is set."""
+    bytecodes, so a document stuck inside C code (PDFium's loading and parsing calls release
+    the GIL, so this thread still runs; only the constant-time getters of the character loop,
+    `parsers.extract.pdf._api`, keep it) never sees the alarm. Until `stop` is set."""
     while not stop.wait(1.0):
         deadline = _backstop_at
         if deadline is not None and time.monotonic() > deadline:

@@ -32,12 +32,18 @@ def fault_env(**variables: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, **variables}
 
 
+# A guard against a hung crawl, not a speed check: the 50-site crawl of tests/test_crawl_sim.py
+# took 169 s on a slow 2-core machine at load 1-2 and passed 240 s beside the rest of the suite.
+CRAWL_TIMEOUT = 900
+
+
 def crawl_sim(out: Path, db: str, proxy: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """`gov-reports crawl --json` of `out/sites.csv` through the simulator's proxy, WARC
     files under `out/warc`."""
     return run_cli(
         "crawl", "--sites", str(out / "sites.csv"), "--db", db, "--archive", str(out / "warc"),
         "--proxy", proxy, "--fast", "--json", *extra,
+        timeout=CRAWL_TIMEOUT,
     )  # fmt: skip
 
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from scrapy.settings import Settings
 from sqlalchemy import select
 
@@ -142,67 +141,25 @@ def _numbers_table(tmp_path: Path):
     return sessions, rows, put
 
 
-@pytest.mark.parametrize("threaded", [False, True])
-def test_write_batch_commits_by_count_and_time_and_isolates_a_bad_write(
-    tmp_path: Path, threaded: bool
-) -> None:
+def test_write_batch_commits_by_count_and_time_and_isolates_a_bad_write(tmp_path: Path) -> None:
     from crawler.batch import WriteBatch
 
     sessions, rows, put = _numbers_table(tmp_path)
-    batch = WriteBatch(sessions, size=3, seconds=3600, threaded=threaded)
-
-    def settled() -> list[int]:
-        """The rows once the writes handed to the writer thread are committed (a drain would
-        also hand over what is queued: only called where nothing is)."""
-        if threaded:
-            batch.drain()
-        return rows()
-
+    batch = WriteBatch(sessions, size=3, seconds=3600)
     batch.add(put(1))
     batch.add(put(2))
     assert rows() == []  # queued, not committed
     batch.add(put(3))
-    assert settled() == [1, 2, 3] and batch.transactions == 1  # the third write filled the batch
+    assert rows() == [1, 2, 3] and batch.transactions == 1  # the third write filled the batch
     batch.add(put(4))
     batch.flush_if_old()
-    assert rows() == [1, 2, 3]  # younger than `seconds`: still queued
+    assert rows() == [1, 2, 3]  # younger than `seconds`
     batch.seconds = 0
     batch.flush_if_old()
-    assert settled() == [1, 2, 3, 4]
+    assert rows() == [1, 2, 3, 4]
     failed: list[int] = []
     done: list[int] = []
     batch.add(put(5), after=lambda: done.append(5))
     batch.add(put(1), lambda: failed.append(1), lambda: done.append(1))  # a duplicate key
     batch.add(put(6), after=lambda: done.append(6))
-    assert settled() == [1, 2, 3, 4, 5, 6] and failed == [1] and done == [5, 6]
-    batch.close()
-
-
-def test_write_batch_commits_on_its_thread_in_order_and_calls_back_on_the_callers(
-    tmp_path: Path,
-) -> None:
-    import threading
-
-    from crawler.batch import MAX_PENDING, WriteBatch
-
-    sessions, rows, put = _numbers_table(tmp_path)
-    batch = WriteBatch(sessions, size=2, seconds=3600)
-    release = threading.Event()
-    writers: set[str] = set()
-    callers: list[str] = []
-
-    def held(session) -> None:  # the writer thread waits here until the test lets it go
-        writers.add(threading.current_thread().name)
-        release.wait(10)
-
-    batch.add(held)
-    batch.add(put(1), after=lambda: callers.append(threading.current_thread().name))
-    for n in range(2, 2 * MAX_PENDING):  # fills the queue up to its bound, without waiting
-        batch.add(put(n))
-    assert rows() == [] and callers == []  # the first batch is still being written
-    release.set()
-    batch.drain()
-    assert rows() == list(range(1, 2 * MAX_PENDING))  # every batch, in the order queued
-    assert writers == {"gov-reports-writer_0"}
-    assert callers == [threading.current_thread().name]  # the callback came back here
-    batch.close()
+    assert rows() == [1, 2, 3, 4, 5, 6] and failed == [1] and done == [5, 6]

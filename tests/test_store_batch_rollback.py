@@ -79,7 +79,7 @@ def test_a_failed_batch_is_written_again_item_by_item_from_a_clean_slate(tmp_pat
     for item in items:
         states.write(item.final_url, {"site": None}, NOW, http_status=200)
         store.process_item(item)
-    batch.close()
+    batch.flush()
 
     assert [item.outcome for item in items] == ["new", "store-failed", "new"]
     with sessions() as session:

@@ -32,7 +32,8 @@ NEAR_DUP_BITS = 3
 # changed header or footer stays above 0.9. So a simhash candidate is confirmed by Jaccard.
 NEAR_DUP_JACCARD = 0.85
 # This run's newest group heads' texts, kept to compare near copies with: a head stored by this
-# run may still be in the write batch, which would have to be drained to read it back.
+# run may still be queued in the write batch, which would otherwise be committed early to read
+# it back.
 RECENT_HEADS = 256
 _SPACE = re.compile(r"\s+")
 _DOCS, _SITES = Document.__table__, Site.__table__
@@ -99,8 +100,8 @@ class DedupePipeline:
         text = self._recent_heads.get(sha)
         if text is not None:
             return text
-        if sha in self._seen:
-            self.ctx.batch.drain()  # the head may be queued or being written: store it first
+        if sha in self._seen and sha not in self.ctx.doc_ids:
+            self.ctx.batch.flush()  # the head is queued in the current batch: store it first
         with self.ctx.sessions() as session:
             head = find_document(session, sha)
             return head.text if head is not None else None

@@ -3,8 +3,8 @@
 Everything the rows need was decided upstream (crawler.items: `ingested`, `duplicate_of`,
 `near_dup_head`, `previous_id`), so nothing is looked up again here; texts stored earlier in
 this run are found in the context's `doc_ids`. The batch (crawler.batch) commits many items
-in one transaction, each item's rows in the order they were queued, on its writer thread:
-`_write` runs there, and the item is counted back on the reactor once it is committed.
+in one transaction, each item's rows in the order they were queued; an item is counted
+once its rows are committed.
 """
 
 from __future__ import annotations
