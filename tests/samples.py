@@ -427,3 +427,18 @@ def report_docx() -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def sim_attachments(fmt: str, count: int) -> list[bytes]:
+    """The first `count` report attachments in `fmt` ("pdf", "docx") of a small simulated web,
+    as the simulator serves them."""
+    from sim import SimWeb
+
+    web = SimWeb(sites=6, seed=3)
+    found = []
+    for cfg in web.configs:
+        plan = web.plan(cfg.host)
+        for report in plan.reports:
+            if report.format == fmt and len(found) < count:
+                found.append(web.attachment_bytes(plan, report))
+    return found

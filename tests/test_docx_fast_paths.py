@@ -19,24 +19,11 @@ from docx.oxml.parser import parse_xml
 
 from parsers.errors import ExtractError
 from parsers.extract import docx as docx_module
-from tests.samples import report_docx
+from tests.samples import report_docx, sim_attachments
 
 TEMPLATE = Path(__file__).parent / "fixtures" / "attachments" / "annual-report-template-2021.docx"
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-
-
-def _sim_docx(count: int) -> list[bytes]:
-    from sim import SimWeb
-
-    web = SimWeb(sites=6, seed=3)
-    found = []
-    for cfg in web.configs:
-        plan = web.plan(cfg.host)
-        for report in plan.reports:
-            if report.format == "docx" and len(found) < count:
-                found.append(web.attachment_bytes(plan, report))
-    return found
 
 
 def _with_part(data: bytes, name: str, content: bytes) -> bytes:
@@ -68,7 +55,7 @@ def _both(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]
 
 
 def test_documents_open_as_python_docx_opens_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    documents = [TEMPLATE.read_bytes(), report_docx(), *_sim_docx(5)]
+    documents = [TEMPLATE.read_bytes(), report_docx(), *sim_attachments("docx", 5)]
     for data in documents + documents:  # the second time round, every styles part is known
         found, expected = _both(data, monkeypatch)
         assert found == expected
@@ -78,7 +65,7 @@ def test_documents_open_as_python_docx_opens_them(monkeypatch: pytest.MonkeyPatc
 def test_styles_parts_broken_or_changed_give_what_python_docx_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = _sim_docx(1)[0]
+    data = sim_attachments("docx", 1)[0]
     styles = zipfile.ZipFile(io.BytesIO(data)).read("word/styles.xml")
     docx_module.extract_docx(data)  # its styles part is now known
     variants = [
@@ -95,7 +82,7 @@ def test_styles_parts_broken_or_changed_give_what_python_docx_gives(
 
 
 def test_a_known_styles_part_is_parsed_once() -> None:
-    data = _sim_docx(1)[0]
+    data = sim_attachments("docx", 1)[0]
     styles = zipfile.ZipFile(io.BytesIO(data)).read("word/styles.xml")
     docx_module.extract_docx(data)
     first = docx_module._PARSED_STYLES[styles]
@@ -169,7 +156,7 @@ def test_paragraph_text_matches_the_former_walk_on_random_paragraphs() -> None:
 
 
 def test_paragraph_text_matches_the_former_walk_on_documents() -> None:
-    for data in [TEMPLATE.read_bytes(), report_docx(), *_sim_docx(3)]:
+    for data in [TEMPLATE.read_bytes(), report_docx(), *sim_attachments("docx", 3)]:
         body = python_docx.Document(io.BytesIO(data)).element.body
         paragraphs = list(body.iter(f"{{{_W_NS}}}p"))
         assert paragraphs

@@ -19,7 +19,7 @@ import pytest
 from pdfplumber.table import TableFinder, edges_to_intersections, intersections_to_cells
 
 from parsers.extract import pdf as pdf_module
-from tests.samples import report_pdf
+from tests.samples import report_pdf, sim_attachments
 
 HUAIAN = Path(__file__).parent / "fixtures" / "attachments" / "huaian-2024-annual-report.pdf"
 
@@ -165,23 +165,15 @@ def _chars_through_the_bindings(page, height: float) -> tuple[list[dict], set]:
         textpage.close()
 
 
-def _sim_pdfs(count: int) -> list[bytes]:
-    from sim import SimWeb
-
-    web = SimWeb(sites=6, seed=3)
-    found = []
-    for cfg in web.configs:
-        plan = web.plan(cfg.host)
-        for report in plan.reports:
-            if report.format == "pdf" and len(found) < count:
-                found.append(web.attachment_bytes(plan, report))
-    return found
-
-
 def test_the_character_loop_reads_what_the_bindings_read() -> None:
     """`_pdfium_chars` through `_api`'s prototypes gives the very chars (every key, every
     float) and text objects the plain bindings give, on real, drawn and simulated pages."""
-    documents = [HUAIAN.read_bytes(), report_pdf(), report_pdf(ruled=False), *_sim_pdfs(4)]
+    documents = [
+        HUAIAN.read_bytes(),
+        report_pdf(),
+        report_pdf(ruled=False),
+        *sim_attachments("pdf", 4),
+    ]
     pages = 0
     for data in documents:
         document = pdfium.PdfDocument(data)
@@ -293,7 +285,12 @@ def _char(text: str, x0: float, top: float, size: float) -> dict:
 def test_cell_text_matches_pdfplumber_on_real_pages() -> None:
     """`_table_rows` (rows and cells by bisection) gives what pdfplumber's `Table.extract()`
     gives, on the ruled tables of real, drawn and simulated pages."""
-    documents = [HUAIAN.read_bytes(), report_pdf(), report_pdf(repeat_header=True), *_sim_pdfs(4)]
+    documents = [
+        HUAIAN.read_bytes(),
+        report_pdf(),
+        report_pdf(repeat_header=True),
+        *sim_attachments("pdf", 4),
+    ]
     tables = 0
     for data in documents:
         for page in _plain_pages(data):
@@ -378,7 +375,7 @@ def test_the_page_walk_reads_what_the_bindings_read() -> None:
     matrices and segments pypdfium2's own bindings read, and `_path_edges` makes its edges
     from them (checked against pdfplumber's tables above)."""
     api = pdf_module._api()
-    documents = [HUAIAN.read_bytes(), report_pdf(), *_sim_pdfs(3)]
+    documents = [HUAIAN.read_bytes(), report_pdf(), *sim_attachments("pdf", 3)]
     paths = 0
     for data in documents:
         document = pdfium.PdfDocument(data)
