@@ -15,6 +15,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,11 @@ CODE, NAME = "341125", "定远县"
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 REPORT = (GOLDEN / "html_2021_rowspan" / "input.html").read_bytes()
 REPORT_TITLE_PREFIX = "2023年政府信息公开工作年度报告"
+# Other reports for the pages that carry a hazard: were they copies of REPORT, whichever page
+# the extraction pool finished first would head the near-copy group, and REPORT's own page
+# would be stored as a near-duplicate in some runs.
+DEEP_TEXT = (GOLDEN / "seed_000_6042ec2c999cb952" / "input.txt").read_text(encoding="utf-8")
+NBSP_TEXT = (GOLDEN / "seed_003_38967d40d03fbadc" / "input.txt").read_text(encoding="utf-8")
 MB = 1024 * 1024
 OVERSIZED = 80 * MB  # over DOWNLOAD_MAXSIZE (64 MiB)
 FARM_WIDTH = 40
@@ -34,6 +40,10 @@ FARM_WIDTH = 40
 
 def _html(body: str) -> bytes:
     return f"<html><head><meta charset='utf-8'></head><body>{body}</body></html>".encode()
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{escape(line)}</p>" for line in text.splitlines() if line.strip())
 
 
 def _report_link(path: str, n: int) -> str:
@@ -72,7 +82,7 @@ class HostileSite:
                 ]
             )
         )
-        deep = "<div><font>" * 3000 + REPORT.decode("utf-8") + "</font></div>" * 3000
+        deep = "<div><font>" * 3000 + _paragraphs(DEEP_TEXT) + "</font></div>" * 3000
         self.pages = {
             "/robots.txt": (200, [("Content-Type", "text/plain")], b"User-agent: *\nAllow: /\n"),
             "/": (200, html, _html(
@@ -89,10 +99,12 @@ class HostileSite:
             "/nb/forward-host.html": (200, html, f'<html><head><meta http-equiv="refresh" '
                                       f'content="0;url=file://{HOST}/etc/passwd"></head></html>'.encode()),
             "/nb/gzip-bomb.html": (200, [*html, ("Content-Encoding", "gzip")], _gzip_bomb(100 * MB)),
-            "/nb/deep.html": (200, html, deep.encode()),
-            "/nb/nbsp.html": (200, html, REPORT.replace(b"</body>", b"&nbsp;" * 150_000 + b"</body>")),
-            "/nb/attachments.html": (200, html, REPORT.replace(
-                b"</body>", '<a href="/nb/bomb.pdf">附件1</a><a href="/nb/bomb.docx">附件2</a></body>'.encode()
+            "/nb/deep.html": (200, html, _html(deep)),
+            "/nb/nbsp.html": (200, html, _html(_paragraphs(NBSP_TEXT) + "&nbsp;" * 150_000)),
+            # A report's wrapper page: the report is in the attachments (here, bombs).
+            "/nb/attachments.html": (200, html, _html(
+                "<h1>某县2010年政府信息公开工作年度报告</h1><p>详见附件。</p>"
+                '<a href="/nb/bomb.pdf">附件1</a><a href="/nb/bomb.docx">附件2</a>'
             )),
             "/nb/bomb.pdf": (200, [("Content-Type", "application/pdf")], pdf_bomb(100 * MB)),
             "/nb/bomb.docx": (200, [("Content-Type", ("application/vnd.openxmlformats-officedocument"

@@ -94,6 +94,12 @@ def test_the_crawl_stays_bounded_and_stores_the_real_report(hostile_crawl: dict)
         captures = session.scalars(select(Capture)).all()
     report = [(c.url, c.outcome, c.error) for c in captures if "/nb/" in c.url]
     assert any(u.endswith("/nb/report.html") and o == "new" for u, o, _ in report), report
+    # The reports under 3,000 levels of markup and 150k `&nbsp;` are read too; the bombs the
+    # wrapper page attaches are refused, each with its reason.
+    outcome = {url.rsplit("/", 1)[-1]: (o, e) for url, o, e in report}
+    assert outcome["deep.html"][0] == outcome["nbsp.html"][0] == "new", report
+    assert outcome["bomb.pdf"][0] == outcome["bomb.docx"][0] == "failed", report
+    assert all("bomb" in outcome[name][1] for name in ("bomb.pdf", "bomb.docx")), report
     # The farm is cut by the per-site budget, the loop by the redirect limit.
     assert sum("/farm/" in r for r in hostile_crawl["requested"]) <= 100
 
