@@ -79,11 +79,32 @@ def entry_terms(content: str, *, postgres: bool) -> str:
     return tsvector_literal(content) if postgres else index_text(content)
 
 
+# What `report_runs` holds for an entry, on both engines: the length in bytes of its terms as
+# one string (`index_text`) and their CJK runs (`entry_runs`); what ranking reads.
+Ranking = tuple[int, str]
+
+
+def entry_ranking(plain_terms: str) -> Ranking:
+    """`report_runs`' row for an entry whose terms are `plain_terms` (`index_text`'s form)."""
+    return len(plain_terms.encode()), entry_runs(plain_terms)
+
+
+def entry_index(content: str, *, postgres: bool) -> tuple[str, Ranking]:
+    """`entry_terms` and `entry_ranking` of an entry's content, its terms computed once."""
+    terms = index_terms(content)
+    plain = " ".join(terms)
+    return (_tsvector_of(terms) if postgres else plain), entry_ranking(plain)
+
+
 def tsvector_literal(text: str, max_position: int = 16383) -> str:
     """A `tsvector` input literal with positions (`'复议':3,9 'ab':1`). PostgreSQL keeps
     positions up to 16383, so a phrase beyond that point of a very long text is not found."""
+    return _tsvector_of(index_terms(text), max_position)
+
+
+def _tsvector_of(terms: list[str], max_position: int = 16383) -> str:
     positions: dict[str, list[int]] = {}
-    for pos, term in enumerate(index_terms(text), start=1):
+    for pos, term in enumerate(terms, start=1):
         if pos > max_position:
             break
         positions.setdefault(term, []).append(pos)
@@ -189,10 +210,11 @@ def entry_runs(terms: str) -> str:
     """The CJK runs of an index entry (`index_text`'s output), each spelled out once
     (`ab bc cd d` → `abcd`), separated by spaces; Latin words are left out.
 
-    SQLite's ranking counts a one-word CJK phrase (`run_word`) in these instead of the
-    entry: ~2.4 times fewer bytes to read and search (3 per character against 7), with the
-    same count (see `run_count`). Made from the terms, not the text, so the migration that
-    stores them for an existing archive reads only its entries."""
+    Ranking counts a one-word CJK phrase (`run_word`) in these instead of the entry: ~2.4
+    times fewer bytes to read and search (3 per character against 7), with the same count
+    (see `run_count`), and the same on PostgreSQL, whose entries are tsvectors. Made from the
+    terms, not the text, so SQLite's migration that stores them for an existing archive reads
+    only its entries."""
     return " ".join(m.group(1)[0::3] + m.group(2) for m in _ENTRY_RUN.finditer(terms))
 
 

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from parsers.labels import APPLICANT_COLUMNS
 from storage.filtertokens import entry_filters, tsvector_tokens
 from storage.flags import failed_mask, hazard_mask
-from storage.fulltext import entry_content, entry_runs, entry_terms
+from storage.fulltext import (
+    Ranking,
+    entry_content,
+    entry_index,
+    entry_ranking,
+    entry_terms,
+    index_text,
+)
 
 CARRY_OVER = "carry_over."
 _CHUNK = 500
@@ -55,8 +62,8 @@ _FLAG_UPDATES = (
 _IDS = "AND report_versions.document_id IN :ids"
 
 # A document's full-text entry computed elsewhere (the crawl's extraction workers): its
-# content (storage.fulltext.entry_content), terms, and those terms' runs (None: not given).
-KnownEntry = tuple[str, str, str | None]
+# content (storage.fulltext.entry_content), terms, and its `report_runs` row (None: not given).
+KnownEntry = tuple[str, str, Ranking | None]
 
 
 def refresh_reports(
@@ -89,7 +96,7 @@ def rebuild_all(
     """Every flag, full-text entry and carry-over check, from scratch (migration 0005), and
     the failed-check and hazard masks (`masks=False` before migration 0006 added them);
     `filter_tokens=False` before migration 0007 gave SQLite's entries their `filters`,
-    `runs=False` before migration 0008 added `report_runs`."""
+    `runs=False` before migration 0008 added SQLite's `report_runs` (0011 PostgreSQL's)."""
     if conn.dialect.name == "postgresql":
         # Statistics first: after a bulk load, without them the planner reads the cells of
         # each chunk of 500 reports with a parallel bitmap scan and JIT (~1 s a chunk).
@@ -97,7 +104,6 @@ def rebuild_all(
     for sql in _FLAG_UPDATES:
         conn.execute(text(sql.format(ids="")))
     ids = [row[0] for row in conn.execute(text("SELECT id FROM documents ORDER BY id"))]
-    runs = runs and conn.dialect.name == "sqlite"
     conn.execute(text("DELETE FROM report_fts"))  # once: not a probe per chunk (see below)
     if runs:
         conn.execute(text("DELETE FROM report_runs"))
@@ -264,13 +270,14 @@ def _write_fulltext(
     """One entry per document: its newest version's title and its text, simplified, and
     that version's filter values as reserved tokens (storage.filtertokens; `tokens` False
     for SQLite's one-column table before migration 0007) and, in `report_runs`, the
-    entry's length and CJK runs that ranking reads (`runs` False before migration 0008).
+    entry's length and CJK runs that ranking reads, on both engines (`runs` False before
+    migration 0008 on SQLite, 0011 on PostgreSQL: storage.fulltext.entry_ranking).
     `replace=False`: the entries are known to be absent (a rebuild emptied the table; on
     PostgreSQL a DELETE per chunk into a table growing within one transaction, without
     statistics, is planned as a sequential scan: quadratic). `known_terms`: document id →
-    (content, terms, runs or None) computed elsewhere (the crawl's extraction workers); used
-    only for the very content computed here, so the entry and its runs are the same either
-    way."""
+    (content, terms, ranking or None) computed elsewhere (the crawl's extraction workers);
+    used only for the very content computed here, so the entry and its runs are the same
+    either way."""
     rows = conn.execute(
         _in(
             "SELECT d.id, d.title, d.text, v.title, " + _TOKEN_COLUMNS + " FROM documents d "
@@ -279,7 +286,6 @@ def _write_fulltext(
         {"ids": list(ids)},
     ).all()
     postgres = conn.dialect.name == "postgresql"
-    runs = runs and not postgres
     if replace:
         conn.execute(
             _in("DELETE FROM report_fts WHERE " + _fts_key(postgres) + " IN :ids"),
@@ -288,17 +294,22 @@ def _write_fulltext(
         if runs:
             conn.execute(_in("DELETE FROM report_runs WHERE id IN :ids"), {"ids": list(ids)})
     entries = []
+    ranking = []  # report_runs' rows
     known = known_terms or {}
-    known_runs: dict[int, str] = {}  # the offered runs of the offered terms used
     for doc_id, doc_title, body, version_title, *values in rows:
         content = entry_content(version_title or doc_title, body)
         offered = known.get(doc_id)
+        ranked: Ranking | None = None
         if offered is not None and offered[0] == content:
-            terms = offered[1]
-            if offered[2] is not None:
-                known_runs[doc_id] = offered[2]
+            terms, ranked = offered[1], offered[2]
+        elif runs:
+            terms, ranked = entry_index(content, postgres=postgres)
         else:
             terms = entry_terms(content, postgres=postgres)
+        if runs:
+            # An offer without its ranking: from the terms (a tsvector's are not index_text's).
+            n, doc_runs = ranked or entry_ranking(index_text(content) if postgres else terms)
+            ranking.append({"id": doc_id, "n": n, "runs": doc_runs})
         entry = {"id": doc_id, "terms": terms}
         if tokens and postgres:  # lexemes of the tsvector
             entry["terms"] = f"{terms} {tsvector_tokens(entry_filters(*values))}"
@@ -310,14 +321,7 @@ def _write_fulltext(
     if runs:
         conn.execute(
             text("INSERT INTO report_runs (id, entry_bytes, runs) VALUES (:id, :n, :runs)"),
-            [
-                {
-                    "id": e["id"],
-                    "n": len(e["terms"].encode()),
-                    "runs": _runs_of(e["id"], e["terms"], known_runs),
-                }
-                for e in entries
-            ],
+            ranking,
         )
     if postgres:
         sql = "INSERT INTO report_fts (document_id, tsv) VALUES (:id, CAST(:terms AS tsvector))"
@@ -339,11 +343,6 @@ def entry_filters_of_all(conn: Connection) -> dict[int, str]:
         text(f"SELECT v.document_id, {_TOKEN_COLUMNS} FROM report_versions v WHERE v.latest")
     )
     return {doc: entry_filters(*values) for doc, *values in rows}
-
-
-def _runs_of(doc_id: int, terms: str, known: Mapping[int, str]) -> str:
-    runs = known.get(doc_id)
-    return entry_runs(terms) if runs is None else runs
 
 
 def _fts_key(postgres: bool) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
+from storage.fulltext import Ranking
 from storage.models import (
     Capture,
     Check,
@@ -220,12 +221,16 @@ _KNOWN_TERMS = "gov_reports.known_terms"
 
 
 def offer_terms(
-    session: Session, document_id: int, content: str, terms: str, runs: str | None = None
+    session: Session,
+    document_id: int,
+    content: str,
+    terms: str,
+    ranking: Ranking | None = None,
 ) -> None:
-    """Full-text terms (and their `entry_runs`, if given) computed elsewhere for
+    """Full-text terms (and their `entry_ranking`, if given) computed elsewhere for
     `document_id`'s entry content (storage.fulltext.entry_content), for the deferred refresh
     to use if the content is the one it indexes (storage.reportindex._write_fulltext)."""
-    session.info.setdefault(_KNOWN_TERMS, {})[document_id] = (content, terms, runs)
+    session.info.setdefault(_KNOWN_TERMS, {})[document_id] = (content, terms, ranking)
 
 
 def refresh_deferred(session: Session) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, inspect, text
 
 from storage.db import MIGRATIONS_DIR, StorageError, create_db_engine, upgrade
 from storage.filtertokens import entry_filters, token
-from storage.fulltext import entry_runs
+from storage.fulltext import entry_runs, index_text
 from tests.pg import fresh_database
 
 TABLES = ("documents", "captures", "report_versions", "report_cells", "checks", "hazards")
@@ -210,6 +210,44 @@ def test_0008_stores_each_sqlite_entrys_runs_and_length_from_its_terms(engine: E
     _migrate(engine, "0007", down=True)
     with engine.connect() as conn:
         assert "report_runs" not in inspect(conn).get_table_names()
+    assert _entries(engine) == before
+
+
+def _tables(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(inspect(conn).get_table_names())
+
+
+def test_0011_stores_each_postgresql_entrys_runs_and_length_from_its_content(
+    engine: Engine,
+) -> None:
+    _migrate(engine, "0002")
+    _fill(engine, 3)
+    with engine.begin() as conn:
+        for i, body in enumerate(_TEXTS, start=1):
+            conn.execute(text("UPDATE documents SET text = :t WHERE id = :i"), {"t": body, "i": i})
+    _migrate(engine, "0010")
+    before = _entries(engine)
+    had_runs = "report_runs" in _tables(engine)  # SQLite's, since 0008
+    _migrate(engine, "0011")
+    assert _entries(engine) == before
+    if engine.dialect.name == "sqlite":  # nothing changes
+        assert had_runs
+        return
+    assert not had_runs
+    with engine.connect() as conn:
+        stored = {r[0]: tuple(r[1:]) for r in conn.execute(text("SELECT * FROM report_runs"))}
+    # What SQLite's 0008 stores for the same texts (no titles here): the entry's length, and
+    # the texts' own CJK runs.
+    assert stored == {
+        i: (
+            len(index_text(f"\n{body}").encode()),
+            " ".join(re.findall(r"[\u4e00-\u9fff]+", f"\n{body}")),
+        )
+        for i, body in enumerate(_TEXTS, 1)
+    }
+    _migrate(engine, "0010", down=True)
+    assert "report_runs" not in _tables(engine)
     assert _entries(engine) == before
 
 

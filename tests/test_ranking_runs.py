@@ -1,6 +1,7 @@
-"""Ranking from each entry's CJK runs (`report_runs`, migration 0008) gives the same BM25 as
-counting in the entries: the same frequencies for every one-word CJK phrase, the same
-lengths, hence the same ranks and hits; and the runs follow the entries through re-parses."""
+"""Ranking from each entry's CJK runs (`report_runs`, migrations 0008 and 0011) gives the same
+BM25 as counting in the entries: the same frequencies for every one-word CJK phrase, the same
+lengths, hence the same ranks and hits; the runs follow the entries through re-parses; and
+SQLite and PostgreSQL rank a one-word search of the same archive alike."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from storage.db import open_existing
 from storage.filters import ReportFilter
 from storage.fulltext import (
     Phrase,
+    entry_content,
+    entry_ranking,
     entry_runs,
     index_text,
     parse_query,
@@ -27,8 +30,9 @@ from storage.fulltext import (
     run_count,
     run_word,
 )
-from storage.query import _ranked_sqlite, newest_matches, search_results
+from storage.query import _ranked_bm25, newest_matches, search_results
 from storage.reportindex import refresh_reports
+from tests.pg import fresh_database
 
 # Few characters, so that words repeat, overlap ("复复复") and cross runs' ends.
 ALPHABET = "复议复议行政公开预算哈"
@@ -82,12 +86,9 @@ def test_phrases_not_counted_in_the_runs() -> None:
     assert run_word(Phrase((), ("信息", "公开"))) is None
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+def _archive(url: str) -> sessionmaker[Session]:
     """bench.query's generated reports, then some texts re-written and refreshed, as a
     re-parse or a new capture does."""
-    path: Path = tmp_path_factory.mktemp("runs") / "archive.sqlite"
-    url = f"sqlite:///{path}"
     build(url, 300)
     sessions = open_existing(url)
     rng = random.Random(8)
@@ -99,8 +100,24 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[S
                 {"t": "复议复议复议。行政复议" * rng.randint(1, 5), "d": doc},
             )
         refresh_reports(s, changed)
+    return sessions
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    path: Path = tmp_path_factory.mktemp("runs") / "archive.sqlite"
+    sessions = _archive(f"sqlite:///{path}")
     yield sessions
     sessions.kw["bind"].dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_archive() -> Iterator[sessionmaker[Session]]:
+    """The same archive on PostgreSQL."""
+    with fresh_database("gov_reports_ranking") as url:
+        sessions = _archive(url)
+        yield sessions
+        sessions.kw["bind"].dispose()
 
 
 def test_runs_follow_the_entries(archive: sessionmaker[Session]) -> None:
@@ -110,6 +127,72 @@ def test_runs_follow_the_entries(archive: sessionmaker[Session]) -> None:
         stored = {r[0]: (r[1], r[2]) for r in conn.execute(text("SELECT * FROM report_runs"))}
     assert len(entries) == 300
     assert stored == {doc: (len(t.encode()), entry_runs(t)) for doc, t in entries.items()}
+
+
+def test_postgresql_stores_the_runs_sqlite_stores(
+    archive: sessionmaker[Session], pg_archive: sessionmaker[Session]
+) -> None:
+    """PostgreSQL's entries are tsvectors: its runs are made from the documents' contents,
+    and equal those SQLite makes from its entries."""
+    runs = "SELECT id, entry_bytes, runs FROM report_runs"
+    contents = (
+        "SELECT d.id, d.title, d.text, v.title FROM documents d LEFT JOIN report_versions v "
+        "ON v.document_id = d.id AND v.latest"
+    )
+    with archive() as s:
+        on_sqlite = {r[0]: (r[1], r[2]) for r in s.execute(text(runs))}
+    with pg_archive() as s:
+        on_pg = {r[0]: (r[1], r[2]) for r in s.execute(text(runs))}
+        docs = s.execute(text(contents)).all()
+    assert len(on_pg) == 300 and on_pg == on_sqlite
+    assert on_pg == {
+        doc: entry_ranking(index_text(entry_content(version_title or title, body)))
+        for doc, title, body, version_title in docs
+    }
+
+
+def test_postgresql_counts_a_word_in_the_runs_as_python_does(
+    pg_archive: sessionmaker[Session],
+) -> None:
+    """The count PostgreSQL makes (storage.query._runs_counted_pg: what replace() removes)
+    is `bytes.count`'s, overlapping occurrences included (复复复 holds 复复 once)."""
+    rng = random.Random(11)
+    cases = [("复复复", "复复"), ("复复复复", "复复"), ("", "复议"), ("é复议", "复议")]
+    for _ in range(300):
+        body = _random_text(rng)
+        cases.append((body, "".join(rng.choice(ALPHABET) for _ in range(rng.randint(2, 4)))))
+    statement = storage.query._runs_counted_pg(1)
+    with pg_archive() as s:  # rows of their own, never committed
+        rows = [{"i": 10**9 + i, "r": r} for i, (r, _) in enumerate(cases)]
+        s.execute(text("INSERT INTO report_runs VALUES (:i, 0, :r)"), rows)
+        for row, (runs, word) in zip(rows, cases, strict=True):
+            [(_, _, got)] = s.execute(statement, {"ids": [row["i"]], "w0": word}).all()
+            assert got == runs.encode().count(word.encode()), (runs, word)
+        s.rollback()
+
+
+def test_both_engines_rank_a_one_word_search_alike(
+    archive: sessionmaker[Session],
+    pg_archive: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same hits in the same order with the same scores, page after page (small blocks
+    of candidates, so pages past the first block are compared too)."""
+    monkeypatch.setattr(storage.query, "RANK_CANDIDATES", 40)
+    compared = 0
+    for word in (*WORDS, "复议 预算", "行政复议 不予公开"):
+        for year in ("", "2019", "2015-2020"):
+            flt = ReportFilter.parse(year=year or None)
+            for offset in (0, 35, 60):
+                with archive() as s:
+                    lite = search_results(s, word, flt, limit=10, offset=offset)
+                with pg_archive() as s:
+                    pg = search_results(s, word, flt, limit=10, offset=offset)
+                shown = [(h.report.doc_id, h.rank) for h in lite.hits]
+                assert [(h.report.doc_id, h.rank) for h in pg.hits] == shown, (word, year)
+                assert (pg.total, pg.total_exact) == (lite.total, lite.total_exact)
+                compared += len(shown)
+    assert compared > 250
 
 
 def test_ranking_from_the_runs_ranks_as_counting_in_the_entries(
@@ -123,8 +206,8 @@ def test_ranking_from_the_runs_ranks_as_counting_in_the_entries(
                 flt = ReportFilter.parse(year=year or None)
                 phrases = parse_query(word)
                 found = newest_matches(s, phrases, flt, 1000)
-                fast = _ranked_sqlite(s, phrases, found)
-                assert fast == _ranked_sqlite(s, phrases, found, runs=False), (word, year)
+                fast = _ranked_bm25(s, phrases, found)
+                assert fast == _ranked_bm25(s, phrases, found, runs=False), (word, year)
         # Blocks of candidates past the first (RANK_CANDIDATES made small), whole results.
         monkeypatch.setattr(storage.query, "RANK_CANDIDATES", 40)
         shown = 0

@@ -18,20 +18,21 @@ from typing import Any, NamedTuple, TypeVar
 
 from parsers.ingest import Ingested, ingest
 from parsers.limits import run_limited
-from storage.fulltext import entry_content, entry_runs, entry_terms
+from storage.fulltext import Ranking, entry_content, entry_index
 from storage.records import ReportRows, report_rows
 
 T = TypeVar("T")
 
 
 class Prepared(NamedTuple):
-    """A report's rows, ready for the store stage: the (content, terms, runs) of the full-text
-    entry its document gets if stored with this version (the terms cost the crawl process
-    ~0.5 ms a page in the store's refresh, the runs, `storage.fulltext.entry_runs`, ~2% of
-    its CPU), and its version's cells, checks and hazards as tuples
-    (`storage.records.report_rows`: 0.7 M of the 4.0 M instructions a report cost there)."""
+    """A report's rows, ready for the store stage: the (content, terms, ranking) of the
+    full-text entry its document gets if stored with this version (the terms cost the crawl
+    process ~0.5 ms a page in the store's refresh, the ranking's runs,
+    `storage.fulltext.entry_runs`, ~2% of its CPU), and its version's cells, checks and
+    hazards as tuples (`storage.records.report_rows`: 0.7 M of the 4.0 M instructions a
+    report cost there)."""
 
-    fulltext: tuple[str, str, str | None]  # no runs on PostgreSQL, which stores none
+    fulltext: tuple[str, str, Ranking]
     rows: ReportRows
 
 
@@ -54,9 +55,8 @@ def ingest_indexed(
     rows = report_rows(ingested.record)
     title = rows.columns["title"] or ingested.extracted.title
     content = entry_content(title, ingested.extracted.text)
-    terms = entry_terms(content, postgres=postgres)
-    runs = None if postgres else entry_runs(terms)
-    return ingested, Prepared((content, terms, runs), rows)
+    terms, ranking = entry_index(content, postgres=postgres)
+    return ingested, Prepared((content, terms, ranking), rows)
 
 
 # What a worker imports to extract and parse: loaded once in the forkserver, which forks every
