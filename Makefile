@@ -7,9 +7,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: install system-deps test lint demo bench clean
 
 # Debian packages: antiword for .doc/.wps attachments; chromium, its driver and CJK fonts for the
-# web pages' browser test (never downloaded by the test tool). Installed only when root and
-# missing; otherwise a note says what is absent.
-DEBIAN_DEPS := antiword chromium chromium-driver fonts-noto-cjk
+# web pages' browser test (never downloaded by the test tool); WenQuanYi Micro Hei, the TrueType
+# font the simulator's PDFs embed as real reports do (sim/attachments.py). Installed only when
+# root and missing; otherwise a note says what is absent.
+DEBIAN_DEPS := antiword chromium chromium-driver fonts-noto-cjk fonts-wqy-microhei
 
 system-deps:
 	@missing=""; for p in $(DEBIAN_DEPS); do \

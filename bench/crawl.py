@@ -255,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from crawler.evaluate import evaluate, load_truth
     from sim import SimWeb, serve_in_thread
+    from sim.attachments import pdf_font
     from storage.db import open_database
 
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
@@ -308,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         "delay": args.delay,
         "budget": args.budget or None,
         "warm": args.warm,
+        # The simulated PDFs' font: an embedded TrueType subset, or the CID-font fallback,
+        # whose PDFs cost about twice the extraction (sim/attachments.py).
+        "sim_pdf_font": pdf_font(),
         "full": {**full, "pages_per_second": round(full["pages"] / full["seconds"], 1)},
         "bare": {**bare, "pages_per_second": round(bare["pages"] / bare["seconds"], 1)},
         "ratio_full_to_bare": round(ratios[-1], 3),

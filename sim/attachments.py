@@ -1,6 +1,13 @@
-"""PDF (reportlab, CJK CID font) and DOCX (python-docx) renderings of a report document.
+"""PDF (reportlab) and DOCX (python-docx) renderings of a report document.
 
 These are slow next to HTML (tens of milliseconds), so the web caches them in a bounded LRU.
+
+The PDFs embed a subset of a TrueType CJK font, as real reports do (Word's "save as PDF"
+embeds subsets of 宋体, 仿宋_GB2312, 黑体…; the Huaian report in ../shared/samples embeds
+nine): WenQuanYi Micro Hei, from Debian's `fonts-wqy-microhei` (the Makefile installs it).
+Without it they fall back to reportlab's `STSong-Light`, a CID font that is not embedded, so
+that the reader substitutes one: the same text, but about twice the extraction time a page
+(PDFium measures every glyph of the substitute; docs/benchmarks.md, "Ninth round").
 """
 
 from __future__ import annotations
@@ -8,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.document import Document, Grid
@@ -15,19 +23,34 @@ from sim.document import Document, Grid
 if TYPE_CHECKING:  # reportlab loads on the first PDF, not at start-up
     from reportlab.lib.styles import ParagraphStyle
 
-FONT = "STSong-Light"
+# The embedded font, if installed, else the CID font every reportlab has.
+TRUETYPE_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+CID_FONT = "STSong-Light"
 # reportlab stamps creation dates and random document ids unless told not to.
 _PDF_FIXED = {"invariant": 1}
 
 
 @lru_cache(maxsize=1)
-def _pdf_styles() -> dict[str, ParagraphStyle]:
-    from reportlab.lib.styles import ParagraphStyle
+def pdf_font() -> str:
+    """The registered font the PDFs are set in (see the module's docstring)."""
     from reportlab.pdfbase import pdfmetrics
+
+    if TRUETYPE_FONT.is_file():
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        pdfmetrics.registerFont(TTFont("WenQuanYiMicroHei", str(TRUETYPE_FONT), subfontIndex=0))
+        return "WenQuanYiMicroHei"
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK")
+    pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
+    return CID_FONT
+
+
+@lru_cache(maxsize=1)
+def _pdf_styles() -> dict[str, ParagraphStyle]:
+    from reportlab.lib.styles import ParagraphStyle
+
+    body = ParagraphStyle("body", fontName=pdf_font(), fontSize=10.5, leading=16, wordWrap="CJK")
     return {
         "title": ParagraphStyle("title", parent=body, fontSize=16, leading=24, alignment=1),
         "byline": ParagraphStyle("byline", parent=body, alignment=1),
@@ -93,7 +116,7 @@ def render_pdf(doc: Document) -> bytes:
         table = Table(cells, colWidths=widths, repeatRows=0)
         style = [
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-            ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("FONTNAME", (0, 0), (-1, -1), pdf_font()),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ]
         style += [("SPAN", (c0, r0), (c1, r1)) for c0, r0, c1, r1 in spans]
