@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -126,6 +126,21 @@ def network(driver: Any) -> dict[str, str]:
     return {url: fate.get(rid, "pending") for rid, url in urls.items()}
 
 
+def _navigate(browser: Any, action: Callable[[], None]) -> None:
+    """Run `action` (a submit or a click that opens another page) and wait until the new page
+    has replaced the old one: WebDriver may return before the navigation it starts, and the
+    old page's URL was then read under load (the suite's full run)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = browser.find_element(By.TAG_NAME, "html")
+    action()
+    wait = WebDriverWait(browser, 60)
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
 def test_search_facet_report_cell_provenance_and_inert_original(
     browser: Any, site: str, web_archive: WebArchive, outside: Outside, tmp_path: Path
 ) -> None:
@@ -136,7 +151,7 @@ def test_search_facet_report_cell_provenance_and_inert_original(
     browser.get(site + "/")
     box = browser.find_element(By.NAME, "q")
     box.send_keys(WORD)
-    box.submit()
+    _navigate(browser, box.submit)
     assert parse_qs(urlsplit(browser.current_url).query)["q"] == [WORD]
     marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".snippet mark")]
     assert marks and all(m == WORD for m in marks)
@@ -147,14 +162,14 @@ def test_search_facet_report_cell_provenance_and_inert_original(
     # A facet: reports with a failed accounting identity, within the search.
     link = browser.find_element(By.PARTIAL_LINK_TEXT, "applications.flow")
     facet_count = int(link.find_element(By.XPATH, "..").text.rsplit("(", 1)[1].rstrip(")"))
-    link.click()
+    _navigate(browser, link.click)
     query = parse_qs(urlsplit(browser.current_url).query)
     assert query["failed_check"] == ["applications.flow"] and query["q"] == [WORD]
     assert int(browser.find_element(By.ID, "total").text) == facet_count < total
     browser.save_screenshot(str(shots / "2-facet.png"))
 
     # Open the first report; read a failed (highlighted) cell and compare it with the API.
-    browser.find_element(By.CSS_SELECTOR, ".result a.title").click()
+    _navigate(browser, browser.find_element(By.CSS_SELECTOR, ".result a.title").click)
     doc_id = urlsplit(browser.current_url).path.rsplit("/", 1)[1]
     detail = api(f"{site}/api/reports/{doc_id}")
     cells = {c["name"]: c["value"] for c in api(f"{site}/api/reports/{doc_id}/cells")["cells"]}
