@@ -124,8 +124,10 @@ def test_scrapy_crawl_takes_the_lock_records_the_run_and_resumes(tmp_path: Path)
     assert report["totals"]["sites"] == 1 and report["totals"]["reports_found"] > 0
 
 
-def _numbers_table(tmp_path: Path):
+def test_write_batch_commits_by_count_and_time_and_isolates_a_bad_write(tmp_path: Path) -> None:
     from sqlalchemy import text
+
+    from crawler.batch import WriteBatch
 
     sessions = open_database(f"sqlite:///{tmp_path / 'b.sqlite'}")
     with sessions.begin() as session:
@@ -138,13 +140,6 @@ def _numbers_table(tmp_path: Path):
     def put(n: int):
         return lambda session: session.execute(text("INSERT INTO t (n) VALUES (:n)"), {"n": n})
 
-    return sessions, rows, put
-
-
-def test_write_batch_commits_by_count_and_time_and_isolates_a_bad_write(tmp_path: Path) -> None:
-    from crawler.batch import WriteBatch
-
-    sessions, rows, put = _numbers_table(tmp_path)
     batch = WriteBatch(sessions, size=3, seconds=3600)
     batch.add(put(1))
     batch.add(put(2))

@@ -182,35 +182,13 @@ def test_0007_gives_sqlite_entries_their_filter_tokens_and_keeps_their_terms(
 _TEXTS = ("复议复议复议 abc 预算", "行政复议，复议\n哈 x 政府信息公开 2019", "")
 
 
-def test_0008_stores_each_sqlite_entrys_runs_and_length_from_its_terms(engine: Engine) -> None:
+def _fill_texts(engine: Engine) -> None:
+    """Three documents at revision 0002 whose texts differ: runs, repeats, Latin words, empty."""
     _migrate(engine, "0002")
     _fill(engine, 3)
-    with engine.begin() as conn:  # texts that differ: runs, repeats, Latin words, empty
+    with engine.begin() as conn:
         for i, body in enumerate(_TEXTS, start=1):
             conn.execute(text("UPDATE documents SET text = :t WHERE id = :i"), {"t": body, "i": i})
-    _migrate(engine, "0007")
-    before = _entries(engine)
-    _migrate(engine, "0008")
-    assert _entries(engine) == before  # the entries themselves are not touched
-    with engine.connect() as conn:
-        tables = set(inspect(conn).get_table_names())
-    if engine.dialect.name == "postgresql":  # ts_rank_cd ranks there: nothing to store
-        assert "report_runs" not in tables
-        return
-    with engine.connect() as conn:
-        stored = {r[0]: tuple(r[1:]) for r in conn.execute(text("SELECT * FROM report_runs"))}
-    # From the terms as stored, and independently from the texts' own CJK runs.
-    assert stored == {
-        doc: (len(cols[0].encode()), entry_runs(cols[0])) for doc, cols in before.items()
-    }
-    assert {doc: runs for doc, (_n, runs) in stored.items()} == {
-        i: " ".join(re.findall(r"[\u4e00-\u9fff]+", f"\n{body}"))
-        for i, body in enumerate(_TEXTS, 1)
-    }
-    _migrate(engine, "0007", down=True)
-    with engine.connect() as conn:
-        assert "report_runs" not in inspect(conn).get_table_names()
-    assert _entries(engine) == before
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -218,14 +196,43 @@ def _tables(engine: Engine) -> set[str]:
         return set(inspect(conn).get_table_names())
 
 
+def _stored_runs(engine: Engine) -> dict[int, tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return {r[0]: tuple(r[1:]) for r in conn.execute(text("SELECT * FROM report_runs"))}
+
+
+def _texts_runs() -> dict[int, str]:
+    """Each of `_TEXTS`' documents' CJK runs, from the text itself (no titles here)."""
+    return {
+        i: " ".join(re.findall(r"[\u4e00-\u9fff]+", f"\n{body}"))
+        for i, body in enumerate(_TEXTS, 1)
+    }
+
+
+def test_0008_stores_each_sqlite_entrys_runs_and_length_from_its_terms(engine: Engine) -> None:
+    _fill_texts(engine)
+    _migrate(engine, "0007")
+    before = _entries(engine)
+    _migrate(engine, "0008")
+    assert _entries(engine) == before  # the entries themselves are not touched
+    if engine.dialect.name == "postgresql":  # PostgreSQL's come with 0011
+        assert "report_runs" not in _tables(engine)
+        return
+    stored = _stored_runs(engine)
+    # From the terms as stored, and independently from the texts' own CJK runs.
+    assert stored == {
+        doc: (len(cols[0].encode()), entry_runs(cols[0])) for doc, cols in before.items()
+    }
+    assert {doc: runs for doc, (_n, runs) in stored.items()} == _texts_runs()
+    _migrate(engine, "0007", down=True)
+    assert "report_runs" not in _tables(engine)
+    assert _entries(engine) == before
+
+
 def test_0011_stores_each_postgresql_entrys_runs_and_length_from_its_content(
     engine: Engine,
 ) -> None:
-    _migrate(engine, "0002")
-    _fill(engine, 3)
-    with engine.begin() as conn:
-        for i, body in enumerate(_TEXTS, start=1):
-            conn.execute(text("UPDATE documents SET text = :t WHERE id = :i"), {"t": body, "i": i})
+    _fill_texts(engine)
     _migrate(engine, "0010")
     before = _entries(engine)
     had_runs = "report_runs" in _tables(engine)  # SQLite's, since 0008
@@ -235,16 +242,11 @@ def test_0011_stores_each_postgresql_entrys_runs_and_length_from_its_content(
         assert had_runs
         return
     assert not had_runs
-    with engine.connect() as conn:
-        stored = {r[0]: tuple(r[1:]) for r in conn.execute(text("SELECT * FROM report_runs"))}
-    # What SQLite's 0008 stores for the same texts (no titles here): the entry's length, and
-    # the texts' own CJK runs.
-    assert stored == {
-        i: (
-            len(index_text(f"\n{body}").encode()),
-            " ".join(re.findall(r"[\u4e00-\u9fff]+", f"\n{body}")),
-        )
-        for i, body in enumerate(_TEXTS, 1)
+    # What SQLite's 0008 stores for the same texts: the entry's length, and the texts' own
+    # CJK runs.
+    runs = _texts_runs()
+    assert _stored_runs(engine) == {
+        i: (len(index_text(f"\n{body}").encode()), runs[i]) for i, body in enumerate(_TEXTS, 1)
     }
     _migrate(engine, "0010", down=True)
     assert "report_runs" not in _tables(engine)

@@ -13,16 +13,19 @@ from tests.samples import sim_attachments
 
 
 def _rendered(monkeypatch: pytest.MonkeyPatch, truetype: bool) -> list[bytes]:
-    if not truetype:
-        monkeypatch.setattr(attachments, "TRUETYPE_FONT", attachments.TRUETYPE_FONT / "absent")
+    with monkeypatch.context() as patch:
+        if not truetype:
+            patch.setattr(attachments, "TRUETYPE_FONT", attachments.TRUETYPE_FONT / "absent")
+        _forget_font()
+        try:
+            return sim_attachments("pdf", 6)
+        finally:
+            _forget_font()  # the next renderer chooses again, with the real path
+
+
+def _forget_font() -> None:
     attachments.pdf_font.cache_clear()
     attachments._pdf_styles.cache_clear()
-    try:
-        return sim_attachments("pdf", 6)
-    finally:
-        monkeypatch.undo()
-        attachments.pdf_font.cache_clear()
-        attachments._pdf_styles.cache_clear()
 
 
 def test_the_embedded_and_the_fallback_font_give_the_same_text(
