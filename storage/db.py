@@ -24,6 +24,14 @@ SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 MIGRATION_LOCK_KEY = 0x676F7672_6D696772 & 0x7FFFFFFFFFFFFFFF
 
 
+# Every PostgreSQL statement is planned with its values (a custom plan). psycopg prepares a
+# statement run five times, and PostgreSQL may then keep a generic plan, made without the
+# values: for a search that plan walks the newest entries testing each one's tsvector, as
+# if every word were common, and a word no report holds took ~1 s at 100,000 reports
+# instead of ~1 ms (docs/benchmarks.md, "Tenth round").
+POSTGRES_OPTIONS = "-c plan_cache_mode=force_custom_plan"
+
+
 class StorageError(Exception):
     """The database cannot be opened or migrated; the message names the URL."""
 
@@ -70,9 +78,19 @@ def create_db_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return _postgres_engine(parsed)
     except Exception as exc:  # a missing driver and the like
         raise StorageError(f"cannot open database {url!r}: {exc}") from exc
+
+
+def _postgres_engine(parsed: URL, *options: str) -> Engine:
+    """An engine whose sessions start with POSTGRES_OPTIONS, then `options`, then the
+    URL's own `options` (the last of a setting given twice wins: the user's)."""
+    given = parsed.query.get("options")
+    given = [given] if isinstance(given, str) else list(given or ())
+    args = {"options": " ".join([POSTGRES_OPTIONS, *options, *given])}
+    url = parsed.difference_update_query(["options"])
+    return create_engine(url, pool_pre_ping=True, connect_args=args)
 
 
 def upgrade(engine: Engine) -> None:
@@ -200,8 +218,7 @@ def open_readonly(url: str | None = None) -> sessionmaker[Session]:
         engine = create_engine(ro)
         event.listen(engine, "connect", _sqlite_readonly_pragmas)
     else:
-        options = "-c default_transaction_read_only=on"
-        engine = create_engine(parsed, pool_pre_ping=True, connect_args={"options": options})
+        engine = _postgres_engine(parsed, "-c default_transaction_read_only=on")
     try:
         with engine.connect() as conn:
             current = _current_revision(conn)

@@ -24,13 +24,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Integer,
     Select,
     String,
     TextClause,
@@ -458,8 +459,135 @@ def newest_matches(
     columns into Python values for ~500 rows was ~40 % of the scan's CPU)."""
     postgres = _postgres(session)
     match = _match_values(postgres, phrases, flt if filter_tokens else NO_FILTER)
+    if postgres and _walks(flt):
+        walked = _walked_matches(session, phrases, flt, n, facets, match)
+        if walked is not None:
+            return walked
     stmt = _newest_matches_of(postgres, flt, n, facets)
     return session.connection().execute(stmt, match).all()
+
+
+# PostgreSQL's own plan for a filtered search either walks the entries newest first,
+# testing the query on each one's tsvector (read out of line: ~10 µs) and the filter after
+# the join, or takes every match of the word from GIN and sorts them: at 100,000 reports a
+# common word in one year read ~10,000 tsvectors for 501 matches (85-380 ms), in one
+# province 20-70 ms; the planner does not count the tsvector's read. Walking the filter's
+# versions newest first and testing only their entries reads a few hundred (8-19 ms); but
+# for a rare word it would test every version the filter selects, where GIN answers in
+# ~1 ms. So a query the planner's statistics call rare keeps its plan; otherwise a window
+# of the filter's WALK_WINDOW × n newest versions is tested first: if at least one in
+# WALK_COMMON of them matches, the walk goes on; fewer, and the planner's statement decides.
+# A filter that selects fewer versions than the window has each one's entry tested
+# (docs/benchmarks.md, "Tenth round").
+WALK_WINDOW = 2
+WALK_COMMON = 8
+
+
+def _walks(flt: ReportFilter) -> bool:
+    """Whether PostgreSQL may find the filter's matches by a walk: a filter that selects
+    something, not by region (a prefix, which the indexes of a database's usual collation
+    cannot look up: `LIKE '5303%'` reads the whole covering index, ~30 ms at 100,000
+    reports, where the region's token in the tsvectors lets GIN narrow to it)."""
+    return flt.region is None and replace(flt, all_versions=False) != NO_FILTER
+
+
+def _walked_matches(
+    session: Session,
+    phrases: list[Any],
+    flt: ReportFilter,
+    n: int,
+    facets: bool,
+    match: dict[str, str],
+) -> Sequence[Any] | None:
+    """`newest_matches` by testing the entries of the filter's versions, newest first
+    (PostgreSQL), or None when the query is too rare for that: by the planner's estimate,
+    or by the matches in the window."""
+    conn = session.connection()
+    if not _common_query(conn, phrases):
+        return None
+    window = WALK_WINDOW * n
+    if conn.execute(_filter_size_of(flt), {"window": window}).scalar_one() < window:
+        return conn.execute(_few_of(flt, facets), {**match, "n": n}).all()  # test them all
+    walk = _walk_of(flt, facets)
+    found = conn.execute(walk, {**match, "below": _NO_BOUND, "window": window, "n": n}).all()
+    if len(found) == n:
+        return found
+    if len(found) * WALK_COMMON < window:
+        return None
+    rest = {**match, "below": found[-1].doc, "window": None, "n": n - len(found)}
+    return [*found, *conn.execute(walk, rest).all()]  # common enough: walk on
+
+
+def _common_query(conn: Any, phrases: list[Any]) -> bool:
+    """Whether PostgreSQL's planner expects one entry in WALK_COMMON or more to match the
+    query (from its statistics of the lexemes; ~0.5 ms). A word it has no statistics for
+    (rarer than its most common lexemes: ~7 % of the entries at 100,000 reports) counts as
+    rare, and so does any query while the table has not been analyzed."""
+    plan = conn.execute(_ESTIMATE, {"tsq": tsquery_literal(phrases)}).scalar_one()
+    entries = conn.execute(_ENTRIES).scalar_one()
+    return entries > 0 and plan[0]["Plan"]["Plan Rows"] * WALK_COMMON >= entries
+
+
+_ESTIMATE = text(
+    "EXPLAIN (FORMAT JSON) SELECT 1 FROM report_fts WHERE tsv @@ CAST(:tsq AS tsquery)"
+)
+# -1 (PostgreSQL 14+) or 0 before the table's first ANALYZE or VACUUM.
+_ENTRIES = text("SELECT reltuples FROM pg_class WHERE oid = 'report_fts'::regclass")
+_NO_BOUND = 2**63 - 1
+
+
+@lru_cache(maxsize=256)
+def _walk_of(flt: ReportFilter, facets: bool) -> Select[Any]:
+    """The `:n` newest matches among the filter's `:window` newest versions below document
+    `:below` (no window: NULL)."""
+    rv = ReportVersion
+    below = rv.document_id < bindparam("below", type_=BigInteger())
+    versions = (
+        select(*_match_columns(facets))
+        .where(*_conditions(flt), below)
+        .order_by(rv.document_id.desc())
+        .limit(bindparam("window", type_=Integer()))
+    )
+    return _probed(versions.subquery())
+
+
+@lru_cache(maxsize=256)
+def _few_of(flt: ReportFilter, facets: bool) -> Select[Any]:
+    """The `:n` newest matches among the versions of a filter that selects few. They are
+    found apart (a MATERIALIZED CTE: by the filter's index), as `_walk_of`'s newest-first
+    walk would read the whole index to find a few."""
+    versions = select(*_match_columns(facets)).where(*_conditions(flt))
+    return _probed(versions.cte("few").prefix_with("MATERIALIZED"))
+
+
+def _match_columns(facets: bool) -> tuple[Any, ...]:
+    """`newest_matches`' columns: vid and doc, and with `facets` the rest of MATCH_COLUMNS."""
+    rv = ReportVersion
+    facet_columns = tuple(getattr(rv, name) for name in MATCH_COLUMNS[2:] if facets)
+    return (rv.id.label("vid"), rv.document_id.label("doc"), *facet_columns)
+
+
+def _probed(versions: Any) -> Select[Any]:
+    """The `:n` newest of `versions` whose entry matches `:tsq`, each entry probed by its
+    key: a scalar subquery, which PostgreSQL runs per version it reaches (a join it would
+    plan as the walk over the entries that `_walked_matches` avoids)."""
+    entry_matches = (
+        select(_match_condition(True)).where(_FTS.c.document_id == versions.c.doc).scalar_subquery()
+    )
+    return (
+        select(*versions.c)
+        .where(entry_matches)
+        .order_by(versions.c.doc.desc())
+        .limit(bindparam("n", type_=Integer()))
+    )
+
+
+@lru_cache(maxsize=256)
+def _filter_size_of(flt: ReportFilter) -> Select[Any]:
+    """How many versions the filter selects, counted up to `:window`."""
+    rv = ReportVersion
+    some = select(rv.id).where(*_conditions(flt)).limit(bindparam("window", type_=Integer()))
+    return select(func.count()).select_from(some.subquery())
 
 
 # Statements by engine, filter and size, as many as a server sees repeatedly (each ~1 KB):

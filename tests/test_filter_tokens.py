@@ -13,131 +13,38 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 import storage.query
-from bench.query import build
-from parsers.registry import divisions
-from storage.db import create_db_engine, open_existing
-from storage.filters import ISSUER_KINDS, TEMPLATES, ReportFilter
+from storage.filters import ReportFilter
 from storage.filtertokens import entry_filters, filter_match, token
 from storage.fulltext import fts5_match, index_terms, parse_query, tsquery_literal
-from storage.models import ReportVersion
 from storage.query import newest_matches, search_count, search_results
-from storage.reportindex import rebuild_all, refresh_reports
 from tests.pg import fresh_database
+from tests.shuffled import REPORTS, random_filter, shuffled_archive, some_counties
 
 WORDS = ("复议", "公开", "诉讼", "预算", "行政复议", "年", "政府 信息", '"信息公开"', "2019")
-REPORTS = 600
-
-
-def _counties() -> list[object]:
-    """A dozen counties of three provinces: filters that select some reports, not all."""
-    by_province: dict[str, list[object]] = {}
-    for d in divisions():
-        if d.status == "在用" and d.province and d.prefecture:
-            by_province.setdefault(d.province, []).append(d)
-    provinces = sorted(by_province)[:3]
-    return [d for p in provinces for d in sorted(by_province[p], key=lambda d: d.code)[:4]]
-
-
-def _values(rng: random.Random, counties: list[object]) -> dict[str, object]:
-    county = rng.choice(counties)
-    return {
-        "p": county.province,  # type: ignore[attr-defined]
-        "f": county.prefecture,  # type: ignore[attr-defined]
-        "r": county.code,  # type: ignore[attr-defined]
-        "y": rng.choice((None, *range(2015, 2026))),
-        "t": rng.choice((None, *TEMPLATES)),
-        "k": rng.choice((None, *ISSUER_KINDS)),
-    }
-
-
-_SET = (
-    "UPDATE report_versions SET province = :p, prefecture = :f, region_code = :r, "
-    "report_year = :y, template = :t, issuer_kind = :k WHERE id = :v"
-)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def archive(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[sessionmaker[Session]]:
-    """bench.query's generated reports with their filter values shuffled over a few
-    counties, years, templates and issuer kinds (some missing); then a new version of some
-    documents with other values, refreshed as a re-parse is."""
+    """tests.shuffled's archive, on each engine."""
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("tokens") / "archive.sqlite"
-        yield from _archive(f"sqlite:///{path}")
+        yield from shuffled_archive(f"sqlite:///{path}")
         return
     with fresh_database("gov_reports_tokens") as url:
-        yield from _archive(url)
-
-
-def _archive(url: str) -> Iterator[sessionmaker[Session]]:
-    build(url, REPORTS)
-    rng = random.Random(12)
-    counties = _counties()
-    engine = create_db_engine(url)
-    with engine.begin() as conn:
-        ids = [row[0] for row in conn.execute(text("SELECT id FROM report_versions"))]
-        conn.execute(text(_SET), [{"v": vid, **_values(rng, counties)} for vid in ids])
-        rebuild_all(conn)
-    columns = [c.name for c in ReportVersion.__table__.columns if c.name != "id"]
-    # The same columns, but another parser version (one version per document and parser).
-    copied = ["'reparse' AS parser_version" if c == "parser_version" else c for c in columns]
-    revised = rng.sample(range(1, REPORTS + 1), 40)
-    with engine.begin() as conn:
-        for doc in revised:  # a re-parse: a newer version of the document, other values
-            new = conn.execute(
-                text(
-                    f"INSERT INTO report_versions ({', '.join(columns)}) SELECT "
-                    f"{', '.join(copied)} FROM report_versions WHERE document_id = :d "
-                    "ORDER BY id DESC LIMIT 1 RETURNING id"
-                ),
-                {"d": doc},
-            ).scalar_one()
-            conn.execute(text(_SET), {"v": new, **_values(rng, counties)})
-        refresh_reports(conn, revised)
-    engine.dispose()
-    sessions = open_existing(url)
-    yield sessions
-    sessions.kw["bind"].dispose()
-
-
-def _random_filter(rng: random.Random, counties: list[object]) -> ReportFilter:
-    county = rng.choice(counties)
-    params: dict[str, str] = {}
-    pick = rng.randrange(8)
-    if pick == 0:
-        params["province"] = county.province  # type: ignore[attr-defined]
-    elif pick == 1:
-        params["prefecture"] = county.prefecture  # type: ignore[attr-defined]
-    elif pick == 2:
-        params["region"] = county.code[: rng.choice((2, 3, 4, 6))]  # type: ignore[attr-defined]
-    elif pick == 3:
-        params["template"] = rng.choice(TEMPLATES)
-    elif pick == 4:
-        params["issuer_kind"] = rng.choice(ISSUER_KINDS)
-    elif pick == 5:
-        params["hazard"] = "boilerplate"
-    if rng.random() < 0.6:
-        first = rng.randint(2014, 2025)
-        params["year"] = (
-            f"{first}-{first + rng.randint(0, 10)}" if rng.random() < 0.5 else str(first)
-        )
-    if pick == 6:
-        params["province"] = county.province  # type: ignore[attr-defined]
-        params["issuer_kind"] = rng.choice(ISSUER_KINDS)
-    return ReportFilter.parse(**params, all_versions=rng.random() < 0.2)
+        yield from shuffled_archive(url)
 
 
 def test_filter_tokens_find_exactly_what_the_sql_conditions_find(
     archive: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(3)
-    counties = _counties()
+    counties = some_counties()
     tokened = nonempty = 0
     with archive() as s:
         for _ in range(150):
-            flt = _random_filter(rng, counties)
+            flt = random_filter(rng, counties)
             phrases = parse_query(rng.choice(WORDS))
             with_tokens = newest_matches(s, phrases, flt, 10 * REPORTS)
             plain = newest_matches(s, phrases, flt, 10 * REPORTS, filter_tokens=False)
@@ -147,7 +54,7 @@ def test_filter_tokens_find_exactly_what_the_sql_conditions_find(
         # The whole search too: hits, ranks, snippets, totals, the counted matches, and the
         # CLI's full count.
         for _ in range(30):
-            flt = _random_filter(rng, counties)
+            flt = random_filter(rng, counties)
             query = rng.choice(WORDS)
             fast = search_results(s, query, flt, limit=10), search_count(s, query, flt)
             with monkeypatch.context() as m:
