@@ -6,14 +6,14 @@ GOV_REPORTS_REQUIRE_SERVICES=1.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
+
+from tests.required import missing
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -28,9 +28,10 @@ def fresh_database(prefix: str) -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except SQLAlchemyError as exc:
         admin.dispose()
-        if os.environ.get("GOV_REPORTS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required but unavailable: {exc}")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unavailable: {type(exc).__name__}")
+        missing(
+            f"PostgreSQL at 127.0.0.1:5432 unavailable: {type(exc).__name__}",
+            required=f"PostgreSQL at 127.0.0.1:5432 is required but unavailable: {exc}",
+        )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:

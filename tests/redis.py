@@ -6,14 +6,14 @@ GOV_REPORTS_REQUIRE_SERVICES=1. Every key under the prefix is deleted afterwards
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 import redis
+
+from tests.required import missing
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -25,9 +25,10 @@ def redis_prefix(name: str) -> Iterator[tuple[Any, str]]:
     try:
         client.ping()
     except redis.RedisError as exc:
-        if os.environ.get("GOV_REPORTS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis at 127.0.0.1:6379 is required but unavailable: {exc}")
-        pytest.skip(f"Redis at 127.0.0.1:6379 unavailable: {type(exc).__name__}")
+        missing(
+            f"Redis at 127.0.0.1:6379 unavailable: {type(exc).__name__}",
+            required=f"Redis at 127.0.0.1:6379 is required but unavailable: {exc}",
+        )
     prefix = f"test-{name}-{uuid.uuid4().hex[:10]}"
     try:
         yield client, prefix

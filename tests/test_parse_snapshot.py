@@ -8,13 +8,13 @@ same commit.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from sim import attachments
 from tests import parse_snapshot as snap
+from tests.required import missing
 
 SETS: dict[str, tuple[str, Callable[[], Iterator[tuple[str, bytes, str | None]]]]] = {
     "fixtures": ("", snap.fixture_inputs),
@@ -39,10 +39,7 @@ def test_records_are_unchanged(name: str) -> None:
         pytest.skip(f"{snap.SHARED_REAL} is absent on this machine")
     if name == "simulated" and not attachments.TRUETYPE_FONT.is_file():
         # The snapshot's PDFs embed that font; the fallback font wraps one title elsewhere.
-        reason = f"{attachments.TRUETYPE_FONT} is missing (fonts-wqy-microhei, `make install`)"
-        if os.environ.get("GOV_REPORTS_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing(f"{attachments.TRUETYPE_FONT} is missing (fonts-wqy-microhei, `make install`)")
     assert want, "the snapshot holds no entry for this set"
     assert sorted(got) == sorted(want), "inputs added or gone: regenerate the snapshot"
     changed = sorted(key for key in want if got[key] != want[key])

@@ -10,7 +10,6 @@ request left for the original site. Screenshots are saved in the test's tmp dire
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 import urllib.request
@@ -23,6 +22,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
+from tests.required import missing
 from tests.web_archive import HOSTILE_HOST, MARKER, WebArchive, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -64,10 +64,7 @@ def outside() -> Iterator[Outside]:
 @pytest.fixture(scope="module")
 def browser(outside: Outside, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        reason = "Debian's chromium and chromium-driver are not installed (make installs them)"
-        if os.environ.get("GOV_REPORTS_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing("Debian's chromium and chromium-driver are not installed (make installs them)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -3,12 +3,11 @@ theirs, and fall back to reportlab's CID font otherwise: the same text either wa
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from parsers.extract.pdf import extract_pdf
 from sim import attachments
+from tests.required import missing
 from tests.samples import sim_attachments
 
 
@@ -32,9 +31,10 @@ def test_the_embedded_and_the_fallback_font_give_the_same_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if not attachments.TRUETYPE_FONT.is_file():
-        if os.environ.get("GOV_REPORTS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{attachments.TRUETYPE_FONT} is missing: `make install` installs it")
-        pytest.skip(f"{attachments.TRUETYPE_FONT} not installed (fonts-wqy-microhei)")
+        missing(
+            f"{attachments.TRUETYPE_FONT} not installed (fonts-wqy-microhei)",
+            required=f"{attachments.TRUETYPE_FONT} is missing: `make install` installs it",
+        )
     embedded = _rendered(monkeypatch, truetype=True)
     fallback = _rendered(monkeypatch, truetype=False)
     assert all(b"/FontFile2" in pdf for pdf in embedded)  # a TrueType program inside
