@@ -273,7 +273,7 @@ def test_sites_come_from_the_registry_and_bad_files_name_themselves(tmp_path: Pa
         load_sites(tmp_path / "missing.csv")
 
 
-def _spider(tmp_path: Path) -> GovReportsSpider:
+def _spider(tmp_path: Path, **extra: object) -> GovReportsSpider:
     csv = tmp_path / "sites.csv"
     csv.write_text(
         "code,name,status,url,host\n341000,某县,在用,http://www.a.gov.cn/,www.a.gov.cn\n",
@@ -283,7 +283,7 @@ def _spider(tmp_path: Path) -> GovReportsSpider:
 
     settings = {k: v for k, v in vars(project).items() if k.isupper()}
     settings["EXTENSIONS"] = {}  # no crawl context: no lock, database or run record
-    crawler = get_crawler(GovReportsSpider, settings)
+    crawler = get_crawler(GovReportsSpider, {**settings, **extra})
     return GovReportsSpider.from_crawler(crawler, sites=str(csv))
 
 
@@ -393,3 +393,28 @@ def test_hanweb_family_asks_its_data_proxy_and_reads_the_answer() -> None:
     links, more = hanweb.on_follow_up(xml, ups[0].url, ups[0].state)
     assert [link.url for link in links] == ["http://www.a.gov.cn/art/2021/1/1/art_1.html"]
     assert len(more) == 3 and more[0].state == ups[0].state  # 40 records, 15 a block
+
+
+def test_navigation_leaves_a_share_of_the_budget_for_reports_and_attachments(
+    tmp_path: Path,
+) -> None:
+    """The budget is spent as requests are scheduled: a list of many columns parsed first
+    must not leave nothing for the report and attachment a page parsed next links to."""
+    spider = _spider(tmp_path, GOV_REPORTS_SITE_PAGE_BUDGET=10)
+    columns = "".join(
+        f"<li><a href='/col/{i}/'>政府信息公开年报{i}栏目</a></li>" for i in range(30)
+    )
+    out = list(spider.parse(_response("http://www.a.gov.cn/xxgk/", f"<ul>{columns}</ul>", "nav")))
+    assert [r.meta["role"] for r in out if isinstance(r, Request)] == ["list"] * 8  # 80 %
+    assert spider.crawler.stats.get_value("site/341000/budget_exhausted") == 22
+    html = (
+        "<ul><li><a href='/nb/t1.html'>某县2020年政府信息公开工作年度报告</a></li>"
+        "<li><a href='/nb/P1.pdf'>某县财政局2020年政府信息公开工作年度报告.pdf</a></li>"
+        "<li><a href='/col/99/'>政府信息公开年报99栏目</a></li></ul>"
+    )
+    out = list(spider.parse(_response("http://www.a.gov.cn/col/1/", html, "list")))
+    assert {r.url: r.meta["role"] for r in out if isinstance(r, Request)} == {
+        "http://www.a.gov.cn/nb/t1.html": "report",
+        "http://www.a.gov.cn/nb/P1.pdf": "attachment",
+    }
+    assert spider.crawler.stats.get_value("site/341000/budget_exhausted") == 23

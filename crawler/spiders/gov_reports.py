@@ -41,6 +41,11 @@ logger = logging.getLogger(__name__)
 
 # A page with a report attachment and less visible text than this is the attachment's wrapper.
 WRAPPER_MAX_TEXT = 1000
+# Navigation (home page, columns, list pages, a family's follow-ups) may take this share of a
+# site's page budget; the rest is kept for the report pages and attachments it finds. The
+# budget is spent when a request is scheduled, so a link-rich list parsed first (a link farm,
+# a calendar) would otherwise leave nothing for a report found a moment later.
+NAVIGATION_SHARE = 0.8
 _HTML_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
 
 
@@ -76,6 +81,10 @@ class GovReportsSpider(scrapy.Spider):
     @property
     def page_budget(self) -> int:
         return self.settings.getint("GOV_REPORTS_SITE_PAGE_BUDGET")
+
+    @property
+    def navigation_budget(self) -> int:
+        return max(1, int(self.page_budget * NAVIGATION_SHARE))
 
     @property
     def max_list_pages(self) -> int:
@@ -155,7 +164,8 @@ class GovReportsSpider(scrapy.Spider):
             self._scheduled[code].add(url)
             self.count(code, "not_due")  # stored and revalidated recently: see crawler.schedule
             return None
-        if len(self._scheduled[code]) >= self.page_budget:
+        budget = self.page_budget if role in SCHEDULED_ROLES else self.navigation_budget
+        if len(self._scheduled[code]) >= budget:
             self.count(code, "budget_exhausted")
             return None
         self._scheduled[code].add(url)
