@@ -1,8 +1,9 @@
 """PostgreSQL's search, filtered by anything but a region, finds its newest matches by testing
 the entries of the filter's versions (storage.query `_walked_matches`) where the planner's
 own statement reads the entries newest first: both find the same rows in the same order,
-whichever way the walk goes. And every PostgreSQL session plans each statement with its
-values (storage.db POSTGRES_OPTIONS)."""
+whichever way the walk goes. Its count (`search_count`) tests a small filter's versions the
+same way: the planner's count is the same. And every PostgreSQL session plans each statement
+with its values (storage.db POSTGRES_OPTIONS)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ import storage.query
 from storage.db import open_readonly
 from storage.filters import ISSUER_KINDS, TEMPLATES, ReportFilter
 from storage.fulltext import parse_query
-from storage.query import _match_values, _newest_matches_of, newest_matches
+from storage.query import (
+    _match_values,
+    _newest_matches_of,
+    _search_count_of,
+    newest_matches,
+    search_count,
+)
 from tests.pg import fresh_database
 from tests.shuffled import random_filter, shuffled_archive, some_counties
 
@@ -70,6 +77,7 @@ def _spied(monkeypatch: pytest.MonkeyPatch, taken: Counter[str], misjudged: list
     is estimated common (as a planner's out-of-date statistics may say of a rare word)."""
     q = storage.query
     common, few, walked = q._common_query, q._few_of, q._walked_matches
+    small, count_of = q._small_filter, q._count_of
 
     def common_query(*args: Any) -> bool:
         found = common(*args) or misjudged[0]
@@ -82,17 +90,29 @@ def _spied(monkeypatch: pytest.MonkeyPatch, taken: Counter[str], misjudged: list
         return few(*args)
 
     def walked_matches(*args: Any) -> Any:
-        before = sum(taken.values())
+        ways = ("rare: the planner's statement", "few versions: each tested")
+        before = sum(taken[way] for way in ways)
         found = walked(*args)
-        if found is None and sum(taken.values()) == before:
-            taken["too few in the window: the planner's statement"] += 1
-        elif found is not None and sum(taken.values()) == before:
-            taken["walked"] += 1
+        if sum(taken[way] for way in ways) == before:  # neither: the window was tested
+            taken[
+                "walked" if found is not None else "too few in the window: the planner's statement"
+            ] += 1
         return found
+
+    def small_filter(*args: Any) -> bool:
+        found = small(*args)
+        taken["a small filter" if found else "a large filter"] += 1
+        return found
+
+    def counted_of(*args: Any) -> Any:
+        taken["count: each version tested"] += 1
+        return count_of(*args)
 
     monkeypatch.setattr(q, "_common_query", common_query)
     monkeypatch.setattr(q, "_few_of", few_of)
     monkeypatch.setattr(q, "_walked_matches", walked_matches)
+    monkeypatch.setattr(q, "_small_filter", small_filter)
+    monkeypatch.setattr(q, "_count_of", counted_of)
 
 
 def test_a_walk_finds_what_the_planners_statement_finds(
@@ -102,6 +122,7 @@ def test_a_walk_finds_what_the_planners_statement_finds(
     counties = some_counties()
     taken: Counter[str] = Counter()
     misjudged = [False]
+    walk_all = storage.query.WALK_ALL
     _spied(monkeypatch, taken, misjudged)
     with archive() as s:
         conn = s.connection()
@@ -115,23 +136,33 @@ def test_a_walk_finds_what_the_planners_statement_finds(
 
         for i in range(500):
             misjudged[0] = i >= 450
+            # Every filter here is small (600 reports): a small bound two times in three.
+            monkeypatch.setattr(storage.query, "WALK_ALL", 20 if i % 3 else walk_all)
             if 300 <= i < 450:  # a word in about half the reports, a filter of many
-                flt, phrases = _broad_filter(rng), parse_query(rng.choice(HALF_WORDS))
+                flt, query = _broad_filter(rng), rng.choice(HALF_WORDS)
                 n = rng.choice((3, 5, 10, 20))
             else:
-                flt, phrases = random_filter(rng, counties), parse_query(rng.choice(WORDS))
+                flt, query = random_filter(rng, counties), rng.choice(WORDS)
                 n = rng.choice((1, 3, 5, 10, 40, 6000))
-            facets = i % 2 == 0
+            phrases, facets = parse_query(query), i % 2 == 0
             planner = conn.execute(
                 _newest_matches_of(True, flt, n, facets), _match_values(True, phrases, flt)
             ).all()
             assert newest_matches(s, phrases, flt, n, facets=facets) == planner, (flt, n)
+            if i % 5 == 0:
+                planned = conn.execute(
+                    _search_count_of(True, flt), _match_values(True, phrases, flt)
+                ).scalar_one()
+                assert search_count(s, query, flt) == planned, (flt, query)
     ways = (
         "rare: the planner's statement",
         "few versions: each tested",
         "walked",
         "walked on past the window",
         "too few in the window: the planner's statement",
+        "a small filter",
+        "a large filter",
+        "count: each version tested",
     )
     assert set(taken) == set(ways) and min(taken.values()) >= 5, taken
 
