@@ -806,8 +806,8 @@ def _summaries_of(session: Session, ids: Sequence[int]) -> dict[int, ReportSumma
 def search_count(session: Session, query: str, flt: ReportFilter = NO_FILTER) -> int:
     """How many reports `search` would find (without ranking them). On PostgreSQL a common
     query under a filter of at most WALK_ALL versions and no place is counted by testing
-    those versions' entries: the planner's count reads every match of the query (0.6-1.1 s
-    for a common word in one year at 100,000 reports, against 0.11-0.15 s)."""
+    those versions' entries: the planner's count reads every match of the query (0.5-1.1 s
+    for a common word in one year at 100,000 reports, against 0.1-0.15 s)."""
     postgres = _postgres(session)
     phrases = parse_query(query)
     match = _match_values(postgres, phrases, flt)
