@@ -382,17 +382,18 @@ def _carry_over_for(conn: Connection, ids: Sequence[int]) -> set[int]:
         else []
     )
     newest: dict[tuple[Any, Any, Any], tuple[int, str]] = {}
+    by_key: dict[tuple[Any, Any, Any], list[tuple[Any, ...]]] = {}
     for vid, region, issuer, year, doc in peers:
         key = (region, issuer, year)
         if key not in newest or vid > newest[key][0]:
             newest[key] = (vid, doc)
+        by_key.setdefault(key, []).append((vid, *key))
     targets = {row[0]: tuple(row) for row in own}
     for _vid, region, issuer, year in own:
         if region is None or issuer is None or year is None:
             continue
-        for vid, r, i, y, _doc in peers:
-            if (r, i, y) == (region, issuer, year + 1):
-                targets[vid] = (vid, r, i, y)
+        for peer in by_key.get((region, issuer, year + 1), ()):
+            targets[peer[0]] = peer
     previous: dict[int, tuple[int, str] | None] = {}
     for vid, region, issuer, year in targets.values():
         known = region is not None and issuer is not None and year is not None
