@@ -41,6 +41,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts an HTTP server in every crawl that runs Python code sent to it, and leaves
+# its port and token in a file under ~/.local/state/scrapy (a killed crawl never removes it):
+# not for an archive's crawler, and it costs the start-up an aiohttp import.
+REMOTE_CONTROL_ENABLED = False
 
 # Breadth-first per site keeps list pages ahead of deep detail chains.
 DEPTH_LIMIT = 40  # a hard stop; the spider's own hop limit (GOV_REPORTS_MAX_HOPS) is tighter

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -87,6 +88,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             [sys.executable, "-m", "service.cli", "crawl", "--sites", str(out / "sites.csv"),
              "--db", db, "--archive", str(out / "warc"), "--fast", "--json"],
             capture_output=True, text=True, timeout=120, check=False,
+            env={**os.environ, "XDG_STATE_HOME": str(out / "state")},
         )  # fmt: skip
     finally:
         server.shutdown()
@@ -132,3 +134,13 @@ def test_robots_shell_and_scope(crawled: dict[str, Any]) -> None:
     site = crawled["report"]["sites"][0]
     assert site["robots_blocked"] == 1 and site["robots"] == "partial"
     assert site["offsite_refused"] >= 1
+
+
+def test_the_crawl_serves_nothing_and_leaves_nothing_in_the_users_state(
+    crawled: dict[str, Any],
+) -> None:
+    """No telnet console, and no Scrapy remote-control server (an HTTP endpoint that runs the
+    Python code sent to it), whose job file with its token would stay in the user's state
+    directory after a killed crawl."""
+    state = crawled["out"] / "state"
+    assert not state.exists() or not any(state.rglob("*")), list(state.rglob("*"))
