@@ -43,7 +43,7 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19 starts an HTTP server in every crawl that runs Python code sent to it, and leaves
 # its port and token in a file under ~/.local/state/scrapy (a killed crawl never removes it):
-# not for an archive's crawler, and it costs the start-up an aiohttp import.
+# not for an archive's crawler.
 REMOTE_CONTROL_ENABLED = False
 
 # Breadth-first per site keeps list pages ahead of deep detail chains.
