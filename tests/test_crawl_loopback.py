@@ -136,11 +136,9 @@ def test_robots_shell_and_scope(crawled: dict[str, Any]) -> None:
     assert site["offsite_refused"] >= 1
 
 
-def test_the_crawl_serves_nothing_and_leaves_nothing_in_the_users_state(
-    crawled: dict[str, Any],
-) -> None:
-    """No telnet console, and no Scrapy remote-control server (an HTTP endpoint that runs the
-    Python code sent to it), whose job file with its token would stay in the user's state
-    directory after a killed crawl."""
+def test_the_crawl_leaves_nothing_in_the_users_state_directory(crawled: dict[str, Any]) -> None:
+    """Scrapy's remote control (an HTTP endpoint in the crawl that runs the Python code sent to
+    it) is off: it writes a job file with its port and token there, which a killed crawl
+    leaves behind."""
     state = crawled["out"] / "state"
     assert not state.exists() or not any(state.rglob("*")), list(state.rglob("*"))
