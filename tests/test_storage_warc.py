@@ -113,3 +113,47 @@ def test_writers_sharing_a_directory_and_prefix_never_share_a_file(
     assert a.warc_file != b.warc_file
     assert read_response(tmp_path / a.warc_file, a.offset).raw_payload == PAGE
     assert read_response(tmp_path / b.warc_file, b.offset).raw_payload == PAGE
+
+
+def test_compressed_payloads_are_stored_and_text_deflated_each_record_one_gzip_member(
+    tmp_path: Path,
+) -> None:
+    """A payload that does not deflate (a PDF's streams, a ZIP) is written at gzip level 0,
+    text at warcio's level 9; both read back byte for byte, and each record is still a gzip
+    member of its own (a reader may start at any record's offset)."""
+    import os
+    import zlib
+
+    writer = WarcWriter(tmp_path, "t")
+    packed = b"%PDF-1.7\n" + os.urandom(200_000)  # deflated streams look like noise
+    text = ("<tr><td>收到申请数</td><td>12</td></tr>" * 4000).encode()
+    ref_packed = _write(
+        writer, "http://www.a.gov.cn/r.pdf", packed, [("Content-Type", "application/pdf")]
+    )
+    ref_text = _write(writer, "http://www.a.gov.cn/r.html", text, [("Content-Type", "text/html")])
+    writer.close()
+    data = (tmp_path / ref_packed.warc_file).read_bytes()
+    for ref, payload in ((ref_packed, packed), (ref_text, text)):
+        assert read_response(tmp_path / ref.warc_file, ref.offset).body == payload
+        member = data[ref.offset : ref.offset + ref.length]
+        inflater = zlib.decompressobj(zlib.MAX_WBITS + 16)
+        record = inflater.decompress(member)
+        assert inflater.eof and not inflater.unused_data  # exactly one whole member
+        assert record.startswith(b"WARC/1.1") and payload in record
+    # The gzip header's XFL byte names the level: 4 "fastest" (level 0 or 1), 2 "best" (9).
+    assert data[ref_packed.offset + 8] == 4
+    assert data[ref_text.offset + 8] == 2
+    assert ref_text.length < len(text) / 20
+
+
+def test_the_level_follows_what_the_payload_is_not_its_name() -> None:
+    import os
+    import zlib
+
+    from storage.warc import _level_for
+
+    noise = os.urandom(100_000)
+    assert _level_for(noise) == 0
+    assert _level_for(zlib.compress(b"1234567890" * 50_000)[:100] + noise) == 0
+    assert _level_for(b"%PDF-1.3\n" + b"BT /F1 12 Tf (2023) Tj ET\n" * 5000) == 9  # plain streams
+    assert _level_for(noise[:20_000]) == 9  # small: not worth a probe

@@ -17,7 +17,7 @@ if _FAULT:
             raise OSError(errno.EROFS, "Read-only file system", str(self.directory))
         _original(self)
         self._fh = open("/dev/full", "wb")  # noqa: SIM115 - the writer owns and closes it
-        self._writer = warc.WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        self._writer = warc._MemberWriter(self._fh)
 
     warc.WarcWriter._open_next = _open_next
 
