@@ -52,13 +52,20 @@ class Phrase:
 
 def index_terms(text: str) -> list[str]:
     """The terms of `text`, in order: bigrams and the last character of each CJK run, words."""
+    return _terms_and_runs(text, [])
+
+
+def _terms_and_runs(text: str, runs: list[str]) -> list[str]:
+    """`index_terms(text)`, appending its CJK runs to `runs` on the way (`entry_runs` of the
+    terms, without reading them again)."""
     terms: list[str] = []
     for token in _TOKEN.findall(text or ""):
-        if _IS_CJK.match(token):
+        if _IS_CJK.match(token):  # a CJK token is all CJK: a run
             # A run's bigrams pair it with itself shifted by one, in C (a regex match and a
             # Python step per character cost 1.6 times as much: this runs in the crawl process).
             terms += map(add, token, token[1:])
             terms.append(token[-1])
+            runs.append(token)
         else:
             terms.append(token.lower())
     return terms
@@ -90,10 +97,13 @@ def entry_ranking(plain_terms: str) -> Ranking:
 
 
 def entry_index(content: str, *, postgres: bool) -> tuple[str, Ranking]:
-    """`entry_terms` and `entry_ranking` of an entry's content, its terms computed once."""
-    terms = index_terms(content)
+    """`entry_terms` and `entry_ranking` of an entry's content, its terms computed once and
+    its runs taken from the tokens (spelling them out again from the terms, as `entry_ranking`
+    must, cost ~1 ms a report in the extraction workers)."""
+    runs: list[str] = []
+    terms = _terms_and_runs(content, runs)
     plain = " ".join(terms)
-    return (_tsvector_of(terms) if postgres else plain), entry_ranking(plain)
+    return (_tsvector_of(terms) if postgres else plain), (len(plain.encode()), " ".join(runs))
 
 
 def tsvector_literal(text: str, max_position: int = 16383) -> str:

@@ -21,6 +21,7 @@ from storage.filters import ReportFilter
 from storage.fulltext import (
     Phrase,
     entry_content,
+    entry_index,
     entry_ranking,
     entry_runs,
     index_text,
@@ -55,6 +56,8 @@ def test_a_one_word_phrase_counts_the_same_in_the_runs_as_in_the_entry() -> None
         entry = index_text(body)
         runs = entry_runs(entry)
         assert runs == " ".join(re.findall(r"[\u4e00-\u9fff]+", body))
+        # the crawl's workers take the runs from the tokens: the same row
+        assert entry_index(body, postgres=False) == (entry, entry_ranking(entry))
         word = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(2, 4)))
         phrases = parse_query(word)
         assert [run_word(p) for p in phrases] == [word]
