@@ -119,6 +119,12 @@ def build_run_report(
             "not_due": stats.get("not_due", 0),
             "responses": stats.get("responses", 0),
             "bytes": stats.get("bytes", 0),
+            # Documents extraction answered (a text, or the document's own error) and those
+            # it crashed on (an exception, a dead worker; not the time limit, which is the
+            # workers working): several crashes and no answer is a run whose extraction does
+            # not work (run_outcome).
+            "extracted": stats.get("extracted", 0),
+            "extract_crashed": stats.get("extract_crashed", 0),
         }
         sites.append(row)
         for key in (
@@ -141,6 +147,8 @@ def build_run_report(
             "not_due",
             "responses",
             "bytes",
+            "extracted",
+            "extract_crashed",
         ):
             totals[key] += row[key]
         totals[f"status_{row['status']}"] += 1
@@ -160,7 +168,8 @@ def build_run_report(
 
 # What became of a run, in the order an operator must act on it; `gov-reports crawl` turns
 # each into its exit status (README, "Exit codes").
-OUTCOMES = ("finished", "stopped", "sites-failed", "archive-failed")
+OUTCOMES = ("finished", "stopped", "sites-failed", "archive-failed", "extract-failed")
+CRASHES_TO_FAIL = 3  # documents extraction crashed on, none answered: "extract-failed"
 
 
 def run_outcome(
@@ -179,5 +188,16 @@ def run_outcome(
         return {
             "outcome": "sites-failed",
             "status": f"failed: every site failed ({unreachable} unreachable)",
+        }
+    crashed = totals.get("extract_crashed", 0)
+    if crashed >= CRASHES_TO_FAIL and not totals.get("extracted", 0):
+        # Extraction crashed on several documents and answered none: the workers cannot run
+        # here (a memory cap too small for them, a broken install, a main module that re-runs
+        # the crawl in each worker). One or two crashes alone may be bad files: a recrawl
+        # that met only those is not a failed run.
+        return {
+            "outcome": "extract-failed",
+            "status": f"failed: extraction crashed on all {crashed} documents it was given "
+            "(the log has the errors)",
         }
     return {"outcome": "finished", "status": "finished"}

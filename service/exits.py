@@ -7,12 +7,15 @@ import sys
 EXIT_OK, EXIT_UNFINISHED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 # sysexits.h: every site failed (EX_UNAVAILABLE); the archive could not be written (EX_IOERR).
 EXIT_SITES_FAILED, EXIT_ARCHIVE_FAILED = 69, 74
+# sysexits.h: extraction crashed on every document of the run (EX_SOFTWARE).
+EXIT_EXTRACT_FAILED = 70
 # A crawl's outcome (crawler.report.OUTCOMES) → its exit status.
 EXIT_BY_OUTCOME = {
     "finished": EXIT_OK,
     "stopped": EXIT_UNFINISHED,
     "sites-failed": EXIT_SITES_FAILED,
     "archive-failed": EXIT_ARCHIVE_FAILED,
+    "extract-failed": EXIT_EXTRACT_FAILED,
 }
 
 # (module, exception class, exit code, text after the message). Looked up in sys.modules

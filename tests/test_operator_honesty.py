@@ -19,7 +19,7 @@ from service.commands.crawl import print_report, report_counts, summary_line
 from service.commands.demo import _fresh_demo_dir
 from sim import SimWeb, serve_in_thread
 from storage.db import open_database
-from storage.models import Capture, CrawlRun
+from storage.models import Capture, CrawlRun, Document
 from tests.cli import fault_env, run_cli
 
 
@@ -99,6 +99,46 @@ def test_an_unwritable_archive_stops_the_run_with_exit_74(
     assert time.monotonic() - started < 60  # stopped at once, not after every page failed
     with open_database(f"sqlite:///{tmp_path / 'a.sqlite'}")() as session:
         assert session.scalar(select(func.count()).select_from(Capture)) == 0
+
+
+def test_extraction_answering_no_document_is_a_failed_run_exit_70(
+    sim_proxy, tmp_path: Path
+) -> None:
+    """Workers capped at 20 MB of address space cannot allocate: every document crashes. The
+    run used to end `finished`, exit 0, with no report stored. The documents stay due: the
+    next run, with the default cap, stores them. (A document over the time limit is not a
+    crash: tests/test_crawl_workers.py's recrawls of one such document exit 0.)"""
+    proxy, out = sim_proxy
+    done = _crawl(tmp_path, out / "sites.csv", proxy, "-s", "GOV_REPORTS_WORKER_MEMORY_MB=20")
+    assert done.returncode == 70, done.stdout + done.stderr
+    (line,) = done.stdout.splitlines()
+    assert "failed: extraction crashed on all " in line
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    with open_database(db)() as session:
+        assert session.scalars(select(CrawlRun.status)).one().startswith("failed: extraction")
+        assert session.scalar(select(func.count()).select_from(Document)) == 0
+    again = _crawl(tmp_path, out / "sites.csv", proxy)
+    assert again.returncode == 0, again.stdout + again.stderr
+    with open_database(db)() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) > 0
+
+
+def test_a_few_crashes_or_crashes_beside_answers_are_still_a_finished_run() -> None:
+    from collections import Counter
+
+    from crawler.report import run_outcome
+
+    mixed = Counter(sites=2, extracted=40, extract_crashed=3)
+    assert run_outcome("finished", mixed, None)["outcome"] == "finished"
+    quiet = Counter(sites=2)  # a recrawl that found everything unchanged extracts nothing
+    assert run_outcome("finished", quiet, None)["outcome"] == "finished"
+    two_bad_files = Counter(sites=2, extract_crashed=2)  # a recrawl that met only those
+    assert run_outcome("finished", two_bad_files, None)["outcome"] == "finished"
+    broken = Counter(sites=2, extract_crashed=3)
+    assert run_outcome("finished", broken, None)["outcome"] == "extract-failed"
+    # a stop or an unwritable archive says more than what extraction did before it
+    assert run_outcome("shutdown", broken, None)["outcome"] == "stopped"
+    assert run_outcome("finished", broken, "disk full")["outcome"] == "archive-failed"
 
 
 def test_sigterm_is_a_stopped_run_exit_1_and_q_prints_one_line(sim_proxy, tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ class IngestPipeline:
         # last RECENT_PAYLOADS distinct payloads (bounded: each holds a text and a record).
         self._recent: OrderedDict[tuple, asyncio.Future[tuple[Ingested, Any]]] = OrderedDict()
         self._postgres = self.ctx.sessions.kw["bind"].dialect.name == "postgresql"
+        self._crashed: set[str | None] = set()  # payloads whose extraction crashed this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
@@ -62,13 +63,18 @@ class IngestPipeline:
         except ParseError as exc:
             item.error = f"extract: {exc}"
             self.stats.inc_value("pipeline/ingest/failed")
+            self.ctx.count(item.site_code, "extracted")  # the document's fault: extraction works
             return item
         except Exception as exc:  # an extractor bug (or a dead worker) must not stop the crawl
             logger.exception("ingest crashed on %s", item.final_url)
             item.error = f"extract: {type(exc).__name__}: {exc}"
             item.unfinished = True
             self.stats.inc_value("pipeline/ingest/crashed")
+            if item.payload_sha256 not in self._crashed:  # documents, not their copies
+                self._crashed.add(item.payload_sha256)
+                self.ctx.count(item.site_code, "extract_crashed")
             return item
+        self.ctx.count(item.site_code, "extracted")
         item.encoding = item.ingested.encoding
         if item.ingested.parse_error:
             item.error = f"parse: {item.ingested.parse_error}"

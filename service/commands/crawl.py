@@ -6,8 +6,9 @@ new versions, vanished ones are marked gone. One run at a time per archive (stor
 
 Exit codes (service.exits): 0 the run finished; 1 it stopped before finishing (or stored no
 report); 2 bad input (sites file, setting, --now, database URL); 69 every site failed
-(EX_UNAVAILABLE); 74 the archive could not be written (EX_IOERR: read-only, disk full); 75
-another crawl holds the lock (EX_TEMPFAIL: cron simply tries again next time).
+(EX_UNAVAILABLE); 70 extraction crashed on every document it was given, three or more
+(EX_SOFTWARE); 74 the archive could not be written (EX_IOERR: read-only,
+disk full); 75 another crawl holds the lock (EX_TEMPFAIL: cron simply tries again next time).
 
 The crawl itself is `crawler.run.run_crawl`; errors become exit codes in `service.cli`.
 """
@@ -34,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "archive every response to WARC, and store each report with its provenance. "
         "Later runs revalidate what is known (docs/crawl.md, Recrawls).",
         epilog="exit codes: 0 finished; 1 stopped before finishing; 2 bad input; "
-        "69 every site failed; 74 the archive could not be written; "
+        "69 every site failed; 70 extraction crashed on every document; "
+        "74 the archive could not be written; "
         "75 another crawl of this archive is running",
     )
     p.add_argument("--sites", metavar="FILE", help="sites CSV in the registry format")
