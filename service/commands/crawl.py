@@ -7,8 +7,8 @@ new versions, vanished ones are marked gone. One run at a time per archive (stor
 Exit codes (service.exits): 0 the run finished; 1 it stopped before finishing (or stored no
 report); 2 bad input (sites file, setting, --now, database URL); 69 every site failed
 (EX_UNAVAILABLE); 70 extraction crashed on every document it was given, three or more
-(EX_SOFTWARE); 74 the archive could not be written (EX_IOERR: read-only,
-disk full); 75 another crawl holds the lock (EX_TEMPFAIL: cron simply tries again next time).
+(EX_SOFTWARE); 74 the archive could not be written (EX_IOERR: read-only, disk full); 75
+another crawl holds the lock (EX_TEMPFAIL: cron simply tries again next time).
 
 The crawl itself is `crawler.run.run_crawl`; errors become exit codes in `service.cli`.
 """
