@@ -303,11 +303,15 @@ class CrawlContext:
         where = error.filename or self.archive_dir
         self.archive_error = f"{error.strerror or error}: {where}"
         logger.error("archive not writable, stopping the crawl: %s", self.archive_error)
+        self.stop("archive_unwritable")
+
+    def stop(self, reason: str) -> None:
+        """Close the crawl with `reason` (its finish reason in the run report)."""
         from scrapy.utils.defer import deferred_from_coro
 
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason="archive_unwritable"))
+            deferred_from_coro(engine.close_spider_async(reason=reason))
 
     def site_cms(self) -> dict[str, str]:
         stats = self.stats.get_stats()
@@ -319,7 +323,11 @@ class CrawlContext:
 
     def shutdown_pool(self) -> None:
         pool, self._pool = self._pool, None
-        if pool is not None:
+        if pool is not None and getattr(pool, "_broken", False):
+            from crawler.pipelines.workers import abandon_broken
+
+            abandon_broken(pool)  # waiting for a broken pool can hang (see there)
+        elif pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def engine_stopped(self) -> None:

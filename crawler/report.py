@@ -170,6 +170,7 @@ def build_run_report(
 # each into its exit status (README, "Exit codes").
 OUTCOMES = ("finished", "stopped", "sites-failed", "archive-failed", "extract-failed")
 CRASHES_TO_FAIL = 3  # documents extraction crashed on, none answered: "extract-failed"
+EXTRACTION_FAILING = "extraction_failing"  # the finish reason of a crawl the ingest stage stopped
 
 
 def run_outcome(
@@ -181,6 +182,19 @@ def run_outcome(
             "outcome": "archive-failed",
             "status": f"failed: archive not writable ({archive_error})",
         }
+    crashed = totals.get("extract_crashed", 0)
+    # Extraction crashed on several documents and answered none: the workers cannot run here
+    # (a memory cap too small for them, a broken install, a main module that re-runs the
+    # crawl in each worker). One or two crashes alone may be bad files: a recrawl that met
+    # only those is not a failed run. The ingest stage stops a crawl whose first documents
+    # all crash (EXTRACTION_FAILING) rather than fetch the rest for nothing.
+    extract_failed = crashed >= CRASHES_TO_FAIL and not totals.get("extracted", 0)
+    if finish_reason == EXTRACTION_FAILING or (finish_reason == "finished" and extract_failed):
+        return {
+            "outcome": "extract-failed",
+            "status": f"failed: extraction crashed on all {crashed} documents it was given "
+            "(the log has the errors)",
+        }
     if finish_reason != "finished":
         return {"outcome": "stopped", "status": f"stopped: {finish_reason}"}
     unreachable = totals.get("status_unreachable", 0)
@@ -188,16 +202,5 @@ def run_outcome(
         return {
             "outcome": "sites-failed",
             "status": f"failed: every site failed ({unreachable} unreachable)",
-        }
-    crashed = totals.get("extract_crashed", 0)
-    if crashed >= CRASHES_TO_FAIL and not totals.get("extracted", 0):
-        # Extraction crashed on several documents and answered none: the workers cannot run
-        # here (a memory cap too small for them, a broken install, a main module that re-runs
-        # the crawl in each worker). One or two crashes alone may be bad files: a recrawl
-        # that met only those is not a failed run.
-        return {
-            "outcome": "extract-failed",
-            "status": f"failed: extraction crashed on all {crashed} documents it was given "
-            "(the log has the errors)",
         }
     return {"outcome": "finished", "status": "finished"}

@@ -78,6 +78,35 @@ def test_a_task_the_alarm_cannot_stop_ends_its_worker() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def test_a_broken_pool_is_let_go_without_hanging_on_what_its_manager_left() -> None:
+    """CPython 3.11's pool can break while a task is being submitted (`terminate_broken`
+    marks it broken without `submit`'s lock): that task gets a worker the manager thread never
+    terminates and a future it never fails, and waiting for the pool hung the crawl. Here the
+    pool breaks for real (a worker exits), then gets such leftovers: an idle process in its
+    workers and an unresolved work item. `abandon_broken` kills the one and fails the other."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import _WorkItem
+
+    from crawler.pipelines.workers import abandon_broken
+
+    ctx = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(1, mp_context=ctx)
+    with pytest.raises(BrokenProcessPool):
+        pool.submit(os._exit, 1).result(timeout=60)
+    pool._executor_manager_thread.join(30)  # its own clean-up, done
+    leftover = ctx.Process(target=time.sleep, args=(600,))
+    leftover.start()
+    pool._processes[leftover.pid] = leftover
+    orphan: Future = Future()
+    pool._pending_work_items[10**6] = _WorkItem(orphan, time.sleep, (0,), {})
+    started = time.monotonic()
+    abandon_broken(pool)
+    assert time.monotonic() - started < 10
+    leftover.join(10)
+    assert leftover.exitcode == -signal.SIGKILL
+    assert isinstance(orphan.exception(timeout=0), BrokenProcessPool)
+
+
 def test_a_worker_cannot_take_more_memory_than_its_cap(bounded_pool) -> None:
     with pytest.raises(MemoryError):
         bounded_pool.submit(run_limited, _allocate, (1500,), {}).result(timeout=60)

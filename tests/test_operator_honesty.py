@@ -105,8 +105,9 @@ def test_extraction_answering_no_document_is_a_failed_run_exit_70(
     sim_proxy, tmp_path: Path
 ) -> None:
     """Workers capped at 20 MB of address space cannot allocate: every document crashes. The
-    run used to end `finished`, exit 0, with no report stored. The documents stay due: the
-    next run, with the default cap, stores them. (A document over the time limit is not a
+    run used to fetch every page and end `finished`, exit 0, with no report stored; it now
+    stops once its first documents have all crashed. The documents stay due: the next run,
+    with the default cap, stores them. (A document over the time limit is not a
     crash: tests/test_crawl_workers.py's recrawls of one such document exit 0.)"""
     proxy, out = sim_proxy
     done = _crawl(tmp_path, out / "sites.csv", proxy, "-s", "GOV_REPORTS_WORKER_MEMORY_MB=20")
@@ -115,7 +116,9 @@ def test_extraction_answering_no_document_is_a_failed_run_exit_70(
     assert "failed: extraction crashed on all " in line
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     with open_database(db)() as session:
-        assert session.scalars(select(CrawlRun.status)).one().startswith("failed: extraction")
+        run = session.scalars(select(CrawlRun)).one()
+        assert run.status.startswith("failed: extraction")
+        assert run.report["finish_reason"] == "extraction_failing"  # stopped early
         assert session.scalar(select(func.count()).select_from(Document)) == 0
     again = _crawl(tmp_path, out / "sites.csv", proxy)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -136,7 +139,9 @@ def test_a_few_crashes_or_crashes_beside_answers_are_still_a_finished_run() -> N
     assert run_outcome("finished", two_bad_files, None)["outcome"] == "finished"
     broken = Counter(sites=2, extract_crashed=3)
     assert run_outcome("finished", broken, None)["outcome"] == "extract-failed"
-    # a stop or an unwritable archive says more than what extraction did before it
+    # the ingest stage's stop is this failure; another stop or an unwritable archive says
+    # more than what extraction did before it
+    assert run_outcome("extraction_failing", broken, None)["outcome"] == "extract-failed"
     assert run_outcome("shutdown", broken, None)["outcome"] == "stopped"
     assert run_outcome("finished", broken, "disk full")["outcome"] == "archive-failed"
 

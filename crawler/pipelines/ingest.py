@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from crawler.context import CrawlContext
 from crawler.items import DocumentItem
 from crawler.pipelines import workers
+from crawler.report import EXTRACTION_FAILING
 from parsers import PARSER_VERSION, ExtractTimeout, ParseError
 from parsers.ingest import Ingested, decide, file_name
 from storage.records import source_of
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 RECENT_PAYLOADS = 256
+# The first this many documents crashed and none was answered: extraction cannot work here, and
+# fetching every other page before saying so (crawler.report.run_outcome) would waste the run.
+CRASHES_TO_STOP = 10
 
 
 class IngestPipeline:
@@ -37,6 +41,7 @@ class IngestPipeline:
         self._recent: OrderedDict[tuple, asyncio.Future[tuple[Ingested, Any]]] = OrderedDict()
         self._postgres = self.ctx.sessions.kw["bind"].dialect.name == "postgresql"
         self._crashed: set[str | None] = set()  # payloads whose extraction crashed this run
+        self._answered = 0  # documents extraction answered in this process
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
@@ -63,7 +68,8 @@ class IngestPipeline:
         except ParseError as exc:
             item.error = f"extract: {exc}"
             self.stats.inc_value("pipeline/ingest/failed")
-            self.ctx.count(item.site_code, "extracted")  # the document's fault: extraction works
+            self._answered += 1  # the document's fault: extraction works
+            self.ctx.count(item.site_code, "extracted")
             return item
         except Exception as exc:  # an extractor bug (or a dead worker) must not stop the crawl
             logger.exception("ingest crashed on %s", item.final_url)
@@ -73,7 +79,15 @@ class IngestPipeline:
             if item.payload_sha256 not in self._crashed:  # documents, not their copies
                 self._crashed.add(item.payload_sha256)
                 self.ctx.count(item.site_code, "extract_crashed")
+                if len(self._crashed) == CRASHES_TO_STOP and not self._answered:
+                    logger.error(
+                        "extraction crashed on the first %d documents and answered none: "
+                        "stopping the crawl",
+                        CRASHES_TO_STOP,
+                    )
+                    self.ctx.stop(EXTRACTION_FAILING)
             return item
+        self._answered += 1
         self.ctx.count(item.site_code, "extracted")
         item.encoding = item.ingested.encoding
         if item.ingested.parse_error:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import suppress
 from typing import Any, NamedTuple, TypeVar
 
 from parsers.ingest import Ingested, ingest
@@ -34,6 +35,35 @@ class Prepared(NamedTuple):
 
     fulltext: tuple[str, str, Ranking]
     rows: ReportRows
+
+
+def abandon_broken(pool: ProcessPoolExecutor, wait: float = 10.0) -> None:
+    """Let a broken pool go: kill the workers it has left, let its manager thread end, and
+    fail the futures it left pending.
+
+    The manager thread fails the pending futures, terminates the workers and joins them. But
+    CPython 3.11's `terminate_broken` marks the pool broken without the lock `submit` holds:
+    a task submitted meanwhile gets a fresh worker that is never terminated (idle, waiting for
+    a task for ever, so the join never ends) and a future that is never failed. Waiting for
+    that pool (`shutdown(wait=True)`) hung the crawl's reactor thread, 1 run in 3-5 with
+    workers that could not allocate. The private fields read here are the ones the manager
+    thread uses; the futures are failed only once it has ended, so that no future is set
+    twice."""
+    from concurrent.futures import InvalidStateError
+    from concurrent.futures.process import BrokenProcessPool
+
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.kill()
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(wait)  # it ends once it has joined the workers just killed
+    if manager is None or not manager.is_alive():
+        broken = BrokenProcessPool("the extraction pool broke before this task started")
+        for work in list(getattr(pool, "_pending_work_items", {}).values()):
+            with suppress(InvalidStateError):  # it finished or failed already
+                work.future.set_exception(broken)
+    pool.shutdown(wait=False)
 
 
 async def run(pool: Executor | None, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
