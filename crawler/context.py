@@ -323,11 +323,13 @@ class CrawlContext:
 
     def shutdown_pool(self) -> None:
         pool, self._pool = self._pool, None
-        if pool is not None and getattr(pool, "_broken", False):
+        if pool is None:
+            return
+        if getattr(pool, "_broken", False):
             from crawler.pipelines.workers import abandon_broken
 
             abandon_broken(pool)  # waiting for a broken pool can hang (see there)
-        elif pool is not None:
+        else:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def engine_stopped(self) -> None:
